@@ -1,0 +1,61 @@
+import express, { type RequestHandler, type Router } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { authRoutes } from './auth/auth.routes.js';
+import type { AuthService } from './auth/auth.service.js';
+import { healthRoutes, type HealthCheck } from './health/health.routes.js';
+import { errorHandler, notFoundHandler } from './http/errors.js';
+import { requestIdFor } from './http/requestId.js';
+import { staticClient } from './http/staticClient.js';
+import type { Logger } from './logger.js';
+
+export interface AppDeps {
+  log: Logger;
+  trustProxy: boolean | number | string;
+  clientDir: string;
+  healthChecks: Record<string, HealthCheck>;
+  requireAuth: RequestHandler;
+  auth: AuthService;
+  /** Routers that authenticate and read request bodies themselves (tus); mounted before the JSON API. */
+  streamingRoutes: Array<[path: string, router: Router | RequestHandler]>;
+  /** Authenticated JSON API routers, mounted under /api behind `requireAuth`. */
+  apiRoutes: Array<[path: string, router: Router]>;
+}
+
+export function buildApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxy);
+
+  app.use(
+    pinoHttp({
+      logger: deps.log,
+      genReqId: requestIdFor,
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.use(
+    helmet({
+      // Self-hosted instances often run on plain HTTP inside a LAN, where upgrading requests would break them.
+      contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:', 'blob:'], 'upgrade-insecure-requests': null } },
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+
+  app.use(healthRoutes(deps.healthChecks));
+  for (const [path, router] of deps.streamingRoutes) app.use(path, router);
+
+  app.use('/api', express.json({ limit: '64kb' }));
+  app.use('/api/auth', authRoutes(deps.auth, deps.requireAuth));
+  for (const [path, router] of deps.apiRoutes) app.use(`/api${path}`, deps.requireAuth, router);
+  app.use('/api', notFoundHandler);
+
+  app.use(staticClient(deps.clientDir));
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,25 @@
+import { Router, type RequestHandler } from 'express';
+import type { AuthService } from './auth.service.js';
+import { currentUser } from './authenticate.js';
+
+/** Register, login and refresh are open; logout and me sit behind `requireAuth`. */
+export function authRoutes(auth: AuthService, requireAuth: RequestHandler): Router {
+  const router = Router();
+  router.post('/register', async (req, res) => {
+    res.status(201).json(await auth.register(req.body?.email, req.body?.password));
+  });
+  router.post('/login', async (req, res) => {
+    res.json(await auth.login(req.body?.email, req.body?.password));
+  });
+  router.post('/refresh', async (req, res) => {
+    res.json(await auth.refresh(req.body?.refreshToken));
+  });
+  router.post('/logout', requireAuth, async (req, res) => {
+    await auth.logout(currentUser(req).id, req.body?.refreshToken);
+    res.status(204).end();
+  });
+  router.get('/me', requireAuth, async (req, res) => {
+    res.json(await auth.me(currentUser(req).id));
+  });
+  return router;
+}

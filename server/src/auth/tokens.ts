@@ -1,0 +1,50 @@
+import { createHash, randomBytes } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import type { Role } from '../db/schema.js';
+import { unauthorized } from '../http/errors.js';
+
+export interface AuthUser {
+  id: string;
+  role: Role;
+}
+
+/** HS256 access tokens. The algorithm is pinned on verify, so `alg: none` and RS/ES tokens fail. */
+export class AccessTokens {
+  constructor(
+    private readonly secret: string,
+    private readonly ttlMs: number,
+  ) {}
+
+  sign(user: AuthUser): string {
+    return jwt.sign({ role: user.role }, this.secret, {
+      algorithm: 'HS256',
+      subject: user.id,
+      expiresIn: Math.max(1, Math.floor(this.ttlMs / 1000)),
+    });
+  }
+
+  /** Returns the token's user, or throws the contract's 401. */
+  verify(token: string): AuthUser {
+    let claims: jwt.JwtPayload | string;
+    try {
+      claims = jwt.verify(token, this.secret, { algorithms: ['HS256'] });
+    } catch (err) {
+      if (err instanceof jwt.TokenExpiredError) throw unauthorized('The access token has expired.', 'token_expired');
+      throw unauthorized('The access token is not valid.', 'invalid_token');
+    }
+    if (typeof claims !== 'object' || typeof claims.sub !== 'string' || (claims.role !== 'user' && claims.role !== 'admin')) {
+      throw unauthorized('The access token is not valid.', 'invalid_token');
+    }
+    return { id: claims.sub, role: claims.role };
+  }
+}
+
+/** Refresh tokens are random and opaque; only their hash is stored, so a database leak yields none. */
+export function newRefreshToken(): { token: string; hash: string } {
+  const token = randomBytes(32).toString('base64url');
+  return { token, hash: hashRefreshToken(token) };
+}
+
+export function hashRefreshToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}

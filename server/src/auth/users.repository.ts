@@ -1,0 +1,24 @@
+import type { Db } from '../db/database.js';
+import type { NewUser, UserRow } from '../db/schema.js';
+
+export class UsersRepository {
+  constructor(private readonly db: Db) {}
+
+  findByEmail(email: string): Promise<UserRow | undefined> {
+    return this.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+  }
+
+  findById(id: string): Promise<UserRow | undefined> {
+    return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Returns false instead of throwing when the email is taken, whatever the database's error shape. */
+  async insertIfAbsent(user: NewUser): Promise<boolean> {
+    const result = await this.db
+      .insertInto('users')
+      .values(user)
+      .onConflict((oc) => oc.column('email').doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
+}

@@ -1,0 +1,186 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseDuration, parseSize } from './units.js';
+
+export type NodeEnv = 'production' | 'development' | 'test';
+
+export interface SeedUser {
+  email: string;
+  password: string;
+  role: 'user' | 'admin';
+}
+
+export interface Config {
+  nodeEnv: NodeEnv;
+  port: number;
+  host: string;
+  storageDir: string;
+  databaseUrl: string;
+  redisUrl: string | null;
+  jwtSecret: string;
+  accessTokenTtlMs: number;
+  refreshTokenTtlMs: number;
+  maxUploadSize: number;
+  uploadExpirationMs: number;
+  allowedFileTypes: string[] | null;
+  seedUsers: SeedUser[];
+  logLevel: string;
+  runWorkers: boolean;
+  workerConcurrency: number;
+  jobAttempts: number;
+  jobBackoffMs: number;
+  shutdownTimeoutMs: number;
+  trustProxy: boolean | number | string;
+  clientDir: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const DEV_SEED_USERS = 'admin@example.com:admin123:admin,user@example.com:user123:user';
+const DEFAULT_CLIENT_DIR = fileURLToPath(new URL('../../../client/dist', import.meta.url));
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * Reads and validates the whole configuration once. Every problem is collected so a person fixing
+ * their environment sees all of them at once, each naming its variable.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === '' ? undefined : value;
+  };
+  function parsed<T>(name: string, fallback: T, parse: (v: string) => T | null, expected: string): T {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const value = parse(raw);
+    if (value === null) {
+      problems.push(`${name} must be ${expected} (got ${JSON.stringify(raw)})`);
+      return fallback;
+    }
+    return value;
+  }
+  const integer = (min: number, max: number) => (v: string) => {
+    const n = Number(v);
+    return /^\d+$/.test(v) && n >= min && n <= max ? n : null;
+  };
+  const positive = <T extends number | null>(parse: (v: string) => T) => (v: string) => {
+    const n = parse(v);
+    return n !== null && n > 0 ? n : null;
+  };
+  const bool = (v: string) => (/^(1|true|yes|on)$/i.test(v) ? true : /^(0|false|no|off)$/i.test(v) ? false : null);
+
+  const rawEnv = read('NODE_ENV') ?? 'development';
+  const nodeEnv: NodeEnv = rawEnv === 'production' || rawEnv === 'test' ? rawEnv : 'development';
+  const production = nodeEnv === 'production';
+
+  const port = parsed('PORT', 3000, integer(0, 65535), 'a port number from 0 to 65535');
+  const host = read('HOST') ?? '0.0.0.0';
+  const storageDir = path.resolve(read('STORAGE_DIR') ?? './storage');
+  const databaseUrl = parsed('DATABASE_URL', `sqlite:${path.join(storageDir, 'dropline.db')}`, parseDatabaseUrl, 'a postgres:// URL or a sqlite:<path>');
+  const redisUrl = parsed('REDIS_URL', null, (v) => (/^rediss?:\/\//.test(v) ? v : null), 'a redis:// or rediss:// URL');
+
+  const accessTokenTtlMs = parsed('ACCESS_TOKEN_TTL', 15 * 60e3, positive(parseDuration), 'a duration such as 15m');
+  const refreshTokenTtlMs = parsed('REFRESH_TOKEN_TTL', 7 * 86400e3, positive(parseDuration), 'a duration such as 7d');
+  const maxUploadSize = parsed('MAX_UPLOAD_SIZE', 50 * 2 ** 30, positive(parseSize), 'a size in bytes or like 50GiB');
+  const uploadExpirationMs = parsed('UPLOAD_EXPIRATION', 24 * 3600e3, positive(parseDuration), 'a duration such as 24h');
+  const allowedFileTypes = parsed('ALLOWED_FILE_TYPES', null, parseAllowedTypes, 'a comma list of extensions (.iso) and MIME types (image/*)');
+  const seedUsers = parsed('SEED_USERS', production ? [] : (parseSeedUsers(DEV_SEED_USERS) ?? []), parseSeedUsers, 'a comma list of email:password:role (role user or admin)');
+  const logLevel = parsed('LOG_LEVEL', nodeEnv === 'test' ? 'silent' : 'info', (v) => (LOG_LEVELS.includes(v) ? v : null), `one of ${LOG_LEVELS.join(', ')}`);
+  const runWorkers = parsed('RUN_WORKERS', true, bool, 'true or false');
+  const workerConcurrency = parsed('WORKER_CONCURRENCY', availableParallelism(), integer(1, 256), 'a whole number from 1 to 256');
+  const jobAttempts = parsed('JOB_ATTEMPTS', 3, integer(1, 100), 'a whole number from 1 to 100');
+  const jobBackoffMs = parsed('JOB_BACKOFF', 1000, parseDuration, 'a duration such as 1s');
+  const shutdownTimeoutMs = parsed('SHUTDOWN_TIMEOUT', 10e3, parseDuration, 'a duration such as 10s');
+  const trustProxy = parsed<boolean | number | string>('TRUST_PROXY', false, (v) => bool(v) ?? (/^\d+$/.test(v) ? Number(v) : v), 'true, false, a hop count or a subnet list');
+  const clientDir = path.resolve(read('CLIENT_DIR') ?? DEFAULT_CLIENT_DIR);
+
+  let jwtSecret = read('JWT_SECRET');
+  if (jwtSecret !== undefined && jwtSecret.length < 32) {
+    problems.push('JWT_SECRET must be at least 32 characters long');
+  }
+  if (jwtSecret === undefined && production) {
+    problems.push('JWT_SECRET is required when NODE_ENV=production');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  jwtSecret ??= loadOrCreateDevSecret(storageDir);
+
+  return {
+    nodeEnv,
+    port,
+    host,
+    storageDir,
+    databaseUrl,
+    redisUrl,
+    jwtSecret,
+    accessTokenTtlMs,
+    refreshTokenTtlMs,
+    maxUploadSize,
+    uploadExpirationMs,
+    allowedFileTypes,
+    seedUsers,
+    logLevel,
+    runWorkers,
+    workerConcurrency,
+    jobAttempts,
+    jobBackoffMs,
+    shutdownTimeoutMs,
+    trustProxy,
+    clientDir,
+  };
+}
+
+function parseDatabaseUrl(value: string): string | null {
+  if (/^postgres(ql)?:\/\//.test(value)) return value;
+  const file = value.replace(/^sqlite:(\/\/)?/, '').replace(/^file:/, '');
+  if (file === '') return null;
+  return `sqlite:${file === ':memory:' ? file : path.resolve(file)}`;
+}
+
+function parseAllowedTypes(value: string): string[] | null {
+  const types = value.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
+  const valid = types.every((t) => /^\.[a-z0-9][a-z0-9._-]*$/.test(t) || /^[a-z0-9][\w.+-]*\/(\*|[\w.+-]+)$/.test(t));
+  return valid && types.length > 0 ? types : null;
+}
+
+function parseSeedUsers(value: string): SeedUser[] | null {
+  const users: SeedUser[] = [];
+  for (const entry of value.split(',').map((e) => e.trim()).filter(Boolean)) {
+    // The password may itself contain ':', so the email is the first field and the role the last.
+    const first = entry.indexOf(':');
+    const last = entry.lastIndexOf(':');
+    if (first < 0 || last === first) return null;
+    const role = entry.slice(last + 1);
+    if (role !== 'user' && role !== 'admin') return null;
+    users.push({ email: entry.slice(0, first), password: entry.slice(first + 1, last), role });
+  }
+  return users;
+}
+
+/** Outside production a secret is generated once and kept, so restarts don't sign everyone out. */
+function loadOrCreateDevSecret(storageDir: string): string {
+  const file = path.join(storageDir, '.jwt-secret');
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    mkdirSync(storageDir, { recursive: true });
+    const secret = randomBytes(48).toString('base64url');
+    try {
+      writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
+      return secret;
+    } catch {
+      // Another process starting on the same storage won the race; use its secret.
+      return readFileSync(file, 'utf8').trim();
+    }
+  }
+}

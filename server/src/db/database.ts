@@ -1,0 +1,62 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Dialect } from 'kysely';
+import pg from 'pg';
+import { migrationProvider } from './migrations/index.js';
+import type { Database } from './schema.js';
+
+export type Db = Kysely<Database>;
+
+export interface DatabaseHandle {
+  db: Db;
+  kind: 'sqlite' | 'postgres';
+  /** Answers whether the database can serve a query right now (for /readyz). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+// PostgreSQL returns bigint (int8) as text; sizes fit in a JS number up to 8 PiB.
+const INT8_OID = 20;
+
+/** The only place that knows which database engine is behind DATABASE_URL. */
+export function openDatabase(databaseUrl: string): DatabaseHandle {
+  let dialect: Dialect;
+  let kind: DatabaseHandle['kind'];
+  if (databaseUrl.startsWith('sqlite:')) {
+    const file = databaseUrl.slice('sqlite:'.length);
+    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    const sqlite = new SQLite(file);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('synchronous = NORMAL');
+    dialect = new SqliteDialect({ database: sqlite });
+    kind = 'sqlite';
+  } else {
+    const pool = new pg.Pool({
+      connectionString: databaseUrl,
+      max: 10,
+      types: { getTypeParser: (oid, format) => (oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) },
+    });
+    dialect = new PostgresDialect({ pool });
+    kind = 'postgres';
+  }
+  const db = new Kysely<Database>({ dialect });
+  return {
+    db,
+    kind,
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}
+
+/** Brings the schema to the latest version; running it again on an up-to-date database does nothing. */
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error;
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,90 @@
+import type { Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * Timestamps are ISO 8601 text (always `toISOString()`, so they sort as text) and JSON is text:
+ * one representation that SQLite and PostgreSQL both store and return unchanged.
+ */
+export type Timestamp = string;
+
+export type Role = 'user' | 'admin';
+export type FileStatus = 'uploaded' | 'processing' | 'processed' | 'failed';
+export type JobState = 'queued' | 'processing' | 'completed' | 'failed';
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  password_hash: string;
+  role: Role;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** One login: the chain of refresh tokens that rotation produces shares one session. */
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  revoked_at: Timestamp | null;
+  revoked_reason: string | null;
+}
+
+export interface RefreshTokensTable {
+  token_hash: string;
+  session_id: string;
+  created_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
+export interface FilesTable {
+  id: string;
+  owner_id: string;
+  filename: string;
+  storage_key: string;
+  size: number;
+  mime_type: string;
+  detected_type: string | null;
+  title: string | null;
+  description: string | null;
+  status: FileStatus;
+  sha256: string | null;
+  extracted: string | null;
+  error: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  processed_at: Timestamp | null;
+}
+
+export interface JobsTable {
+  id: string;
+  file_id: string;
+  type: string;
+  state: JobState;
+  attempts: number;
+  max_attempts: number;
+  last_error: string | null;
+  run_at: Timestamp;
+  locked_by: string | null;
+  locked_until: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  refresh_tokens: RefreshTokensTable;
+  files: FilesTable;
+  jobs: JobsTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type FileRow = Selectable<FilesTable>;
+export type NewFile = Insertable<FilesTable>;
+export type FileUpdate = Updateable<FilesTable>;
+export type JobRow = Selectable<JobsTable>;
+export type NewJob = Insertable<JobsTable>;
+export type SessionRow = Selectable<SessionsTable>;
+

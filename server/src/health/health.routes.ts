@@ -1,0 +1,29 @@
+import { Router } from 'express';
+
+/** Resolves when the dependency answers; rejects (or times out) when it doesn't. */
+export type HealthCheck = () => Promise<void>;
+
+const CHECK_TIMEOUT_MS = 2000;
+
+function withTimeout(check: HealthCheck): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS);
+  });
+  return Promise.race([check(), timeout]).finally(() => clearTimeout(timer));
+}
+
+export function healthRoutes(checks: Record<string, HealthCheck>): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    const names = Object.keys(checks);
+    const results = await Promise.allSettled(names.map((name) => withTimeout(checks[name]!)));
+    const states = Object.fromEntries(names.map((name, i) => [name, results[i]!.status === 'fulfilled' ? 'ok' : 'unavailable']));
+    const ready = results.every((r) => r.status === 'fulfilled');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'unavailable', checks: states });
+  });
+  return router;
+}

@@ -1,0 +1,108 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { parseDuration, parseSize } from '../../src/config/units.js';
+
+const tempDir = () => mkdtempSync(path.join(tmpdir(), 'dropline-config-'));
+
+describe('loadConfig', () => {
+  it('has embedded defaults that need no other service', () => {
+    const dir = tempDir();
+    const config = loadConfig({ STORAGE_DIR: dir });
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '0.0.0.0',
+      storageDir: dir,
+      databaseUrl: `sqlite:${path.join(dir, 'dropline.db')}`,
+      redisUrl: null,
+      accessTokenTtlMs: 15 * 60_000,
+      refreshTokenTtlMs: 7 * 86_400_000,
+      uploadExpirationMs: 24 * 3_600_000,
+      allowedFileTypes: null,
+      jobAttempts: 3,
+    });
+    expect(config.seedUsers.map((u) => u.email)).toEqual(['admin@example.com', 'user@example.com']);
+  });
+
+  it('generates a development JWT secret once and keeps it in STORAGE_DIR', () => {
+    const dir = tempDir();
+    const first = loadConfig({ STORAGE_DIR: dir }).jwtSecret;
+    expect(first.length).toBeGreaterThanOrEqual(32);
+    expect(loadConfig({ STORAGE_DIR: dir }).jwtSecret).toBe(first);
+    expect(readFileSync(path.join(dir, '.jwt-secret'), 'utf8')).toBe(first);
+    expect(statSync(path.join(dir, '.jwt-secret')).mode & 0o077).toBe(0);
+  });
+
+  it('refuses production without JWT_SECRET, and seeds nobody by default there', () => {
+    const dir = tempDir();
+    expect(() => loadConfig({ NODE_ENV: 'production', STORAGE_DIR: dir })).toThrow(/JWT_SECRET is required/);
+    const config = loadConfig({ NODE_ENV: 'production', STORAGE_DIR: dir, JWT_SECRET: 'p'.repeat(40) });
+    expect(config.seedUsers).toEqual([]);
+  });
+
+  it('names every bad variable at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({ STORAGE_DIR: tempDir(), PORT: 'eighty', MAX_UPLOAD_SIZE: '12 parsecs', ACCESS_TOKEN_TTL: 'soon', REDIS_URL: 'localhost:6379', SEED_USERS: 'a@b.c:pw:root', ALLOWED_FILE_TYPES: 'iso', JWT_SECRET: 'short' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of ['PORT', 'MAX_UPLOAD_SIZE', 'ACCESS_TOKEN_TTL', 'REDIS_URL', 'SEED_USERS', 'ALLOWED_FILE_TYPES', 'JWT_SECRET']) {
+      expect(problems).toContain(name);
+    }
+  });
+
+  it('parses sizes, durations, type lists and seed users', () => {
+    const config = loadConfig({
+      STORAGE_DIR: tempDir(),
+      MAX_UPLOAD_SIZE: '50GiB',
+      UPLOAD_EXPIRATION: '2h',
+      ALLOWED_FILE_TYPES: '.ISO, .img,image/*',
+      SEED_USERS: 'ops@example.com:pa:ss:word:admin',
+      DATABASE_URL: 'postgres://u@db:5432/dropline',
+    });
+    expect(config.maxUploadSize).toBe(50 * 2 ** 30);
+    expect(config.uploadExpirationMs).toBe(7_200_000);
+    expect(config.allowedFileTypes).toEqual(['.iso', '.img', 'image/*']);
+    expect(config.seedUsers).toEqual([{ email: 'ops@example.com', password: 'pa:ss:word', role: 'admin' }]);
+    expect(config.databaseUrl).toBe('postgres://u@db:5432/dropline');
+  });
+});
+
+describe('units', () => {
+  it.each([
+    ['1048576', 1048576],
+    ['50GiB', 50 * 2 ** 30],
+    ['1.5 GB', 1.5e9],
+    ['10mib', 10 * 2 ** 20],
+    ['5 apples', null],
+    ['-1', null],
+  ])('parseSize(%s)', (text, bytes) => expect(parseSize(text)).toBe(bytes));
+
+  it.each([
+    ['15m', 900_000],
+    ['7d', 604_800_000],
+    ['30', 30_000],
+    ['250ms', 250],
+    ['tomorrow', null],
+  ])('parseDuration(%s)', (text, ms) => expect(parseDuration(text)).toBe(ms));
+});
+
+describe('the server process', () => {
+  it('exits non-zero with a message naming the variable', () => {
+    const main = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+    const result = spawnSync(process.execPath, ['--import', 'tsx', main], {
+      env: { PATH: process.env.PATH, NODE_ENV: 'production', STORAGE_DIR: tempDir() },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('JWT_SECRET is required when NODE_ENV=production');
+  });
+});

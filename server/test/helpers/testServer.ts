@@ -1,0 +1,116 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig, type Config } from '../../src/config/config.js';
+import { startServer, type RunningServer, type ServerOptions } from '../../src/server.js';
+import { createPostgresDatabase } from './services.js';
+
+export const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
+
+export interface TestServer extends RunningServer {
+  config: Config;
+  storageDir: string;
+  api: Api;
+  /** Starts a new server process-in-process on the same storage and database (a restart). */
+  restart(): Promise<TestServer>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions extends ServerOptions {
+  env?: Record<string, string>;
+  database?: 'sqlite' | 'postgres';
+}
+
+/** A real server on an ephemeral port with a fresh temporary STORAGE_DIR (and database). */
+export async function startTestServer(options: StartOptions = {}): Promise<TestServer> {
+  const storageDir = await mkdtemp(path.join(tmpdir(), 'dropline-test-'));
+  const pgDb = options.database === 'postgres' ? await createPostgresDatabase() : null;
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    STORAGE_DIR: storageDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    SEED_USERS: `${ADMIN.email}:${ADMIN.password}:admin`,
+    CLIENT_DIR: path.join(storageDir, 'no-client'),
+    ...(pgDb ? { DATABASE_URL: pgDb.url } : {}),
+    ...options.env,
+  };
+  const cleanup = async () => {
+    await rm(storageDir, { recursive: true, force: true });
+    await pgDb?.drop();
+  };
+  const launch = async (): Promise<TestServer> => {
+    const config = loadConfig(env);
+    const running = await startServer(config, options);
+    const self: TestServer = {
+      ...running,
+      config,
+      storageDir,
+      api: new Api(running.url),
+      restart: async () => {
+        await running.close();
+        return launch();
+      },
+      stop: async () => {
+        await running.close();
+        await cleanup();
+      },
+    };
+    return self;
+  };
+  return launch();
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** A thin fetch wrapper: JSON in, JSON (or text) out, optional bearer token. */
+export class Api {
+  constructor(readonly base: string) {}
+
+  async request<T = any>(method: string, url: string, init: { token?: string; json?: unknown; headers?: Record<string, string>; body?: BodyInit } = {}): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...init.headers };
+    if (init.token) headers.authorization = `Bearer ${init.token}`;
+    let body = init.body;
+    if (init.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(init.json);
+    }
+    const res = await fetch(this.base + url, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    if (res.headers.get('content-type')?.includes('json') && text) parsed = JSON.parse(text);
+    return { status: res.status, headers: res.headers, body: parsed as T };
+  }
+
+  get = <T = any>(url: string, token?: string) => this.request<T>('GET', url, { token });
+  post = <T = any>(url: string, json?: unknown, token?: string) => this.request<T>('POST', url, { json, token });
+  patch = <T = any>(url: string, json: unknown, token?: string) => this.request<T>('PATCH', url, { json, token });
+  delete = <T = any>(url: string, token?: string) => this.request<T>('DELETE', url, { token });
+
+  /** Registers a fresh user (unique email) and returns its tokens. */
+  async newUser(prefix = 'user'): Promise<{ id: string; email: string; token: string; refreshToken: string }> {
+    const email = `${prefix}-${Math.random().toString(36).slice(2, 10)}@example.com`;
+    const res = await this.post('/api/auth/register', { email, password: 'correct horse battery' });
+    if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return { id: res.body.user.id, email, token: res.body.accessToken, refreshToken: res.body.refreshToken };
+  }
+
+  async login(email: string, password: string): Promise<string> {
+    const res = await this.post('/api/auth/login', { email, password });
+    if (res.status !== 200) throw new Error(`login failed: ${res.status}`);
+    return res.body.accessToken;
+  }
+}
+
+/** Every error body has the contract's shape; returns its code for a focused assertion. */
+export function errorCode(res: ApiResponse): string {
+  const error = res.body?.error;
+  if (typeof error?.code !== 'string' || typeof error?.message !== 'string' || Object.keys(res.body).length !== 1) {
+    throw new Error(`not a contract error body: ${JSON.stringify(res.body)}`);
+  }
+  return error.code;
+}
