@@ -8,8 +8,18 @@ import { AccessTokens } from './auth/tokens.js';
 import { UsersRepository } from './auth/users.repository.js';
 import type { Config } from './config/config.js';
 import { migrateToLatest, openDatabase } from './db/database.js';
+import { connectRedis } from './db/redis.js';
 import { closeHttpServer } from './http/shutdown.js';
+import { BullmqQueue } from './jobs/bullmqQueue.js';
+import { EmbeddedQueue, type QueueOptions } from './jobs/embeddedQueue.js';
+import type { JobQueue } from './jobs/jobQueue.js';
+import { JobsRepository } from './jobs/jobs.repository.js';
+import { jobsRoutes } from './jobs/jobs.routes.js';
+import { JobsService } from './jobs/jobs.service.js';
 import { createLogger, type Logger } from './logger.js';
+import { FileEvents } from './realtime/fileEvents.js';
+import { attachRealtime } from './realtime/socketServer.js';
+import type { HealthCheck } from './health/health.routes.js';
 
 export interface RunningServer {
   server: Server;
@@ -42,18 +52,39 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     );
     await auth.seed(config.seedUsers);
 
+    const healthChecks: Record<string, HealthCheck> = { database: database.ping };
+    const redis = config.redisUrl ? connectRedis(config.redisUrl, 'main') : undefined;
+    if (redis) {
+      closers.unshift(async () => void redis.disconnect());
+      healthChecks.redis = async () => void (await redis.ping());
+    }
+
+    const events = new FileEvents();
+    const jobsRepository = new JobsRepository(database.db);
+    const queueOptions: QueueOptions = {
+      concurrency: config.workerConcurrency,
+      maxAttempts: config.jobAttempts,
+      backoffMs: config.jobBackoffMs,
+      leaseMs: config.jobLeaseMs,
+      log,
+    };
+    const queue: JobQueue = redis ? new BullmqQueue(jobsRepository, redis, queueOptions) : new EmbeddedQueue(jobsRepository, queueOptions);
+    closers.unshift(() => queue.close());
+
     const app = buildApp({
       log,
       trustProxy: config.trustProxy,
       clientDir: config.clientDir,
-      healthChecks: { database: database.ping },
+      healthChecks,
       requireAuth: authenticate(accessTokens),
       auth,
       streamingRoutes: [],
-      apiRoutes: [],
+      apiRoutes: [['/jobs', jobsRoutes(new JobsService(jobsRepository, queue))]],
     });
 
     const server = createServer(app);
+    const realtime = attachRealtime(server, { tokens: accessTokens, events, log, redis });
+    closers.unshift(async () => realtime.close());
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => resolve());
@@ -71,7 +102,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   }
 }
 
-/** Closes parts in order (HTTP first, database last), carrying on past a part that fails. */
+/** Closes parts front to back (each part is unshifted as it starts: HTTP first, database last), carrying on past a part that fails. */
 async function runClosers(closers: Array<() => Promise<void>>, log: Logger): Promise<void> {
   for (const close of closers.splice(0)) {
     try {

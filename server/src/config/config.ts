@@ -32,6 +32,7 @@ export interface Config {
   workerConcurrency: number;
   jobAttempts: number;
   jobBackoffMs: number;
+  jobLeaseMs: number;
   shutdownTimeoutMs: number;
   trustProxy: boolean | number | string;
   clientDir: string;
@@ -101,6 +102,7 @@ export function loadConfig(env: Env = process.env): Config {
   const workerConcurrency = parsed('WORKER_CONCURRENCY', availableParallelism(), integer(1, 256), 'a whole number from 1 to 256');
   const jobAttempts = parsed('JOB_ATTEMPTS', 3, integer(1, 100), 'a whole number from 1 to 100');
   const jobBackoffMs = parsed('JOB_BACKOFF', 1000, parseDuration, 'a duration such as 1s');
+  const jobLeaseMs = parsed('JOB_LEASE', 30e3, positive(parseDuration), 'a duration such as 30s');
   const shutdownTimeoutMs = parsed('SHUTDOWN_TIMEOUT', 10e3, parseDuration, 'a duration such as 10s');
   const trustProxy = parsed<boolean | number | string>('TRUST_PROXY', false, (v) => bool(v) ?? (/^\d+$/.test(v) ? Number(v) : v), 'true, false, a hop count or a subnet list');
   const clientDir = path.resolve(read('CLIENT_DIR') ?? DEFAULT_CLIENT_DIR);
@@ -134,6 +136,7 @@ export function loadConfig(env: Env = process.env): Config {
     workerConcurrency,
     jobAttempts,
     jobBackoffMs,
+    jobLeaseMs,
     shutdownTimeoutMs,
     trustProxy,
     clientDir,

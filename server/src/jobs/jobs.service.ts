@@ -1,0 +1,86 @@
+import type { JobRow, JobState } from '../db/schema.js';
+import { HttpError, badRequest, notFound } from '../http/errors.js';
+import type { JobQueue } from './jobQueue.js';
+import { JOB_STATES, type JobsRepository } from './jobs.repository.js';
+
+export interface JobView {
+  id: string;
+  fileId: string;
+  type: string;
+  state: JobState;
+  attempts: number;
+  maxAttempts: number;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+}
+
+const toView = (row: JobRow): JobView => ({
+  id: row.id,
+  fileId: row.file_id,
+  type: row.type,
+  state: row.state,
+  attempts: row.attempts,
+  maxAttempts: row.max_attempts,
+  lastError: row.last_error,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+  finishedAt: row.finished_at,
+});
+
+const encodeCursor = (row: JobRow) => Buffer.from(JSON.stringify([row.created_at, row.id])).toString('base64url');
+
+function decodeCursor(cursor: string): { createdAt: string; id: string } {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown[];
+    if (typeof createdAt === 'string' && typeof id === 'string') return { createdAt, id };
+  } catch {
+    // falls through to the error below
+  }
+  throw badRequest('The cursor is not valid.', 'invalid_cursor');
+}
+
+/** The admin's view of processing: reads the jobs table, acts through the queue. */
+export class JobsService {
+  constructor(
+    private readonly jobs: JobsRepository,
+    private readonly queue: JobQueue,
+  ) {}
+
+  async list(query: { status?: unknown; limit?: unknown; cursor?: unknown }): Promise<{ items: JobView[]; nextCursor: string | null }> {
+    if (query.status !== undefined && !JOB_STATES.includes(query.status as JobState)) {
+      throw badRequest(`status must be one of ${JOB_STATES.join(', ')}.`, 'invalid_status');
+    }
+    const limit = query.limit === undefined ? 20 : Number(query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw badRequest('limit must be a whole number from 1 to 100.', 'invalid_limit');
+    const before = typeof query.cursor === 'string' && query.cursor !== '' ? decodeCursor(query.cursor) : undefined;
+    const rows = await this.jobs.list({ state: query.status as JobState | undefined, limit: limit + 1, before });
+    const page = rows.slice(0, limit);
+    return { items: page.map(toView), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null };
+  }
+
+  async stats(): Promise<Record<JobState, number>> {
+    return this.jobs.countByState();
+  }
+
+  async get(id: string): Promise<JobView> {
+    const row = await this.jobs.get(id);
+    if (!row) throw notFound('No job with this id.');
+    return toView(row);
+  }
+
+  async retry(id: string): Promise<JobView> {
+    const job = await this.get(id);
+    if (job.state === 'queued' || job.state === 'processing') {
+      throw new HttpError(409, 'job_not_finished', 'This job is still queued or running; only finished jobs can be retried.');
+    }
+    await this.queue.retry(id);
+    return this.get(id);
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.get(id);
+    await this.queue.remove(id);
+  }
+}
