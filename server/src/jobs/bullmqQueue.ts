@@ -18,6 +18,7 @@ export class BullmqQueue implements JobQueue {
   private readonly queue: Queue;
   private worker: Worker | undefined;
   private readonly running = new RunningJobs();
+  private closing = false;
 
   constructor(
     private readonly jobs: JobsRepository,
@@ -45,6 +46,11 @@ export class BullmqQueue implements JobQueue {
         const attempt = job.attemptsMade + 1;
         const maxAttempts = job.opts.attempts ?? this.options.maxAttempts;
         const fileId = job.data.fileId;
+        if (this.closing) {
+          // Fetched just as the worker began to close: hand it straight back.
+          await job.moveToWait(token);
+          throw new WaitingError();
+        }
         await this.jobs.update(job.id!, { state: 'processing', attempts: attempt, finished_at: null });
         await this.running.track(job.id!, fileId, async (signal) => {
           try {
@@ -109,10 +115,11 @@ export class BullmqQueue implements JobQueue {
   }
 
   async close(): Promise<void> {
-    // Running jobs go back to waiting first, so closing the worker has nothing left to wait for.
-    await this.worker?.pause(true);
+    // The worker stops fetching; its running jobs go back to waiting, so closing it doesn't wait on them.
+    this.closing = true;
+    const workerClosed = this.worker?.close();
     await this.running.abortAll(SHUTDOWN);
-    await this.worker?.close();
+    await workerClosed;
     await this.queue.close();
   }
 
