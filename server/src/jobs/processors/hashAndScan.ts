@@ -5,7 +5,7 @@ import type { FileHandle } from 'node:fs/promises';
  * Large reads keep syscall and promise overhead negligible next to hashing;
  * see bench/checksum.bench.mjs for the measurements behind this size.
  */
-export const CHUNK_BYTES = 4 * 1024 * 1024;
+const CHUNK_BYTES = 4 * 1024 * 1024;
 
 /**
  * Receives every chunk of the file in order. The chunk's memory is reused for
