@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { processFile } from '../../src/jobs/processors/index.js';
+import { processFile, THUMBNAIL_FILE } from '../../src/jobs/processors/index.js';
 import { fixture } from './fixtures.js';
 
 function noisyPng(width: number, height: number): Promise<Buffer> {
@@ -30,7 +30,7 @@ describe('images', () => {
       format: 'png',
       thumbnail: true,
     });
-    const thumbnailPath = join(derivedDir, 'thumbnail.webp');
+    const thumbnailPath = join(derivedDir, THUMBNAIL_FILE);
     const thumbnail = await sharp(thumbnailPath).metadata();
     expect(thumbnail).toMatchObject({ format: 'webp', width: 256, height: 192 });
     expect((await stat(thumbnailPath)).size).toBeLessThan(png.length);
@@ -39,7 +39,7 @@ describe('images', () => {
   it('does not enlarge images smaller than a thumbnail', async () => {
     const { input, derivedDir } = await fixture('icon.png', await noisyPng(40, 30));
     await processFile(input);
-    expect(await sharp(join(derivedDir, 'thumbnail.webp')).metadata()).toMatchObject({ width: 40, height: 30 });
+    expect(await sharp(join(derivedDir, THUMBNAIL_FILE)).metadata()).toMatchObject({ width: 40, height: 30 });
   });
 
   it('fails with a readable error for a corrupt image and writes nothing', async () => {
