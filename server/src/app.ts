@@ -13,6 +13,8 @@ export interface AppDeps {
   log: Logger;
   trustProxy: boolean | number | string;
   clientDir: string;
+  /** The OpenAPI document, served at /openapi.yaml. */
+  openApiFile: string;
   healthChecks: Record<string, HealthCheck>;
   requireAuth: RequestHandler;
   auth: AuthService;
@@ -47,6 +49,9 @@ export function buildApp(deps: AppDeps): express.Express {
   );
 
   app.use(healthRoutes(deps.healthChecks));
+  app.get('/openapi.yaml', (_req, res) => {
+    res.type('application/yaml').sendFile(deps.openApiFile);
+  });
   for (const [path, router] of deps.streamingRoutes) app.use(path, router);
 
   app.use('/api', express.json({ limit: '64kb' }));

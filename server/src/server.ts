@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { buildApp } from './app.js';
 import { AuthService } from './auth/auth.service.js';
 import { authenticate } from './auth/authenticate.js';
@@ -20,6 +21,8 @@ import { createLogger, type Logger } from './logger.js';
 import { FileEvents } from './realtime/fileEvents.js';
 import { attachRealtime } from './realtime/socketServer.js';
 import type { HealthCheck } from './health/health.routes.js';
+
+const OPENAPI_FILE = fileURLToPath(new URL('../../docs/openapi.yaml', import.meta.url));
 
 export interface RunningServer {
   server: Server;
@@ -75,6 +78,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       log,
       trustProxy: config.trustProxy,
       clientDir: config.clientDir,
+      openApiFile: OPENAPI_FILE,
       healthChecks,
       requireAuth: authenticate(accessTokens),
       auth,
