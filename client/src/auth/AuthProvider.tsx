@@ -1,0 +1,48 @@
+import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react'
+import { apiJson, authenticate, signOut as endSession } from '../api/client'
+import { getSession, setSession, subscribeSession } from '../api/tokenStore'
+import type { User } from '../api/types'
+import { AuthContext } from './AuthContext'
+
+export function AuthProvider({ children }: { children: ReactNode }) {
+  const [user, setUser] = useState<User | null>(() => getSession()?.user ?? null)
+  const [notice, setNotice] = useState<string | null>(null)
+
+  useEffect(
+    () =>
+      subscribeSession((session, reason) => {
+        setUser(session?.user ?? null)
+        if (session) setNotice(null)
+        else if (reason === 'expired') setNotice('Your session has ended. Please sign in again.')
+      }),
+    [],
+  )
+
+  // A stored session may be stale (role changed, account removed): confirm it once on load.
+  const userId = user?.id
+  useEffect(() => {
+    if (!userId) return
+    apiJson<User>('/api/auth/me').then(
+      (me) => {
+        const session = getSession()
+        if (session && session.user.id === me.id) setSession({ ...session, user: me })
+      },
+      () => {
+        // A 401 has already ended the session in the API client; offline keeps the stored user.
+      },
+    )
+  }, [userId])
+
+  const signIn = useCallback((email: string, password: string) => authenticate('login', email, password), [])
+  const register = useCallback(
+    (email: string, password: string) => authenticate('register', email, password),
+    [],
+  )
+  const signOut = useCallback(() => endSession(), [])
+
+  const value = useMemo(
+    () => ({ user, notice, signIn, register, signOut }),
+    [user, notice, signIn, register, signOut],
+  )
+  return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>
+}
