@@ -16,7 +16,7 @@ export function CopyButton({ text, label }: { text: string; label: string }) {
   }
 
   return (
-    <button type="button" className="button button--small button--quiet" onClick={copy} aria-label={label}>
+    <button type="button" className="button button--small" onClick={copy} aria-label={label}>
       <span aria-live="polite">{copied ? 'Copied' : 'Copy'}</span>
     </button>
   )

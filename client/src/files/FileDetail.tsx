@@ -3,6 +3,7 @@ import { getFile } from '../api/files'
 import type { FileItem } from '../api/types'
 import { formatBytes } from '../format/formatBytes'
 import { formatDateTime } from '../format/formatDate'
+import { CloseIcon } from '../icons/CloseIcon'
 import { CopyButton } from './CopyButton'
 import { ExtractedData } from './ExtractedData'
 import { FileActions } from './FileActions'
@@ -59,7 +60,7 @@ export function FileDetail({ file, onClose, onChanged, onDeleted }: FileDetailPr
             {file.filename}
           </h2>
           <button type="button" className="icon-button" aria-label="Close details" onClick={close}>
-            <span aria-hidden="true">×</span>
+            <CloseIcon size={20} />
           </button>
         </header>
 
@@ -101,9 +102,15 @@ export function FileDetail({ file, onClose, onChanged, onDeleted }: FileDetailPr
           </div>
           <div className="details-list__row">
             <dt>SHA-256</dt>
-            <dd className="mono detail__hash">
-              {file.sha256 ?? <span className="muted">Computed during processing</span>}
-              {file.sha256 && <CopyButton text={file.sha256} label="Copy SHA-256" />}
+            <dd className="detail__hash">
+              {file.sha256 ? (
+                <>
+                  <span className="mono">{file.sha256}</span>
+                  <CopyButton text={file.sha256} label="Copy SHA-256" />
+                </>
+              ) : (
+                <span className="muted">Computed during processing</span>
+              )}
             </dd>
           </div>
           <div className="details-list__row">

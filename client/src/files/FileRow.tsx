@@ -1,6 +1,6 @@
 import type { FileItem } from '../api/types'
 import { formatBytes } from '../format/formatBytes'
-import { formatDateTime } from '../format/formatDate'
+import { formatDateTime, formatShortDate } from '../format/formatDate'
 import { fileTypeLabel } from './fileTypeLabel'
 import { StatusBadge } from './StatusBadge'
 
@@ -27,7 +27,7 @@ export function FileRow({ file, showOwner, onOpen }: FileRowProps) {
       <td role="cell" data-label="Size" className="numeric">
         {formatBytes(file.size)}
       </td>
-      <td role="cell" data-label="Type">
+      <td role="cell" data-label="Type" className="nowrap">
         <span title={file.mimeType}>{fileTypeLabel(file.mimeType)}</span>
       </td>
       <td role="cell" data-label="Status">
@@ -36,7 +36,7 @@ export function FileRow({ file, showOwner, onOpen }: FileRowProps) {
       <td role="cell" data-label="SHA-256" className="mono">
         {file.sha256 ? (
           <span title={file.sha256}>
-            {file.sha256.slice(0, 12)}
+            {file.sha256.slice(0, 8)}
             <span aria-hidden="true">…</span>
           </span>
         ) : (
@@ -45,8 +45,10 @@ export function FileRow({ file, showOwner, onOpen }: FileRowProps) {
           </span>
         )}
       </td>
-      <td role="cell" data-label="Uploaded">
-        <time dateTime={file.createdAt}>{formatDateTime(file.createdAt)}</time>
+      <td role="cell" data-label="Uploaded" className="nowrap">
+        <time dateTime={file.createdAt} title={formatDateTime(file.createdAt)}>
+          {formatShortDate(file.createdAt)}
+        </time>
       </td>
       {showOwner && <td role="cell" data-label="Owner">{file.owner.email}</td>}
     </tr>

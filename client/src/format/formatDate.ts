@@ -1,9 +1,18 @@
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
+const sameYear = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' })
+const otherYear = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' })
 
 export function formatDateTime(iso: string | null): string {
   if (!iso) return '—'
   const date = new Date(iso)
   return Number.isNaN(date.getTime()) ? '—' : dateTime.format(date)
+}
+
+/** Compact, for table cells: the year only when it is not this year. */
+export function formatShortDate(iso: string): string {
+  const date = new Date(iso)
+  if (Number.isNaN(date.getTime())) return '—'
+  return (date.getFullYear() === new Date().getFullYear() ? sameYear : otherYear).format(date)
 }
 
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' })

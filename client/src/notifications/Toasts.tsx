@@ -1,3 +1,4 @@
+import { CloseIcon } from '../icons/CloseIcon'
 import type { Toast } from './ToastContext'
 
 interface ToastsProps {
@@ -19,7 +20,7 @@ export function Toasts({ toasts, onDismiss }: ToastsProps) {
               aria-label="Dismiss notification"
               onClick={() => onDismiss(toast.id)}
             >
-              <span aria-hidden="true">×</span>
+              <CloseIcon />
             </button>
           </li>
         ))}

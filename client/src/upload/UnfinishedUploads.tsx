@@ -82,7 +82,7 @@ export function UnfinishedUploads({ uppy, urlStorage, expirationSeconds }: Unfin
               </span>
               <button
                 type="button"
-                className="button button--small button--quiet"
+                className="button button--small"
                 aria-label={`Discard unfinished upload of ${name}`}
                 onClick={() => void forget(entry)}
               >

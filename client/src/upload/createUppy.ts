@@ -69,9 +69,8 @@ export function createUppy({ config, urlStorage, onUploaded, onError }: CreateUp
     onError(`Couldn’t upload ${file.name}: ${message}`)
   })
 
-  uppy.on('restriction-failed', (file, error) => {
-    onError(file ? `${file.name}: ${error.message}` : error.message)
-  })
+  // The Dashboard shows these too, but only briefly and outside any live region.
+  uppy.on('restriction-failed', (_file, error) => onError(error.message))
 
   return uppy
 }
