@@ -18,7 +18,7 @@ export function FilesPanel({ list, filters, canViewAll, onFiltersChange, onOpen 
 
   return (
     <section className="panel files-panel" aria-labelledby="files-heading">
-      <h2 id="files-heading" className="panel__title">
+      <h2 id="files-heading" className="panel__title" tabIndex={-1}>
         Files
       </h2>
       <FileFilters filters={filters} canViewAll={canViewAll} onChange={onFiltersChange} />

@@ -89,7 +89,11 @@ export function MainScreen() {
           file={selected}
           onClose={() => setSelected(null)}
           onChanged={applyFile}
-          onDeleted={forgetFile}
+          onDeleted={(id) => {
+            forgetFile(id)
+            // The row that opened the dialog is gone, so focus has nowhere natural to return to.
+            requestAnimationFrame(() => document.getElementById('files-heading')?.focus())
+          }}
         />
       )}
     </div>

@@ -89,7 +89,7 @@ function UploadDashboard({ config, userId, onUploaded }: UploadDashboardProps) {
         uppy={uppy}
         theme={theme}
         width="100%"
-        height={340}
+        height={400}
         metaFields={metaFields}
         note={uploadNote(config)}
         proudlyDisplayPoweredByUppy={false}
