@@ -9,7 +9,7 @@ export interface FileQuery {
   allOwners: boolean
 }
 
-export const PAGE_SIZE = 20
+const PAGE_SIZE = 20
 
 export function listFiles(query: FileQuery, cursor: string | null, signal?: AbortSignal): Promise<FilePage> {
   const params = new URLSearchParams({ limit: String(PAGE_SIZE) })

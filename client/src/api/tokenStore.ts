@@ -62,7 +62,9 @@ export function clearSession(reason: EndReason): void {
 
 export function subscribeSession(listener: Listener): () => void {
   listeners.add(listener)
-  return () => listeners.delete(listener)
+  return () => {
+    listeners.delete(listener)
+  }
 }
 
 window.addEventListener('storage', (event) => {

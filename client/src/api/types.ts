@@ -8,8 +8,6 @@ export interface User {
 
 export type FileStatus = 'uploaded' | 'processing' | 'processed' | 'failed'
 
-export const FILE_STATUSES: readonly FileStatus[] = ['uploaded', 'processing', 'processed', 'failed']
-
 export interface FileItem {
   id: string
   filename: string

@@ -4,6 +4,10 @@ import { getSession, setSession, subscribeSession } from '../api/tokenStore'
 import type { User } from '../api/types'
 import { AuthContext } from './AuthContext'
 
+function sameUser(a: User, b: User): boolean {
+  return a.id === b.id && a.email === b.email && a.role === b.role
+}
+
 export function AuthProvider({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<User | null>(() => getSession()?.user ?? null)
   const [notice, setNotice] = useState<string | null>(null)
@@ -11,7 +15,9 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   useEffect(
     () =>
       subscribeSession((session, reason) => {
-        setUser(session?.user ?? null)
+        // Token refreshes also land here; keep the same user object so the app does not re-render.
+        const next = session?.user ?? null
+        setUser((current) => (current && next && sameUser(current, next) ? current : next))
         if (session) setNotice(null)
         else if (reason === 'expired') setNotice('Your session has ended. Please sign in again.')
       }),
