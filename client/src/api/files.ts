@@ -1,0 +1,61 @@
+import { apiJson, authorizedFetch } from './client'
+import type { FileItem, FilePage, FileStatus, UploadConfig } from './types'
+
+export interface FileQuery {
+  q: string
+  type: string
+  status: FileStatus | ''
+  /** Admins only: include everyone's files. */
+  allOwners: boolean
+}
+
+const PAGE_SIZE = 20
+
+export function listFiles(query: FileQuery, cursor: string | null, signal?: AbortSignal): Promise<FilePage> {
+  const params = new URLSearchParams({ limit: String(PAGE_SIZE) })
+  if (cursor) params.set('cursor', cursor)
+  if (query.q) params.set('q', query.q)
+  if (query.type) params.set('type', query.type)
+  if (query.status) params.set('status', query.status)
+  if (query.allOwners) params.set('owner', 'all')
+  return apiJson<FilePage>(`/api/files?${params}`, { signal })
+}
+
+const filePath = (id: string) => `/api/files/${encodeURIComponent(id)}`
+
+export function getFile(id: string, signal?: AbortSignal): Promise<FileItem> {
+  return apiJson<FileItem>(filePath(id), { signal })
+}
+
+export type FileChanges = Partial<Pick<FileItem, 'filename' | 'title' | 'description'>>
+
+export function updateFile(id: string, changes: FileChanges): Promise<FileItem> {
+  return apiJson<FileItem>(filePath(id), { method: 'PATCH', json: changes })
+}
+
+export async function deleteFile(id: string): Promise<void> {
+  await authorizedFetch(filePath(id), { method: 'DELETE' })
+}
+
+export async function reprocessFile(id: string): Promise<void> {
+  await authorizedFetch(`${filePath(id)}/reprocess`, { method: 'POST' })
+}
+
+/**
+ * The whole file as a Blob, because the content endpoint needs the bearer header and a plain
+ * link cannot send one. This holds the file in memory: very large downloads would want a
+ * short-lived signed link from the server instead, so the browser can stream to disk.
+ */
+export async function fetchFileContent(id: string): Promise<Blob> {
+  const res = await authorizedFetch(`${filePath(id)}/content`)
+  return res.blob()
+}
+
+export async function fetchThumbnail(id: string, signal?: AbortSignal): Promise<Blob> {
+  const res = await authorizedFetch(`${filePath(id)}/thumbnail`, { signal })
+  return res.blob()
+}
+
+export function getUploadConfig(signal?: AbortSignal): Promise<UploadConfig> {
+  return apiJson<UploadConfig>('/api/config', { signal })
+}

@@ -1,0 +1,54 @@
+export type Role = 'user' | 'admin'
+
+export interface User {
+  id: string
+  email: string
+  role: Role
+}
+
+export type FileStatus = 'uploaded' | 'processing' | 'processed' | 'failed'
+
+export interface FileItem {
+  id: string
+  filename: string
+  size: number
+  mimeType: string
+  title: string | null
+  description: string | null
+  status: FileStatus
+  sha256: string | null
+  extracted: Record<string, unknown> | null
+  error: string | null
+  createdAt: string
+  updatedAt: string
+  processedAt: string | null
+  owner: { id: string; email: string }
+}
+
+/** The `file:created` broadcast: enough to announce an upload, not a whole File. */
+export interface FileCreatedEvent {
+  id: string
+  filename: string
+  size: number
+  mimeType: string
+  owner: { id: string; email: string }
+  createdAt: string
+}
+
+export interface FilePage {
+  items: FileItem[]
+  nextCursor: string | null
+}
+
+export interface UploadConfig {
+  maxUploadSize: number | null
+  allowedFileTypes: string[] | null
+  /** Seconds an unfinished upload is kept by the server. */
+  uploadExpiration: number
+}
+
+export interface AuthResponse {
+  user: User
+  accessToken: string
+  refreshToken: string
+}

@@ -1,0 +1,101 @@
+import { useCallback, useMemo, useState } from 'react'
+import { getFile, type FileQuery } from '../api/files'
+import type { FileCreatedEvent, FileItem } from '../api/types'
+import { useAuth, useSignedInUser } from '../auth/useAuth'
+import { FileDetail } from '../files/FileDetail'
+import { emptyFilters, type FileFilterValues } from '../files/fileFilters'
+import { FilesPanel } from '../files/FilesPanel'
+import { useFileList } from '../files/useFileList'
+import { useDebouncedValue } from '../hooks/useDebouncedValue'
+import { useToasts } from '../notifications/useToasts'
+import { useSocket } from '../realtime/useSocket'
+import { UploadPanel } from '../upload/UploadPanel'
+import { AppHeader } from './AppHeader'
+
+const SEARCH_DEBOUNCE_MS = 300
+
+export function MainScreen() {
+  const user = useSignedInUser()
+  const { signOut } = useAuth()
+  const { notify } = useToasts()
+  const isAdmin = user.role === 'admin'
+
+  const [filters, setFilters] = useState<FileFilterValues>(emptyFilters)
+  const search = useDebouncedValue(filters.search.trim(), SEARCH_DEBOUNCE_MS)
+  const query = useMemo<FileQuery>(
+    () => ({ q: search, type: filters.type, status: filters.status, allOwners: isAdmin && filters.allOwners }),
+    [search, filters.type, filters.status, filters.allOwners, isAdmin],
+  )
+  const list = useFileList(query, user.id)
+  const { upsert, remove, reload } = list
+
+  const [selected, setSelected] = useState<FileItem | null>(null)
+
+  const applyFile = useCallback(
+    (file: FileItem) => {
+      upsert(file)
+      setSelected((current) => (current?.id === file.id ? file : current))
+    },
+    [upsert],
+  )
+
+  const forgetFile = useCallback(
+    (id: string) => {
+      remove(id)
+      setSelected((current) => (current?.id === id ? null : current))
+    },
+    [remove],
+  )
+
+  const fetchAndApply = useCallback(
+    (id: string) => {
+      getFile(id).then(applyFile, () => {
+        // Gone again or not ours to see: nothing to show.
+      })
+    },
+    [applyFile],
+  )
+
+  const connection = useSocket({
+    onFileCreated: (event: FileCreatedEvent) => {
+      notify(`${event.owner.email} uploaded ${event.filename}`)
+      // The event is a summary; the list needs the whole File.
+      if (event.owner.id === user.id || query.allOwners) fetchAndApply(event.id)
+    },
+    onFileUpdated: applyFile,
+    onFileDeleted: ({ id }) => forgetFile(id),
+    onResync: () => {
+      reload()
+      if (selected) fetchAndApply(selected.id)
+    },
+  })
+
+  return (
+    <div className="app">
+      <AppHeader user={user} connection={connection} onSignOut={() => void signOut()} />
+      <main className="app-main">
+        <h1 className="visually-hidden">Your files</h1>
+        <UploadPanel userId={user.id} onUploaded={fetchAndApply} />
+        <FilesPanel
+          list={list}
+          filters={filters}
+          canViewAll={isAdmin}
+          onFiltersChange={setFilters}
+          onOpen={setSelected}
+        />
+      </main>
+      {selected && (
+        <FileDetail
+          file={selected}
+          onClose={() => setSelected(null)}
+          onChanged={applyFile}
+          onDeleted={(id) => {
+            forgetFile(id)
+            // The row that opened the dialog is gone, so focus has nowhere natural to return to.
+            requestAnimationFrame(() => document.getElementById('files-heading')?.focus())
+          }}
+        />
+      )}
+    </div>
+  )
+}

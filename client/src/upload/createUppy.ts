@@ -1,0 +1,76 @@
+import Uppy from '@uppy/core'
+import Tus, { type TusBody } from '@uppy/tus'
+import { getAccessToken, refreshAccessToken } from '../api/client'
+import type { UploadConfig } from '../api/types'
+import { uploadErrorMessage } from './uploadErrorMessage'
+import { prepareForServer, SERVER_META_FIELDS, type UploadMeta } from './uploadMeta'
+import { UserUrlStorage } from './userUrlStorage'
+
+export type DroplineUppy = Uppy<UploadMeta, TusBody>
+
+export const UPLOAD_ENDPOINT = '/api/uploads/'
+const CHUNK_SIZE = 8 * 1024 * 1024
+
+interface CreateUppyOptions {
+  config: UploadConfig
+  urlStorage: UserUrlStorage
+  onUploaded: (fileId: string) => void
+  onError: (message: string) => void
+}
+
+export function createUppy({ config, urlStorage, onUploaded, onError }: CreateUppyOptions): DroplineUppy {
+  const uppy = new Uppy<UploadMeta, TusBody>({
+    // Stable on purpose: Uppy file ids start with it, and tus resume fingerprints are built
+    // from file ids, so re-selecting a file after a reload finds its unfinished upload.
+    id: 'dropline',
+    autoProceed: false,
+    restrictions: {
+      maxFileSize: config.maxUploadSize,
+      allowedFileTypes: config.allowedFileTypes,
+    },
+    meta: { title: '', description: '' },
+    onBeforeUpload: prepareForServer,
+  })
+
+  uppy.use(Tus, {
+    endpoint: UPLOAD_ENDPOINT,
+    chunkSize: CHUNK_SIZE,
+    retryDelays: [0, 1000, 3000, 5000, 10000],
+    removeFingerprintOnSuccess: true,
+    urlStorage,
+    allowedMetaFields: [...SERVER_META_FIELDS],
+    // Every request, including each chunk's PATCH, gets a token good for at least a minute.
+    // That matters beyond the 401: a HEAD answered 401 would make tus-js-client drop the
+    // resume entry and start the file over.
+    async onBeforeRequest(req) {
+      req.setHeader('Authorization', `Bearer ${await getAccessToken()}`)
+    },
+    onShouldRetry(error, retryAttempt, _options, next) {
+      if (error.originalResponse?.getStatus() === 401) {
+        const sent = error.originalRequest?.getHeader('Authorization')?.replace(/^Bearer /, '')
+        // The retry's onBeforeRequest waits for this refresh; if it fails the session is over.
+        refreshAccessToken(sent ?? '').catch(() => undefined)
+        return retryAttempt < 2
+      }
+      return next(error)
+    },
+  })
+
+  uppy.on('upload-success', (_file, response) => {
+    const fileId = response.uploadURL?.split('/').filter(Boolean).pop()
+    if (fileId) onUploaded(fileId)
+  })
+
+  uppy.on('upload-error', (file, _error, response) => {
+    if (!file) return
+    const message = uploadErrorMessage(response)
+    // Replaces tus-js-client's protocol trace, which the Dashboard would otherwise show.
+    uppy.setFileState(file.id, { error: message })
+    onError(`Couldn’t upload ${file.name}: ${message}`)
+  })
+
+  // The Dashboard shows these too, but only briefly and outside any live region.
+  uppy.on('restriction-failed', (_file, error) => onError(error.message))
+
+  return uppy
+}
