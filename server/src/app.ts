@@ -6,7 +6,7 @@ import type { AuthService } from './auth/auth.service.js';
 import { healthRoutes, type HealthCheck } from './health/health.routes.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
 import { requestIdFor } from './http/requestId.js';
-import { staticClient } from './http/staticClient.js';
+import { inlineScriptHashes, staticClient } from './http/staticClient.js';
 import type { Logger } from './logger.js';
 
 export interface AppDeps {
@@ -43,7 +43,13 @@ export function buildApp(deps: AppDeps): express.Express {
   app.use(
     helmet({
       // Self-hosted instances often run on plain HTTP inside a LAN, where upgrading requests would break them.
-      contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:', 'blob:'], 'upgrade-insecure-requests': null } },
+      contentSecurityPolicy: {
+        directives: {
+          'script-src': ["'self'", ...inlineScriptHashes(deps.clientDir)],
+          'img-src': ["'self'", 'data:', 'blob:'],
+          'upgrade-insecure-requests': null,
+        },
+      },
       crossOriginEmbedderPolicy: false,
     }),
   );

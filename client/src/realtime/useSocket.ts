@@ -19,7 +19,9 @@ interface ServerEvents {
   'file:deleted': (event: { id: string }) => void
 }
 
-const AUTH_ERROR = /unauthori[sz]ed|expired|invalid token|jwt|401|authenticat/i
+/** The server names why it refused the handshake in `data.code`; these mean "get a fresh token". */
+const AUTH_CODES = new Set(['unauthorized', 'invalid_token', 'token_expired'])
+const isAuthError = (error: Error & { data?: { code?: unknown } }) => typeof error.data?.code === 'string' && AUTH_CODES.has(error.data.code)
 /** Back-off for handshakes the server refused for reasons other than the token. */
 const REFUSED_RETRY_MS = [2000, 5000, 10000, 30000]
 
@@ -76,7 +78,7 @@ export function useSocket(handlers: SocketHandlers): ConnectionState {
       setState(waiting())
       // Transport failures are retried by Socket.IO itself; a refused handshake is not.
       if (socket.active) return
-      if (AUTH_ERROR.test(error.message) && lastToken) {
+      if (isAuthError(error) && lastToken) {
         refreshAccessToken(lastToken).then(
           () => socket.connect(),
           () => {

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import express, { Router } from 'express';
 
@@ -28,4 +29,17 @@ export function staticClient(clientDir: string): Router {
     res.set('Cache-Control', 'no-cache').sendFile(index);
   });
   return router;
+}
+
+/**
+ * CSP hashes of the inline scripts in the built index.html (the theme is set before first paint
+ * by one), read at start so the policy allows exactly those scripts and never 'unsafe-inline'.
+ */
+export function inlineScriptHashes(clientDir: string): string[] {
+  const index = path.join(clientDir, 'index.html');
+  if (!existsSync(index)) return [];
+  const html = readFileSync(index, 'utf8');
+  return [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)].map(
+    (m) => `'sha256-${createHash('sha256').update(m[1]!).digest('base64')}'`,
+  );
 }
