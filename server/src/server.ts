@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -8,21 +9,35 @@ import { SessionsRepository } from './auth/sessions.repository.js';
 import { AccessTokens } from './auth/tokens.js';
 import { UsersRepository } from './auth/users.repository.js';
 import type { Config } from './config/config.js';
+import { configRoutes } from './config/config.routes.js';
 import { migrateToLatest, openDatabase } from './db/database.js';
 import { connectRedis } from './db/redis.js';
+import { FilesRepository } from './files/files.repository.js';
+import { filesRoutes } from './files/files.routes.js';
+import { FilesService } from './files/files.service.js';
+import { AllowedFileTypes } from './files/fileTypes.js';
 import { closeHttpServer } from './http/shutdown.js';
+import type { HealthCheck } from './health/health.routes.js';
 import { BullmqQueue } from './jobs/bullmqQueue.js';
 import { EmbeddedQueue, type QueueOptions } from './jobs/embeddedQueue.js';
 import type { JobQueue } from './jobs/jobQueue.js';
 import { JobsRepository } from './jobs/jobs.repository.js';
 import { jobsRoutes } from './jobs/jobs.routes.js';
 import { JobsService } from './jobs/jobs.service.js';
+import { ProcessingService, type FileProcessor } from './jobs/processing.service.js';
 import { createLogger, type Logger } from './logger.js';
 import { FileEvents } from './realtime/fileEvents.js';
 import { attachRealtime } from './realtime/socketServer.js';
-import type { HealthCheck } from './health/health.routes.js';
-
-const OPENAPI_FILE = fileURLToPath(new URL('../../docs/openapi.yaml', import.meta.url));
+import { StorageLayout } from './storage/storageLayout.js';
+import { Ingest } from './uploads/ingest.js';
+import { PlainUploads } from './uploads/plainUploads.js';
+import { RedisLocker } from './uploads/redisLocker.js';
+import { TUS_PATH, createTusServer } from './uploads/tusServer.js';
+import { UploadAdmission } from './uploads/uploadAdmission.js';
+import { UploadMaintenance } from './uploads/uploadMaintenance.js';
+import { UploadsRepository } from './uploads/uploads.repository.js';
+import { uploadsRoutes } from './uploads/uploads.routes.js';
+import { UploadStore } from './uploads/uploadStore.js';
 
 export interface RunningServer {
   server: Server;
@@ -34,7 +49,14 @@ export interface RunningServer {
 export interface ServerOptions {
   /** Tests pass their own logger (to read lines) and parts; production uses the defaults. */
   log?: Logger;
+  events?: FileEvents;
+  processor?: FileProcessor;
 }
+
+const OPENAPI_FILE = fileURLToPath(new URL('../../docs/openapi.yaml', import.meta.url));
+
+/** Often enough that expired uploads don't linger, rarely enough to cost nothing. */
+const sweepInterval = (expirationMs: number) => Math.min(Math.max(expirationMs / 2, 1000), 10 * 60_000);
 
 /** The composition root: builds every part from the configuration and wires them together. */
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
@@ -46,6 +68,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
 
     const accessTokens = new AccessTokens(config.jwtSecret, config.accessTokenTtlMs);
+    const requireAuth = authenticate(accessTokens);
     const auth = new AuthService(
       new UsersRepository(database.db),
       new SessionsRepository(database.db),
@@ -61,8 +84,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       closers.unshift(async () => void redis.disconnect());
       healthChecks.redis = async () => void (await redis.ping());
     }
+    const events = options.events ?? new FileEvents();
 
-    const events = new FileEvents();
     const jobsRepository = new JobsRepository(database.db);
     const queueOptions: QueueOptions = {
       concurrency: config.workerConcurrency,
@@ -73,6 +96,46 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     };
     const queue: JobQueue = redis ? new BullmqQueue(jobsRepository, redis, queueOptions) : new EmbeddedQueue(jobsRepository, queueOptions);
     closers.unshift(() => queue.close());
+    const scheduler = queue;
+
+    const layout = new StorageLayout(config.storageDir);
+    await mkdir(layout.uploadsDir, { recursive: true });
+    const store = new UploadStore(layout, config.uploadExpirationMs);
+    const uploads = new UploadsRepository(database.db);
+    const filesRepository = new FilesRepository(database.db);
+    const ingest = new Ingest(uploads, filesRepository, store, layout, scheduler, events, log);
+    const files = new FilesService(filesRepository, store, layout, scheduler, events, log);
+    const admission = new UploadAdmission(uploads, new AllowedFileTypes(config.allowedFileTypes), config.uploadExpirationMs);
+    // With Redis, nodes sharing STORAGE_DIR also share upload locks; alone, tus' in-process locks do.
+    const locker = redis ? new RedisLocker(redis, redis.duplicate()) : undefined;
+    if (locker) closers.unshift(() => locker.close());
+    const tus = createTusServer({
+      store,
+      uploads,
+      admission,
+      ingest,
+      maxUploadSize: config.maxUploadSize,
+      locker,
+      respectForwardedHeaders: config.trustProxy !== false,
+      log,
+    });
+    const plainUploads = new PlainUploads(store, uploads, admission, ingest, config.maxUploadSize);
+
+    if (config.runWorkers) {
+      const processing = new ProcessingService(filesRepository, layout, events, log, options.processor);
+      await queue.start(processing.handle);
+    }
+    // A deleted file's running job stops now instead of reading bytes that are gone.
+    events.on('deleted', (file) => queue.abortFile(file.id));
+    // Files whose row was written but whose job was never queued (a crash in between) are queued now.
+    for (const fileId of await jobsRepository.filesWithoutLiveJob()) await queue.schedule(fileId);
+
+    // Uploads that finished while the server was down become files before anyone asks for them.
+    const recovered = await ingest.recover();
+    if (recovered > 0) log.info({ recovered }, 'finished uploads ingested at start');
+    const maintenance = new UploadMaintenance(store, uploads, ingest, sweepInterval(config.uploadExpirationMs), log);
+    maintenance.start();
+    closers.unshift(() => maintenance.stop());
 
     const app = buildApp({
       log,
@@ -80,10 +143,14 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       clientDir: config.clientDir,
       openApiFile: OPENAPI_FILE,
       healthChecks,
-      requireAuth: authenticate(accessTokens),
+      requireAuth,
       auth,
-      streamingRoutes: [],
-      apiRoutes: [['/jobs', jobsRoutes(new JobsService(jobsRepository, queue))]],
+      streamingRoutes: [[TUS_PATH, uploadsRoutes(tus, files, requireAuth)]],
+      apiRoutes: [
+        ['/files', filesRoutes(files, plainUploads)],
+        ['/config', configRoutes(config)],
+        ['/jobs', jobsRoutes(new JobsService(jobsRepository, queue))],
+      ],
     });
 
     const server = createServer(app);

@@ -55,6 +55,15 @@ export interface FilesTable {
   processed_at: Timestamp | null;
 }
 
+/** A tus upload (also a multipart one) as the server tracks it: who owns it and whether it was ingested. */
+export interface UploadsTable {
+  id: string;
+  owner_id: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  ingested_at: Timestamp | null;
+}
+
 export interface JobsTable {
   id: string;
   file_id: string;
@@ -76,6 +85,7 @@ export interface Database {
   sessions: SessionsTable;
   refresh_tokens: RefreshTokensTable;
   files: FilesTable;
+  uploads: UploadsTable;
   jobs: JobsTable;
 }
 
@@ -84,6 +94,7 @@ export type NewUser = Insertable<UsersTable>;
 export type FileRow = Selectable<FilesTable>;
 export type NewFile = Insertable<FilesTable>;
 export type FileUpdate = Updateable<FilesTable>;
+export type UploadRow = Selectable<UploadsTable>;
 export type JobRow = Selectable<JobsTable>;
 export type NewJob = Insertable<JobsTable>;
 export type SessionRow = Selectable<SessionsTable>;

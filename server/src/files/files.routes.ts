@@ -1,0 +1,36 @@
+import { Router } from 'express';
+import { currentUser } from '../auth/authenticate.js';
+import type { PlainUploads } from '../uploads/plainUploads.js';
+import { sendContent } from './content.js';
+import type { FilesService } from './files.service.js';
+import { parseListQuery } from './listQuery.js';
+
+/** `/api/files`, behind requireAuth. */
+export function filesRoutes(files: FilesService, plainUploads: PlainUploads): Router {
+  const router = Router();
+  router.get('/', async (req, res) => {
+    res.json(await files.list(currentUser(req), parseListQuery(req.query)));
+  });
+  router.post('/', async (req, res) => {
+    res.status(201).json(await plainUploads.receive(req, res, currentUser(req)));
+  });
+  router.get('/:id', async (req, res) => {
+    res.json(await files.get(currentUser(req), req.params.id));
+  });
+  router.patch('/:id', async (req, res) => {
+    res.json(await files.update(currentUser(req), req.params.id, req.body));
+  });
+  router.delete('/:id', async (req, res) => {
+    await files.delete(currentUser(req), req.params.id);
+    res.status(204).end();
+  });
+  router.get('/:id/content', async (req, res) => {
+    const { file, path } = await files.content(currentUser(req), req.params.id);
+    await sendContent(res, file, path);
+  });
+  router.post('/:id/reprocess', async (req, res) => {
+    await files.reprocess(currentUser(req), req.params.id);
+    res.status(202).end();
+  });
+  return router;
+}

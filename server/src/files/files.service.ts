@@ -1,0 +1,108 @@
+import { access, rm } from 'node:fs/promises';
+import { mayAccess } from '../auth/ownership.js';
+import type { AuthUser } from '../auth/tokens.js';
+import { now } from '../db/time.js';
+import { HttpError, badRequest, notFound } from '../http/errors.js';
+import type { ProcessingScheduler } from '../jobs/scheduler.js';
+import type { Logger } from '../logger.js';
+import type { FileEvents, FileView } from '../realtime/fileEvents.js';
+import { isSafeId, type StorageLayout } from '../storage/storageLayout.js';
+import type { UploadStore } from '../uploads/uploadStore.js';
+import { descriptionFrom, filenameFrom, titleFrom } from './fileFields.js';
+import type { FileRecord, FilesRepository } from './files.repository.js';
+import { toFileView } from './fileView.js';
+import { encodeCursor, type ListQuery } from './listQuery.js';
+
+export type FileList = { items: FileView[]; nextCursor: string | null } | { items: FileView[]; page: number; pageSize: number; total: number };
+
+const EDITABLE = ['title', 'description', 'filename'];
+
+export class FilesService {
+  constructor(
+    private readonly files: FilesRepository,
+    private readonly store: UploadStore,
+    private readonly layout: StorageLayout,
+    private readonly scheduler: ProcessingScheduler,
+    private readonly events: FileEvents,
+    private readonly log: Logger,
+  ) {}
+
+  /** The one gate to a file: someone else's (unless admin) and a missing one are the same 404. */
+  async getOwned(user: AuthUser, id: string): Promise<FileRecord> {
+    const file = isSafeId(id) ? await this.files.find(id) : undefined;
+    if (!file || !mayAccess(user, file.owner_id)) throw notFound('There is no file with this id.');
+    return file;
+  }
+
+  async get(user: AuthUser, id: string): Promise<FileView> {
+    return toFileView(await this.getOwned(user, id));
+  }
+
+  /** Whether a file row exists at all: lets a tus DELETE tell a finished upload from an unfinished one. */
+  async exists(id: string): Promise<boolean> {
+    return isSafeId(id) && (await this.files.find(id)) !== undefined;
+  }
+
+  async list(user: AuthUser, query: ListQuery): Promise<FileList> {
+    const filter = { ...query.filter, ownerId: query.owner === 'all' && user.role === 'admin' ? null : user.id };
+    const { pagination } = query;
+    if (pagination.kind === 'page') {
+      const { rows, total } = await this.files.page(filter, (pagination.page - 1) * pagination.pageSize, pagination.pageSize);
+      return { items: rows.map(toFileView), page: pagination.page, pageSize: pagination.pageSize, total };
+    }
+    const rows = await this.files.listAfter(filter, pagination.cursor, pagination.limit);
+    const items = rows.slice(0, pagination.limit);
+    const last = items.at(-1);
+    const nextCursor = rows.length > pagination.limit && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null;
+    return { items: items.map(toFileView), nextCursor };
+  }
+
+  async update(user: AuthUser, id: string, body: unknown): Promise<FileView> {
+    const file = await this.getOwned(user, id);
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('Send a JSON object with title, description or filename.');
+    const fields = body as Record<string, unknown>;
+    const unknown = Object.keys(fields).filter((k) => !EDITABLE.includes(k));
+    if (unknown.length > 0) throw badRequest(`These fields cannot be changed: ${unknown.join(', ')}.`);
+    if (Object.keys(fields).length === 0) throw badRequest('Nothing to change: give title, description or filename.');
+    await this.files.update(file.id, {
+      ...('title' in fields ? { title: titleFrom(fields.title) } : {}),
+      ...('description' in fields ? { description: descriptionFrom(fields.description) } : {}),
+      ...('filename' in fields ? { filename: filenameFrom(fields.filename) } : {}),
+      updated_at: now(),
+    });
+    const view = await this.get(user, id);
+    this.events.emit('updated', view);
+    return view;
+  }
+
+  /**
+   * Deletes a file: bytes first (upload data and info, then derived files), the rows last. A crash
+   * in between leaves a row whose content answers 410 and whose DELETE can simply be repeated,
+   * never bytes that no row knows about. Serves `DELETE /api/files/:id` and tus DELETE alike.
+   */
+  async delete(user: AuthUser, id: string): Promise<void> {
+    const file = await this.getOwned(user, id);
+    await this.store.discard(file.id);
+    await rm(this.layout.derivedDir(file.id), { recursive: true, force: true });
+    await this.files.delete(file.id);
+    this.events.emit('deleted', { id: file.id, ownerId: file.owner_id });
+  }
+
+  async reprocess(user: AuthUser, id: string): Promise<void> {
+    const file = await this.getOwned(user, id);
+    await this.scheduler.schedule(file.id);
+  }
+
+  /** The file and where its bytes are; a row whose bytes vanished is logged as the fault it is. */
+  async content(user: AuthUser, id: string): Promise<{ file: FileView; path: string }> {
+    const file = await this.getOwned(user, id);
+    const path = this.layout.pathOfKey(file.storage_key);
+    try {
+      await access(path);
+    } catch {
+      this.log.error({ fileId: file.id }, 'file row points at missing bytes');
+      throw new HttpError(410, 'content_gone', 'The bytes of this file are no longer stored.');
+    }
+    return { file: toFileView(file), path };
+  }
+}

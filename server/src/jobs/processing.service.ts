@@ -1,0 +1,75 @@
+import { rm } from 'node:fs/promises';
+import { now } from '../db/time.js';
+import type { FileUpdate } from '../db/schema.js';
+import type { FilesRepository } from '../files/files.repository.js';
+import { toFileView } from '../files/fileView.js';
+import type { Logger } from '../logger.js';
+import type { FileEvents } from '../realtime/fileEvents.js';
+import type { StorageLayout } from '../storage/storageLayout.js';
+import type { JobContext } from './jobQueue.js';
+import { processFile, type ProcessInput, type ProcessResult } from './processors/index.js';
+import { SHUTDOWN } from './runningJobs.js';
+import { errorMessage } from './scheduleOnce.js';
+
+export type FileProcessor = (input: ProcessInput) => Promise<ProcessResult>;
+
+/**
+ * What a processing job does to a file: `uploaded` → `processing` → `processed` or `failed`, each
+ * change saved and announced. The same handler runs under either queue.
+ */
+export class ProcessingService {
+  constructor(
+    private readonly files: FilesRepository,
+    private readonly layout: StorageLayout,
+    private readonly events: FileEvents,
+    private readonly log: Logger,
+    private readonly processor: FileProcessor = processFile,
+  ) {}
+
+  readonly handle = async (job: JobContext): Promise<void> => {
+    const file = await this.files.find(job.fileId);
+    if (!file) return; // deleted before its turn came
+    await this.save(file.id, { status: 'processing', error: null });
+    const derivedDir = this.layout.derivedDir(file.id);
+    let result: ProcessResult;
+    try {
+      result = await this.processor({
+        path: this.layout.pathOfKey(file.storage_key),
+        size: Number(file.size),
+        claimedType: file.mime_type,
+        filename: file.filename,
+        derivedDir,
+        signal: job.signal,
+      });
+    } catch (err) {
+      if (!(await this.files.find(file.id))) return this.discardDerived(file.id);
+      if (job.signal.reason !== SHUTDOWN && job.attempt >= job.maxAttempts) {
+        await this.save(file.id, { status: 'failed', error: errorMessage(err) });
+      }
+      this.log.warn({ fileId: file.id, jobId: job.id, attempt: job.attempt, err: errorMessage(err) }, 'processing failed');
+      throw err;
+    }
+    const saved = await this.save(file.id, {
+      status: 'processed',
+      sha256: result.sha256,
+      detected_type: result.detectedType,
+      extracted: JSON.stringify(result.extracted),
+      error: null,
+      processed_at: now(),
+    });
+    // The file was deleted while it was processed: what this run wrote must not outlive it.
+    if (!saved) await this.discardDerived(file.id);
+  };
+
+  /** Saves and announces a change; false when the file no longer exists. */
+  private async save(id: string, changes: FileUpdate): Promise<boolean> {
+    await this.files.update(id, { ...changes, updated_at: now() });
+    const file = await this.files.find(id);
+    if (file) this.events.emit('updated', toFileView(file));
+    return file !== undefined;
+  }
+
+  private async discardDerived(id: string): Promise<void> {
+    await rm(this.layout.derivedDir(id), { recursive: true, force: true });
+  }
+}

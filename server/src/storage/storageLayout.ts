@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+
+/** Upload and file ids: what `newId` makes, and the only client input ever joined into a path. */
+const SAFE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const STORAGE_KEY = /^uploads\/([A-Za-z0-9_-]{1,64})$/;
+
+export const isSafeId = (id: string): boolean => SAFE_ID.test(id);
+
+/** 128 random bits, URL-safe: an upload's URL is not guessable from another one. */
+export const newId = (): string => randomBytes(16).toString('base64url');
+
+/**
+ * Where things live under STORAGE_DIR: upload data (with tus' `.json` info files beside it) in
+ * `uploads/`, processing output in `derived/<fileId>/`. Every path is built here, from checked ids.
+ */
+export class StorageLayout {
+  readonly uploadsDir: string;
+  readonly derivedRoot: string;
+
+  constructor(readonly root: string) {
+    this.uploadsDir = path.join(root, 'uploads');
+    this.derivedRoot = path.join(root, 'derived');
+  }
+
+  /** The files row's `storage_key`: the bytes' place relative to STORAGE_DIR. */
+  storageKey(id: string): string {
+    return `uploads/${checked(id)}`;
+  }
+
+  pathOfKey(storageKey: string): string {
+    const match = STORAGE_KEY.exec(storageKey);
+    if (!match) throw new Error(`not a storage key: ${JSON.stringify(storageKey)}`);
+    return this.uploadPath(match[1]!);
+  }
+
+  uploadPath(id: string): string {
+    return path.join(this.uploadsDir, checked(id));
+  }
+
+  derivedDir(id: string): string {
+    return path.join(this.derivedRoot, checked(id));
+  }
+}
+
+function checked(id: string): string {
+  if (!isSafeId(id)) throw new Error(`not a safe id: ${JSON.stringify(id)}`);
+  return id;
+}

@@ -1,0 +1,87 @@
+import type { NewFile } from '../db/schema.js';
+import { now } from '../db/time.js';
+import { descriptionFrom, filenameFrom, titleFrom } from '../files/fileFields.js';
+import type { FilesRepository } from '../files/files.repository.js';
+import { mimeTypeOf } from '../files/fileTypes.js';
+import { toFileView } from '../files/fileView.js';
+import type { ProcessingScheduler } from '../jobs/scheduler.js';
+import type { Logger } from '../logger.js';
+import type { FileEvents, FileView } from '../realtime/fileEvents.js';
+import type { StorageLayout } from '../storage/storageLayout.js';
+import type { UploadsRepository } from './uploads.repository.js';
+import { isComplete, type UploadStore } from './uploadStore.js';
+
+/**
+ * The one way a finished upload becomes a file, whether it came over tus, as a form, or was found
+ * finished at start. Every step is idempotent and `ingested_at` is written last, so a repeat or a
+ * crash anywhere in between is finished by the next run: never two rows, never a lost one, and
+ * processing always handed the file.
+ */
+export class Ingest {
+  constructor(
+    private readonly uploads: UploadsRepository,
+    private readonly files: FilesRepository,
+    private readonly store: UploadStore,
+    private readonly layout: StorageLayout,
+    private readonly scheduler: ProcessingScheduler,
+    private readonly events: FileEvents,
+    private readonly log: Logger,
+  ) {}
+
+  /** Returns the file, or null while the upload's bytes are not all there. */
+  async ingest(id: string): Promise<FileView | null> {
+    const upload = await this.uploads.find(id);
+    if (!upload) throw new Error(`upload ${id} has no record`);
+    const stored = await this.store.findUpload(id);
+    if (!stored || !isComplete(stored)) return null;
+
+    const metadata = stored.metadata ?? {};
+    const filename = filenameFrom(metadata.filename);
+    const at = now();
+    const row: NewFile = {
+      id,
+      owner_id: upload.owner_id,
+      filename,
+      storage_key: this.layout.storageKey(id),
+      size: stored.size!,
+      mime_type: mimeTypeOf(filename, metadata.filetype),
+      detected_type: null,
+      title: titleFrom(metadata.title),
+      description: descriptionFrom(metadata.description),
+      status: 'uploaded',
+      sha256: null,
+      extracted: null,
+      error: null,
+      created_at: at,
+      updated_at: at,
+      processed_at: null,
+    };
+    const inserted = await this.files.insertIfAbsent(row);
+    const file = await this.files.find(id);
+    // Deleted by its owner in the meantime: nothing left to hand over.
+    if (!file) return null;
+    // A row still `uploaded` may not have reached processing before a crash; scheduling twice is safe.
+    if (file.status === 'uploaded') await this.scheduler.schedule(id);
+    await this.uploads.markIngested(id, at);
+
+    const view = toFileView(file);
+    if (inserted) {
+      this.log.info({ fileId: id, size: view.size, ownerId: view.owner.id }, 'file uploaded');
+      this.events.emit('created', view);
+    }
+    return view;
+  }
+
+  /** Ingests every upload that finished without being ingested; returns how many files that made. */
+  async recover(): Promise<number> {
+    let ingested = 0;
+    for (const id of await this.uploads.pendingIds()) {
+      try {
+        if (await this.ingest(id)) ingested++;
+      } catch (err) {
+        this.log.warn({ err, uploadId: id }, 'could not ingest a finished upload; will try again');
+      }
+    }
+    return ingested;
+  }
+}

@@ -1,0 +1,122 @@
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Upload } from '@tus/utils';
+import busboy, { type Busboy, type FileInfo } from 'busboy';
+import type { Request, Response } from 'express';
+import type { AuthUser } from '../auth/tokens.js';
+import { now } from '../db/time.js';
+import { HttpError, badRequest } from '../http/errors.js';
+import type { FileView } from '../realtime/fileEvents.js';
+import { newId } from '../storage/storageLayout.js';
+import type { Ingest } from './ingest.js';
+import type { UploadAdmission } from './uploadAdmission.js';
+import type { UploadsRepository } from './uploads.repository.js';
+import type { UploadMetadata, UploadStore } from './uploadStore.js';
+
+const TEXT_FIELDS = ['title', 'description'];
+
+interface Receiving {
+  id: string;
+  metadata: UploadMetadata;
+  written: Promise<unknown>;
+}
+
+/**
+ * `POST /api/files` as multipart/form-data, for curl and HTML forms. The `file` part streams into
+ * the upload store as an upload of deferred length (so it is an ordinary upload with an id), then
+ * goes through the same ingestion as tus. The size limit holds while the bytes arrive, and a
+ * refused, oversized or interrupted upload leaves nothing behind.
+ */
+export class PlainUploads {
+  constructor(
+    private readonly store: UploadStore,
+    private readonly uploads: UploadsRepository,
+    private readonly admission: UploadAdmission,
+    private readonly ingest: Ingest,
+    private readonly maxUploadSize: number,
+  ) {}
+
+  async receive(req: Request, res: Response, user: AuthUser): Promise<FileView> {
+    if (!req.is('multipart/form-data')) {
+      throw new HttpError(415, 'expected_multipart', 'Send the file as multipart/form-data with a part named "file".');
+    }
+    let form: Busboy;
+    try {
+      form = busboy({ headers: req.headers, limits: { files: 1, fields: 10, fieldSize: 64 * 1024, parts: 20 } });
+    } catch {
+      throw badRequest('The multipart/form-data header has no valid boundary.', 'invalid_multipart');
+    }
+    const fields: Record<string, string> = {};
+    let receiving: Receiving | undefined;
+    const parsed = new Promise<void>((resolve, reject) => {
+      form.on('field', (name, value) => {
+        if (TEXT_FIELDS.includes(name)) fields[name] = value;
+      });
+      form.on('file', (name, stream, info) => {
+        if (name !== 'file' || receiving) return void stream.resume();
+        receiving = this.start(user, stream, info);
+        receiving.written.catch(reject);
+      });
+      form.on('close', resolve);
+      form.on('error', reject);
+      req.on('close', () => {
+        if (!req.complete) form.destroy(new HttpError(400, 'upload_interrupted', 'The upload ended before the whole form arrived.'));
+      });
+    });
+    req.pipe(form);
+
+    try {
+      await parsed;
+      if (!receiving) throw badRequest('Send the file in a form field named "file".', 'missing_file');
+      await receiving.written;
+      // Fields after the file part are known only now; they complete the upload's metadata.
+      const metadata = { ...receiving.metadata, ...fields };
+      this.admission.check(metadata);
+      await this.store.seal(receiving.id, metadata);
+      const file = await this.ingest.ingest(receiving.id);
+      if (!file) throw new Error(`upload ${receiving.id} was sealed but is not complete`);
+      return file;
+    } catch (err) {
+      req.unpipe(form);
+      form.destroy();
+      // Don't read the rest of a body that was refused: close the connection after answering.
+      if (!req.complete) res.set('Connection', 'close');
+      if (receiving) await this.discard(receiving);
+      throw err;
+    }
+  }
+
+  /** Admits the file part (400/415 before a byte is stored), then writes it; `written` settles when done. */
+  private start(user: AuthUser, stream: Readable, info: FileInfo): Receiving {
+    const id = newId();
+    const metadata: UploadMetadata = { filename: info.filename ?? null, filetype: info.mimeType };
+    const written = (async () => {
+      const createdAt = now();
+      await this.admission.admit(user, id, metadata, createdAt);
+      await this.store.create(new Upload({ id, offset: 0, metadata, creation_date: createdAt }));
+      // pipeline hands the limiter stream itself to the last step, which is what FileStore.write reads.
+      await pipeline(stream, byteLimit(this.maxUploadSize), (limited) => this.store.write(limited as Readable, id, 0));
+    })();
+    // Failures are handled where `written` is awaited; this only stops an unhandled-rejection report meanwhile.
+    written.catch(() => {});
+    return { id, metadata, written };
+  }
+
+  private async discard({ id, written }: Receiving): Promise<void> {
+    // The write stream must be closed before its file is removed.
+    await written.catch(() => {});
+    await this.store.discard(id);
+    await this.uploads.forget(id);
+  }
+}
+
+function byteLimit(max: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      if (seen > max) done(new HttpError(413, 'file_too_large', `The file is larger than the ${max} bytes this server accepts.`));
+      else done(null, chunk);
+    },
+  });
+}

@@ -1,0 +1,83 @@
+import { EVENTS, Server, TUS_VERSION, type ServerOptions } from '@tus/server';
+import type { Locker } from '@tus/utils';
+import { mayAccess } from '../auth/ownership.js';
+import type { AuthUser } from '../auth/tokens.js';
+import { notFound, unauthorized } from '../http/errors.js';
+import type { Logger } from '../logger.js';
+import { isSafeId, newId } from '../storage/storageLayout.js';
+import type { Ingest } from './ingest.js';
+import { contractError, tusErrorResponse } from './tusErrors.js';
+import type { UploadAdmission } from './uploadAdmission.js';
+import type { UploadsRepository } from './uploads.repository.js';
+import type { UploadStore } from './uploadStore.js';
+
+export const TUS_PATH = '/api/uploads';
+
+type TusRequest = Parameters<NonNullable<ServerOptions['onIncomingRequest']>>[0];
+
+export interface TusDeps {
+  store: UploadStore;
+  uploads: UploadsRepository;
+  admission: UploadAdmission;
+  ingest: Ingest;
+  maxUploadSize: number;
+  /** Shared across nodes (Redis) when several serve one upload directory; in-process otherwise. */
+  locker?: Locker;
+  respectForwardedHeaders: boolean;
+  log: Logger;
+}
+
+/**
+ * Every error tus answers goes through `write`: the ones it raises (after onResponseError) and the
+ * ones it writes directly (412, invalid headers). Here they all become the contract's JSON.
+ */
+class ContractTusServer extends Server {
+  override async write(...[context, headers, status, body = '']: Parameters<Server['write']>): ReturnType<Server['write']> {
+    if (status < 400) return super.write(context, headers, status, body);
+    headers.set('Content-Type', 'application/json; charset=utf-8');
+    if (status === 412) headers.set('Tus-Version', TUS_VERSION.join(','));
+    // onResponseError already made JSON; the bodies tus writes itself are plain text.
+    const json = body.startsWith('{') ? body : JSON.stringify(contractError(status, body));
+    return super.write(context, headers, status, json);
+  }
+}
+
+/** The user that requireAuth put on the Node request, before tus wrapped it. */
+function userOf(req: TusRequest): AuthUser {
+  const user = (req.runtime?.node?.req as Express.Request | undefined)?.user;
+  if (!user) throw unauthorized();
+  return user;
+}
+
+export function createTusServer(deps: TusDeps): Server {
+  const { uploads, admission, ingest, log } = deps;
+  const server = new ContractTusServer({
+    path: TUS_PATH,
+    datastore: deps.store,
+    maxSize: deps.maxUploadSize,
+    respectForwardedHeaders: deps.respectForwardedHeaders,
+    namingFunction: () => newId(),
+    ...(deps.locker ? { locker: deps.locker } : {}),
+    // Owner checks: a new upload gets its owner in onUploadCreate; for any other request, someone
+    // else's upload (or a made-up id) is the same 404.
+    onIncomingRequest: async (req, id) => {
+      if (req.method === 'POST') return;
+      const upload = isSafeId(id) ? await uploads.find(id) : undefined;
+      if (!upload || !mayAccess(userOf(req), upload.owner_id)) throw notFound('There is no upload with this id.');
+    },
+    // The client's metadata is stored untouched (HEAD returns it as sent); the owner goes to our table.
+    onUploadCreate: async (req, upload) => {
+      await admission.admit(userOf(req), upload.id, upload.metadata ?? {}, upload.creation_date!);
+      return {};
+    },
+    onUploadFinish: async (_req, upload) => {
+      await ingest.ingest(upload.id);
+      return {};
+    },
+    onResponseError: (_req, err) => tusErrorResponse(err, log),
+  });
+  server.on(EVENTS.POST_TERMINATE, (_req, _res, id) => {
+    uploads.forget(id).catch((err: unknown) => log.error({ err, uploadId: id }, 'could not forget a terminated upload'));
+  });
+  return server;
+}

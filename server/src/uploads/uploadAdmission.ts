@@ -1,0 +1,33 @@
+import type { AuthUser } from '../auth/tokens.js';
+import { descriptionFrom, filenameFrom, titleFrom } from '../files/fileFields.js';
+import type { AllowedFileTypes } from '../files/fileTypes.js';
+import { HttpError } from '../http/errors.js';
+import type { UploadsRepository } from './uploads.repository.js';
+import type { UploadMetadata } from './uploadStore.js';
+
+/**
+ * The checks every new upload passes, over tus or as a form, before a byte is stored: a filename,
+ * a valid title and description, an allowed type. Then its owner is recorded, outside the metadata.
+ */
+export class UploadAdmission {
+  constructor(
+    private readonly uploads: UploadsRepository,
+    private readonly allowedTypes: AllowedFileTypes,
+    private readonly expirationMs: number,
+  ) {}
+
+  check(metadata: UploadMetadata): void {
+    const filename = filenameFrom(metadata.filename);
+    titleFrom(metadata.title);
+    descriptionFrom(metadata.description);
+    if (!this.allowedTypes.allows(filename, metadata.filetype)) {
+      throw new HttpError(415, 'unsupported_file_type', `This type of file is not accepted. Allowed: ${this.allowedTypes.describe()}.`);
+    }
+  }
+
+  async admit(user: AuthUser, id: string, metadata: UploadMetadata, createdAt: string): Promise<void> {
+    this.check(metadata);
+    const expiresAt = new Date(Date.parse(createdAt) + this.expirationMs).toISOString();
+    await this.uploads.create({ id, ownerId: user.id, createdAt, expiresAt });
+  }
+}

@@ -1,0 +1,57 @@
+import { now } from '../db/time.js';
+import type { Logger } from '../logger.js';
+import type { Ingest } from './ingest.js';
+import type { UploadsRepository } from './uploads.repository.js';
+import { isComplete, type UploadStore } from './uploadStore.js';
+
+/**
+ * Periodic upkeep of the upload directory: finishes ingestions that failed, deletes unfinished
+ * uploads past UPLOAD_EXPIRATION and forgets their records. Runs on an unref'd timer, so it
+ * never keeps the process alive, and `stop` waits for a sweep in progress.
+ */
+export class UploadMaintenance {
+  private timer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: UploadStore,
+    private readonly uploads: UploadsRepository,
+    private readonly ingest: Ingest,
+    private readonly intervalMs: number,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.sweep(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.sweeping;
+  }
+
+  /** One pass; a pass already running is joined rather than doubled. */
+  sweep(): Promise<void> {
+    this.sweeping ??= this.run()
+      .catch((err: unknown) => this.log.error({ err }, 'upload maintenance failed'))
+      .finally(() => {
+        this.sweeping = undefined;
+      });
+    return this.sweeping;
+  }
+
+  private async run(): Promise<void> {
+    const ingested = await this.ingest.recover();
+    if (ingested > 0) this.log.info({ ingested }, 'finished uploads ingested late');
+    const removed = await this.store.deleteExpired();
+    // Records whose bytes are gone (swept just now, or lost) go too; a finished upload is left to ingestion.
+    for (const id of await this.uploads.expiredPendingIds(now())) {
+      const upload = await this.store.findUpload(id);
+      if (upload && isComplete(upload)) continue;
+      await this.store.discard(id);
+      await this.uploads.forget(id);
+    }
+    this.log[removed > 0 ? 'info' : 'debug']({ removed }, 'expired uploads deleted');
+  }
+}
