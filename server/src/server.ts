@@ -94,7 +94,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       leaseMs: config.jobLeaseMs,
       log,
     };
-    const queue: JobQueue = redis ? new BullmqQueue(jobsRepository, redis, queueOptions) : new EmbeddedQueue(jobsRepository, queueOptions);
+    const queue: JobQueue = redis ? new BullmqQueue(jobsRepository, redis, { ...queueOptions, prefix: config.redisPrefix }) : new EmbeddedQueue(jobsRepository, queueOptions);
     closers.unshift(() => queue.close());
     const scheduler = queue;
 
@@ -107,7 +107,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const files = new FilesService(filesRepository, store, layout, scheduler, events, log);
     const admission = new UploadAdmission(uploads, new AllowedFileTypes(config.allowedFileTypes), config.uploadExpirationMs);
     // With Redis, nodes sharing STORAGE_DIR also share upload locks; alone, tus' in-process locks do.
-    const locker = redis ? new RedisLocker(redis, redis.duplicate()) : undefined;
+    const locker = redis ? new RedisLocker(redis, redis.duplicate(), { prefix: `${config.redisPrefix}:tus-lock:` }) : undefined;
     if (locker) closers.unshift(() => locker.close());
     const tus = createTusServer({
       store,
@@ -154,7 +154,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     });
 
     const server = createServer(app);
-    const realtime = attachRealtime(server, { tokens: accessTokens, events, log, redis });
+    const realtime = attachRealtime(server, { tokens: accessTokens, events, log, redis, redisPrefix: config.redisPrefix });
     closers.unshift(async () => realtime.close());
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -20,6 +20,8 @@ export interface Config {
   storageDir: string;
   databaseUrl: string;
   redisUrl: string | null;
+  /** Namespaces every Redis key (queue, locks, Socket.IO), so several instances can share one Redis. */
+  redisPrefix: string;
   jwtSecret: string;
   accessTokenTtlMs: number;
   refreshTokenTtlMs: number;
@@ -91,6 +93,7 @@ export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = parsed('DATABASE_URL', `sqlite:${path.join(storageDir, 'dropline.db')}`, parseDatabaseUrl, 'a postgres:// URL or a sqlite:<path>');
   const redisUrl = parsed('REDIS_URL', null, (v) => (/^rediss?:\/\//.test(v) ? v : null), 'a redis:// or rediss:// URL');
 
+  const redisPrefix = parsed('REDIS_PREFIX', 'dropline', (v) => (/^[\w.-]{1,64}$/.test(v) ? v : null), 'letters, digits, dots, dashes or underscores');
   const accessTokenTtlMs = parsed('ACCESS_TOKEN_TTL', 15 * 60e3, positive(parseDuration), 'a duration such as 15m');
   const refreshTokenTtlMs = parsed('REFRESH_TOKEN_TTL', 7 * 86400e3, positive(parseDuration), 'a duration such as 7d');
   const maxUploadSize = parsed('MAX_UPLOAD_SIZE', 50 * 2 ** 30, positive(parseSize), 'a size in bytes or like 50GiB');
@@ -124,6 +127,7 @@ export function loadConfig(env: Env = process.env): Config {
     storageDir,
     databaseUrl,
     redisUrl,
+    redisPrefix,
     jwtSecret,
     accessTokenTtlMs,
     refreshTokenTtlMs,

@@ -28,6 +28,10 @@ export function filesRoutes(files: FilesService, plainUploads: PlainUploads): Ro
     const { file, path } = await files.content(currentUser(req), req.params.id);
     await sendContent(res, file, path);
   });
+  router.get('/:id/thumbnail', async (req, res) => {
+    const path = await files.thumbnail(currentUser(req), req.params.id);
+    res.set({ 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'private, max-age=300' }).type('image/webp').sendFile(path);
+  });
   router.post('/:id/reprocess', async (req, res) => {
     await files.reprocess(currentUser(req), req.params.id);
     res.status(202).end();

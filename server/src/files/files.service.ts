@@ -83,9 +83,28 @@ export class FilesService {
   async delete(user: AuthUser, id: string): Promise<void> {
     const file = await this.getOwned(user, id);
     await this.store.discard(file.id);
-    await rm(this.layout.derivedDir(file.id), { recursive: true, force: true });
+    await this.discardDerived(file.id);
     await this.files.delete(file.id);
+    // Again, for a job that wrote a thumbnail between the first removal and the row's: once the
+    // row is gone, a later write is cleaned up by the job itself (it finds no row to save to).
+    await this.discardDerived(file.id);
     this.events.emit('deleted', { id: file.id, ownerId: file.owner_id });
+  }
+
+  /** The thumbnail processing made for an image, or 404 when there is none. */
+  async thumbnail(user: AuthUser, id: string): Promise<string> {
+    const file = await this.getOwned(user, id);
+    const path = this.layout.thumbnailPath(file.id);
+    try {
+      await access(path);
+    } catch {
+      throw notFound('This file has no thumbnail.');
+    }
+    return path;
+  }
+
+  private discardDerived(id: string): Promise<void> {
+    return rm(this.layout.derivedDir(id), { recursive: true, force: true });
   }
 
   async reprocess(user: AuthUser, id: string): Promise<void> {

@@ -13,6 +13,7 @@ export interface RealtimeDeps {
   log: Logger;
   /** With Redis, events reach sockets connected to any node. */
   redis?: Redis;
+  redisPrefix?: string;
 }
 
 const userRoom = (id: string) => `user:${id}`;
@@ -30,7 +31,7 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): { io
   let subscriber: Redis | undefined;
   if (deps.redis) {
     subscriber = deps.redis.duplicate();
-    io.adapter(createAdapter(deps.redis, subscriber));
+    io.adapter(createAdapter(deps.redis, subscriber, { key: `${deps.redisPrefix ?? 'dropline'}:socket.io` }));
   }
 
   io.use((socket, next) => {

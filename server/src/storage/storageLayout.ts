@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { THUMBNAIL_FILE } from '../jobs/processors/index.js';
 
 /** Upload and file ids: what `newId` makes, and the only client input ever joined into a path. */
 const SAFE_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -40,6 +41,10 @@ export class StorageLayout {
 
   derivedDir(id: string): string {
     return path.join(this.derivedRoot, checked(id));
+  }
+
+  thumbnailPath(id: string): string {
+    return path.join(this.derivedDir(id), THUMBNAIL_FILE);
   }
 }
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server.js';
+import { connectRedis } from '../../src/db/redis.js';
 import { createPostgresDatabase } from './services.js';
 
 export const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
@@ -33,11 +34,19 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
     SEED_USERS: `${ADMIN.email}:${ADMIN.password}:admin`,
     CLIENT_DIR: path.join(storageDir, 'no-client'),
     ...(pgDb ? { DATABASE_URL: pgDb.url } : {}),
+    // Test servers share one Redis; each gets its own key space (and removes it when done).
+    REDIS_PREFIX: `dropline-test-${path.basename(storageDir)}`,
     ...options.env,
   };
   const cleanup = async () => {
     await rm(storageDir, { recursive: true, force: true });
     await pgDb?.drop();
+    if (env.REDIS_URL) {
+      const redis = connectRedis(env.REDIS_URL, 'test-cleanup');
+      const keys = await redis.keys(`${env.REDIS_PREFIX}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+    }
   };
   const launch = async (): Promise<TestServer> => {
     const config = loadConfig(env);
