@@ -4,7 +4,8 @@ export interface ClientRun {
   url: string;
   /** Bytes the client sent in this run, from the chunks the server acknowledged. */
   sent: number;
-  outcome: 'finished' | 'aborted';
+  outcome: 'finished' | 'aborted' | 'failed';
+  error?: Error;
 }
 
 export interface ClientOptions {
@@ -18,9 +19,9 @@ export interface ClientOptions {
   abortWhen?: (bytesSent: number) => boolean;
 }
 
-/** One run of tus-js-client in Node, until it finishes, fails or is aborted. */
+/** One run of tus-js-client in Node, until it finishes, fails (no retries) or is aborted. */
 export function runTusClient(data: Buffer, options: ClientOptions): Promise<ClientRun> {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     let sent = 0;
     let aborted = false;
     const upload: tus.Upload = new tus.Upload(data, {
@@ -41,7 +42,7 @@ export function runTusClient(data: Buffer, options: ClientOptions): Promise<Clie
         }
       },
       onSuccess: () => resolve({ url: upload.url!, sent, outcome: 'finished' }),
-      onError: reject,
+      onError: (error) => resolve({ url: upload.url ?? '', sent, outcome: 'failed', error }),
     });
     upload.start();
   });
