@@ -1,0 +1,49 @@
+import * as tus from 'tus-js-client';
+
+export interface ClientRun {
+  url: string;
+  /** Bytes the client sent in this run, from the chunks the server acknowledged. */
+  sent: number;
+  outcome: 'finished' | 'aborted' | 'failed';
+  error?: Error;
+}
+
+export interface ClientOptions {
+  endpoint?: string;
+  uploadUrl?: string;
+  token: string;
+  metadata?: Record<string, string>;
+  chunkSize?: number;
+  deferLength?: boolean;
+  /** Called as bytes go out; returning true aborts the upload there. */
+  abortWhen?: (bytesSent: number) => boolean;
+}
+
+/** One run of tus-js-client in Node, until it finishes, fails (no retries) or is aborted. */
+export function runTusClient(data: Buffer, options: ClientOptions): Promise<ClientRun> {
+  return new Promise((resolve) => {
+    let sent = 0;
+    let aborted = false;
+    const upload: tus.Upload = new tus.Upload(data, {
+      endpoint: options.endpoint,
+      uploadUrl: options.uploadUrl,
+      chunkSize: options.chunkSize ?? 1024 * 1024,
+      uploadLengthDeferred: options.deferLength ?? false,
+      metadata: options.metadata ?? { filename: 'data.bin' },
+      headers: { Authorization: `Bearer ${options.token}` },
+      retryDelays: [],
+      onChunkComplete: (chunkSize) => {
+        sent += chunkSize;
+      },
+      onProgress: (bytesSent) => {
+        if (!aborted && options.abortWhen?.(bytesSent)) {
+          aborted = true;
+          void upload.abort().then(() => resolve({ url: upload.url!, sent, outcome: 'aborted' }));
+        }
+      },
+      onSuccess: () => resolve({ url: upload.url!, sent, outcome: 'finished' }),
+      onError: (error) => resolve({ url: upload.url ?? '', sent, outcome: 'failed', error }),
+    });
+    upload.start();
+  });
+}

@@ -1,0 +1,60 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.js';
+import { errorCode, startTestServer, type TestServer } from '../helpers/testServer.js';
+import { TUS_RESUMABLE, createUpload, patchUpload, randomData, uploadFile } from '../helpers/tus.js';
+
+async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('upload expiry (UPLOAD_EXPIRATION=2s)', () => {
+  let s: TestServer;
+  let token: string;
+  const lines: Array<Record<string, unknown>> = [];
+  beforeAll(async () => {
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    s = await startTestServer({ env: { UPLOAD_EXPIRATION: '2s' }, log: createLogger('info', sink) });
+    token = (await s.api.newUser()).token;
+  });
+  afterAll(() => s?.stop());
+
+  it('deletes unfinished uploads after the expiry, keeps finished ones, and logs how many went', async () => {
+    const unfinished = await createUpload(s.api, token, { length: 100, metadata: { filename: 'slow.txt' } });
+    await patchUpload(s.api, token, unfinished.path, 0, Buffer.from('abc'));
+    const expires = Date.parse(unfinished.headers.get('upload-expires')!);
+    expect(expires - Date.now()).toBeLessThanOrEqual(2000);
+    const data = randomData(500);
+    const finished = await uploadFile(s.api, token, data, { filename: 'done.txt' });
+    const onDisk = (id: string) => path.join(s.storageDir, 'uploads', id);
+
+    // Upload-Expires has whole seconds; the real moment can be up to one second later.
+    await new Promise((r) => setTimeout(r, Math.max(0, expires - Date.now()) + 1200));
+    // Past its expiry the upload is gone for the client, whether or not the sweep has run yet.
+    expect([404, 410]).toContain((await s.api.request('HEAD', unfinished.path, { token, headers: TUS_RESUMABLE })).status);
+    const late = await patchUpload(s.api, token, unfinished.path, 3, Buffer.from('def'));
+    expect([404, 410]).toContain(late.status);
+    expect(['upload_expired', 'not_found']).toContain(errorCode(late));
+
+    await waitFor(() => !existsSync(onDisk(unfinished.id)) && !existsSync(`${onDisk(unfinished.id)}.json`));
+    await waitFor(() => lines.some((l) => l.msg === 'expired uploads deleted' && Number(l.removed) >= 1));
+    expect((await s.api.request('HEAD', unfinished.path, { token, headers: TUS_RESUMABLE })).status).toBe(404);
+
+    // A finished upload is a file: the sweep never touches its bytes.
+    expect(existsSync(onDisk(finished))).toBe(true);
+    const content = await fetch(`${s.url}/api/files/${finished}/content`, { headers: { authorization: `Bearer ${token}` } });
+    expect(Buffer.from(await content.arrayBuffer())).toEqual(data);
+    expect(lines.some((l) => l.msg === 'upload maintenance failed')).toBe(false);
+  });
+});
