@@ -127,8 +127,6 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     }
     // A deleted file's running job stops now instead of reading bytes that are gone.
     events.on('deleted', (file) => queue.abortFile(file.id));
-    // Files whose row was written but whose job was never queued (a crash in between) are queued now.
-    for (const fileId of await jobsRepository.filesWithoutLiveJob()) await queue.schedule(fileId);
 
     // Uploads that finished while the server was down become files before anyone asks for them.
     const recovered = await ingest.recover();

@@ -51,19 +51,6 @@ export class JobsRepository {
     return Number(result.numDeletedRows) > 0;
   }
 
-  /** The file ids that wait for processing but have no live job (a crash between row and queue). */
-  async filesWithoutLiveJob(): Promise<string[]> {
-    const rows = await this.db
-      .selectFrom('files')
-      .select('files.id')
-      .where('files.status', 'in', ['uploaded', 'processing'])
-      .where(({ not, exists, selectFrom }) =>
-        not(exists(selectFrom('jobs').select('jobs.id').whereRef('jobs.file_id', '=', 'files.id').where('jobs.state', 'in', ['queued', 'processing']))),
-      )
-      .execute();
-    return rows.map((r) => r.id);
-  }
-
   // --- used by the embedded queue only ---
 
   /**
