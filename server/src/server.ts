@@ -18,9 +18,7 @@ import { FilesService } from './files/files.service.js';
 import { AllowedFileTypes } from './files/fileTypes.js';
 import { closeHttpServer } from './http/shutdown.js';
 import type { HealthCheck } from './health/health.routes.js';
-import { BullmqQueue } from './jobs/bullmqQueue.js';
-import { EmbeddedQueue, type QueueOptions } from './jobs/embeddedQueue.js';
-import type { JobQueue } from './jobs/jobQueue.js';
+import { createQueue } from './jobs/createQueue.js';
 import { JobsRepository } from './jobs/jobs.repository.js';
 import { jobsRoutes } from './jobs/jobs.routes.js';
 import { JobsService } from './jobs/jobs.service.js';
@@ -87,14 +85,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const events = options.events ?? new FileEvents();
 
     const jobsRepository = new JobsRepository(database.db);
-    const queueOptions: QueueOptions = {
-      concurrency: config.workerConcurrency,
-      maxAttempts: config.jobAttempts,
-      backoffMs: config.jobBackoffMs,
-      leaseMs: config.jobLeaseMs,
-      log,
-    };
-    const queue: JobQueue = redis ? new BullmqQueue(jobsRepository, redis, { ...queueOptions, prefix: config.redisPrefix }) : new EmbeddedQueue(jobsRepository, queueOptions);
+    const queue = createQueue(config, jobsRepository, redis, log);
     closers.unshift(() => queue.close());
     const scheduler = queue;
 
@@ -152,7 +143,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     });
 
     const server = createServer(app);
-    const realtime = attachRealtime(server, { tokens: accessTokens, events, log, redis, redisPrefix: config.redisPrefix });
+    const realtime = attachRealtime(server, { tokens: accessTokens, events, log, redis: redis && { connection: redis, prefix: config.redisPrefix } });
     closers.unshift(async () => realtime.close());
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

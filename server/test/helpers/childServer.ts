@@ -22,9 +22,12 @@ export interface ChildServer {
   exited: Promise<number | null>;
 }
 
-/** Runs `node --import tsx src/main.ts` as its own process, as production would, and waits for it to listen. */
-export function startChildServer(env: Record<string, string>): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+/**
+ * Runs `node --import tsx src/main.ts` (or another entry point) as its own process, as production
+ * would, and waits for the line that says it is ready.
+ */
+export function startChildServer(env: Record<string, string>, entry = 'src/main.ts', ready = 'Dropline is listening'): Promise<ChildServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: SERVER_DIR,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -37,9 +40,9 @@ export function startChildServer(env: Record<string, string>): Promise<ChildServ
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk;
       for (const line of chunk.toString().split('\n')) {
-        if (!line.includes('Dropline is listening')) continue;
+        if (!line.includes(ready)) continue;
         clearTimeout(timer);
-        resolve({ process: child, url: JSON.parse(line).url, exited });
+        resolve({ process: child, url: JSON.parse(line).url ?? '', exited });
       }
     });
     void exited.then((code) => {

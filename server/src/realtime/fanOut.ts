@@ -1,0 +1,34 @@
+import type { FileEvents, FileView } from './fileEvents.js';
+
+/** What both a Socket.IO server and a Redis emitter (in a worker process) can do. */
+export interface Broadcaster {
+  emit(event: string, payload: unknown): unknown;
+  to(room: string): Broadcaster;
+}
+
+export const userRoom = (id: string) => `user:${id}`;
+export const ADMINS = 'admins';
+
+/** The summary everyone may see when an upload completes: no title, description or data. */
+const announcement = (f: FileView) => ({ id: f.id, filename: f.filename, size: f.size, mimeType: f.mimeType, owner: f.owner, createdAt: f.createdAt });
+
+/**
+ * The contract's audiences: a finished upload is announced to everyone; a file's changes and
+ * deletion go to its owner, and to admins, who manage everyone's files. Returns the unsubscribe.
+ */
+export function fanOutFileEvents(events: FileEvents, to: Broadcaster): () => void {
+  const onCreated = (file: FileView) => to.emit('file:created', announcement(file));
+  const onUpdated = (file: FileView) => to.to(userRoom(file.owner.id)).to(ADMINS).emit('file:updated', file);
+  const onDeleted = (file: { id: string; ownerId: string }) => to.to(userRoom(file.ownerId)).to(ADMINS).emit('file:deleted', { id: file.id });
+  events.on('created', onCreated);
+  events.on('updated', onUpdated);
+  events.on('deleted', onDeleted);
+  return () => {
+    events.off('created', onCreated);
+    events.off('updated', onUpdated);
+    events.off('deleted', onDeleted);
+  };
+}
+
+/** The Redis key both the Socket.IO adapter and a worker's emitter publish under. */
+export const socketIoKey = (redisPrefix: string) => `${redisPrefix}:socket.io`;
