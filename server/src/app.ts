@@ -18,6 +18,8 @@ export interface AppDeps {
   healthChecks: Record<string, HealthCheck>;
   requireAuth: RequestHandler;
   auth: AuthService;
+  /** Guards the open auth routes. */
+  authRateLimit: RequestHandler;
   /** Routers that authenticate and read request bodies themselves (tus); mounted before the JSON API. */
   streamingRoutes: Array<[path: string, router: Router | RequestHandler]>;
   /** Authenticated JSON API routers, mounted under /api behind `requireAuth`. */
@@ -61,7 +63,7 @@ export function buildApp(deps: AppDeps): express.Express {
   for (const [path, router] of deps.streamingRoutes) app.use(path, router);
 
   app.use('/api', express.json({ limit: '64kb' }));
-  app.use('/api/auth', authRoutes(deps.auth, deps.requireAuth));
+  app.use('/api/auth', authRoutes(deps.auth, deps.requireAuth, deps.authRateLimit));
   for (const [path, router] of deps.apiRoutes) app.use(`/api${path}`, deps.requireAuth, router);
   app.use('/api', notFoundHandler);
 

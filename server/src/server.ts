@@ -16,6 +16,7 @@ import { FilesRepository } from './files/files.repository.js';
 import { filesRoutes } from './files/files.routes.js';
 import { FilesService } from './files/files.service.js';
 import { AllowedFileTypes } from './files/fileTypes.js';
+import { MemoryRateLimiter, RedisRateLimiter, rateLimit } from './http/rateLimit.js';
 import { closeHttpServer } from './http/shutdown.js';
 import type { HealthCheck } from './health/health.routes.js';
 import { createQueue } from './jobs/createQueue.js';
@@ -134,6 +135,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       healthChecks,
       requireAuth,
       auth,
+      authRateLimit: rateLimit(redis ? new RedisRateLimiter(redis, config.redisPrefix) : new MemoryRateLimiter(), 'auth', config.authRateLimit, 60_000),
       streamingRoutes: [[TUS_PATH, uploadsRoutes(tus, files, requireAuth)]],
       apiRoutes: [
         ['/files', filesRoutes(files, plainUploads)],

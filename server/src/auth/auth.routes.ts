@@ -2,9 +2,13 @@ import { Router, type RequestHandler } from 'express';
 import type { AuthService } from './auth.service.js';
 import { currentUser } from './authenticate.js';
 
-/** Register, login and refresh are open; logout and me sit behind `requireAuth`. */
-export function authRoutes(auth: AuthService, requireAuth: RequestHandler): Router {
+/**
+ * Register, login and refresh are open, so they are rate limited (password guessing, account
+ * spam); logout and me sit behind `requireAuth`.
+ */
+export function authRoutes(auth: AuthService, requireAuth: RequestHandler, limit: RequestHandler): Router {
   const router = Router();
+  router.post(['/register', '/login', '/refresh'], limit);
   router.post('/register', async (req, res) => {
     res.status(201).json(await auth.register(req.body?.email, req.body?.password));
   });

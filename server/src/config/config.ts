@@ -36,6 +36,8 @@ export interface Config {
   jobBackoffMs: number;
   jobLeaseMs: number;
   shutdownTimeoutMs: number;
+  /** Requests per client address and minute to register, login and refresh. */
+  authRateLimit: number;
   trustProxy: boolean | number | string;
   clientDir: string;
 }
@@ -106,6 +108,7 @@ export function loadConfig(env: Env = process.env): Config {
   const jobAttempts = parsed('JOB_ATTEMPTS', 3, integer(1, 100), 'a whole number from 1 to 100');
   const jobBackoffMs = parsed('JOB_BACKOFF', 1000, parseDuration, 'a duration such as 1s');
   const jobLeaseMs = parsed('JOB_LEASE', 30e3, positive(parseDuration), 'a duration such as 30s');
+  const authRateLimit = parsed('AUTH_RATE_LIMIT', 20, integer(1, 1_000_000), 'a whole number of requests per minute');
   const shutdownTimeoutMs = parsed('SHUTDOWN_TIMEOUT', 10e3, parseDuration, 'a duration such as 10s');
   const trustProxy = parsed<boolean | number | string>('TRUST_PROXY', false, (v) => bool(v) ?? (/^\d+$/.test(v) ? Number(v) : v), 'true, false, a hop count or a subnet list');
   const clientDir = path.resolve(read('CLIENT_DIR') ?? DEFAULT_CLIENT_DIR);
@@ -142,6 +145,7 @@ export function loadConfig(env: Env = process.env): Config {
     jobBackoffMs,
     jobLeaseMs,
     shutdownTimeoutMs,
+    authRateLimit,
     trustProxy,
     clientDir,
   };
