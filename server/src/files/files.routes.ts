@@ -28,6 +28,10 @@ export function filesRoutes(files: FilesService, plainUploads: PlainUploads): Ro
     const { file, path } = await files.content(currentUser(req), req.params.id);
     await sendContent(res, file, path);
   });
+  router.get('/:id/thumbnail', async (req, res) => {
+    const thumbnail = await files.thumbnail(currentUser(req), req.params.id);
+    res.set({ 'Content-Type': 'image/webp', 'Cache-Control': 'private, no-cache', 'X-Content-Type-Options': 'nosniff' }).send(thumbnail);
+  });
   router.post('/:id/reprocess', async (req, res) => {
     await files.reprocess(currentUser(req), req.params.id);
     res.status(202).end();

@@ -1,8 +1,10 @@
-import { access, rm } from 'node:fs/promises';
+import { access, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { mayAccess } from '../auth/ownership.js';
 import type { AuthUser } from '../auth/tokens.js';
 import { now } from '../db/time.js';
 import { HttpError, badRequest, notFound } from '../http/errors.js';
+import { THUMBNAIL_FILE } from '../jobs/processors/index.js';
 import type { ProcessingScheduler } from '../jobs/scheduler.js';
 import type { Logger } from '../logger.js';
 import type { FileEvents, FileView } from '../realtime/fileEvents.js';
@@ -91,6 +93,17 @@ export class FilesService {
   async reprocess(user: AuthUser, id: string): Promise<void> {
     const file = await this.getOwned(user, id);
     await this.scheduler.schedule(file.id);
+  }
+
+  /** The WebP thumbnail processing wrote for an image (small: read whole); 404 when there is none. */
+  async thumbnail(user: AuthUser, id: string): Promise<Buffer> {
+    const file = await this.getOwned(user, id);
+    try {
+      return await readFile(join(this.layout.derivedDir(file.id), THUMBNAIL_FILE));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw notFound('This file has no thumbnail.');
+      throw err;
+    }
   }
 
   /** The file and where its bytes are; a row whose bytes vanished is logged as the fault it is. */
