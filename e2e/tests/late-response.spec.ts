@@ -1,44 +1,48 @@
-import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import { chooseFiles, expect, openMainScreen, storeSession, test } from '../support/fixtures.js';
+import { expect, openMainScreen, storeSession, test } from '../support/fixtures.js';
 
-// A file reaches the page twice: as a GET /api/files/:id response and as Socket.IO events, on two
-// connections. A response read while the file was still being processed, arriving after the event
-// that says processing finished, used to put the row back to "processing" for good.
-test('a slow response read before processing finished does not undo the live "processed" status', async ({ page, context, api }, testInfo) => {
+// A file reaches the page both as GET /api/files/:id responses and as Socket.IO events, on two
+// connections, so a response can arrive after an event that is newer than it. After an upload that
+// put rows back to "processing" for good (the GET sent as the upload completed, read before
+// processing finished, landing after the "processed" event). Here the same ordering is made
+// certain: the detail dialog's own GET is read, held back while the file is edited, then delivered.
+test('a late response carrying an older copy of a file does not undo newer changes', async ({ page, context, api }) => {
   const user = await api.newUser('late');
+  const id = await api.tusUpload(user.accessToken, { name: 'minutes.txt', type: 'text/plain', title: 'Draft minutes', data: Buffer.from('minutes\n'.repeat(100)) });
+  expect((await api.waitForProcessing(user.accessToken, id)).status).toBe('processed');
   await storeSession(context, user);
+  await openMainScreen(page);
+  const row = page.getByTestId('file-row').filter({ hasText: 'minutes.txt' });
+  await expect(row).toContainText('Draft minutes');
 
-  const held: string[] = [];
-  let delivered = 0;
-  await page.route(/\/api\/files\/[^/?]+$/, async (route) => {
+  // Hold back the dialog's GET: read from the server now, delivered only when released.
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let read = false;
+  let delivered = false;
+  await page.route(`**/api/files/${id}`, async (route) => {
     if (route.request().method() !== 'GET') return route.fallback();
     const response = await route.fetch();
-    const { status } = (await response.json()) as { status: string };
-    if (status !== 'processed') {
-      // Held back until the live events have certainly arrived.
-      held.push(status);
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      delivered++;
-    }
+    read = true;
+    await released;
     await route.fulfill({ response });
+    delivered = true;
   });
-  await openMainScreen(page);
 
-  // Large enough (24 MiB of text to hash and count) that the client's GET, sent as the upload
-  // completes, is answered while the file is still being processed.
-  const name = `late-${randomBytes(3).toString('hex')}.txt`;
-  const path = testInfo.outputPath(name);
-  await writeFile(path, 'slow responses arrive late\n'.repeat(Math.ceil((24 * 2 ** 20) / 27)));
-  await chooseFiles(page, path);
-  await page.getByTestId('upload-panel').getByRole('button', { name: 'Upload 1 file' }).click();
+  await row.getByRole('button', { name: 'minutes.txt: show details' }).click();
+  const dialog = page.getByRole('dialog');
+  await expect.poll(() => read).toBe(true);
 
-  const row = page.getByTestId('file-row').filter({ hasText: name });
-  await expect(row).toHaveAttribute('data-status', 'processed', { timeout: 30_000 });
-  expect(held.length, 'the upload should have been fetched while it was still being processed').toBeGreaterThan(0);
-  await expect.poll(() => delivered, { timeout: 5_000 }).toBe(held.length);
-  // Let React apply the late responses, then check nothing went backwards.
+  await dialog.getByLabel('Title').fill('Approved minutes');
+  await dialog.getByRole('button', { name: 'Save changes' }).click();
+  await expect(row).toContainText('Approved minutes');
+  await expect(dialog.getByLabel('Title')).toHaveValue('Approved minutes');
+
+  release();
+  await expect.poll(() => delivered).toBe(true);
+  // Let React apply the late response, then check nothing went backwards.
   await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 100))));
-  await expect(row).toHaveAttribute('data-status', 'processed');
-  await expect(row.getByTestId('file-status')).toHaveText('processed');
+  await expect(row).toContainText('Approved minutes');
+  await expect(dialog.getByLabel('Title')).toHaveValue('Approved minutes');
+  await expect(dialog.getByText('Approved minutes', { exact: true })).toBeVisible();
+  expect((await api.getFile(user.accessToken, id)).title).toBe('Approved minutes');
 });
