@@ -22,3 +22,12 @@ export function fileMatches(query: FileQuery, file: FileItem, viewerId: string):
 export function newestFirst(a: FileItem, b: FileItem): number {
   return b.createdAt.localeCompare(a.createdAt)
 }
+
+/**
+ * True when `incoming` is an older copy of `held`. A file reaches the page both from requests and
+ * from socket events, on different connections, so a response read before processing finished can
+ * arrive after the event that says it has; it must not put the file back in the past.
+ */
+export function isOlderCopy(incoming: FileItem, held: FileItem): boolean {
+  return Date.parse(incoming.updatedAt) < Date.parse(held.updatedAt)
+}

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react
 import { messageOf } from '../api/ApiError'
 import { listFiles, type FileQuery } from '../api/files'
 import type { FileItem } from '../api/types'
-import { fileMatches, newestFirst } from './fileMatches'
+import { fileMatches, isOlderCopy, newestFirst } from './fileMatches'
 
 export interface FileListState {
   items: FileItem[]
@@ -77,6 +77,8 @@ export function useFileList(query: FileQuery, viewerId: string): FileList {
   const upsert = useCallback((file: FileItem) => {
     const { query: current, viewerId: viewer } = live.current
     setState((list) => {
+      const held = list.items.find((item) => item.id === file.id)
+      if (held && isOlderCopy(file, held)) return list
       const without = list.items.filter((item) => item.id !== file.id)
       if (!fileMatches(current, file, viewer)) {
         return without.length === list.items.length ? list : { ...list, items: without }

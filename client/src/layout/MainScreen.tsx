@@ -4,6 +4,7 @@ import type { FileCreatedEvent, FileItem } from '../api/types'
 import { useAuth, useSignedInUser } from '../auth/useAuth'
 import { FileDetail } from '../files/FileDetail'
 import { emptyFilters, type FileFilterValues } from '../files/fileFilters'
+import { isOlderCopy } from '../files/fileMatches'
 import { FilesPanel } from '../files/FilesPanel'
 import { useFileList } from '../files/useFileList'
 import { useDebouncedValue } from '../hooks/useDebouncedValue'
@@ -34,7 +35,7 @@ export function MainScreen() {
   const applyFile = useCallback(
     (file: FileItem) => {
       upsert(file)
-      setSelected((current) => (current?.id === file.id ? file : current))
+      setSelected((current) => (current?.id === file.id && !isOlderCopy(file, current) ? file : current))
     },
     [upsert],
   )

@@ -30,7 +30,7 @@ export function filesRoutes(files: FilesService, plainUploads: PlainUploads): Ro
   });
   router.get('/:id/thumbnail', async (req, res) => {
     const path = await files.thumbnail(currentUser(req), req.params.id);
-    res.set({ 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'private, max-age=300' }).type('image/webp').sendFile(path);
+    res.set({ 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'private, no-cache' }).type('image/webp').sendFile(path);
   });
   router.post('/:id/reprocess', async (req, res) => {
     await files.reprocess(currentUser(req), req.params.id);
