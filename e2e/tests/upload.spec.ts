@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { sha256 } from '../support/api.js';
 import { chooseFiles, expect, openMainScreen, storeSession, test } from '../support/fixtures.js';
 
@@ -41,6 +41,13 @@ test('a file chosen in the file chooser uploads, is processed, and its detail sh
   await expect(dialog.getByText(`${data.length.toLocaleString('en-GB')} bytes`)).toBeVisible();
   await expect(dialog.getByText(expectedSha, { exact: true })).toBeVisible();
   await expect(dialog.getByLabel('File name')).toHaveValue(name);
+
+  // Download streams through a signed link, and what the browser saves is byte for byte the upload.
+  const [download] = await Promise.all([page.waitForEvent('download'), dialog.getByRole('button', { name: 'Download' }).click()]);
+  expect(download.suggestedFilename()).toBe(name);
+  const saved = testInfo.outputPath(`downloaded-${name}`);
+  await download.saveAs(saved);
+  expect(sha256(await readFile(saved))).toBe(expectedSha);
 
   await dialog.getByRole('button', { name: 'Close details' }).click();
   await expect(dialog).toBeHidden();

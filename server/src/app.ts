@@ -20,11 +20,14 @@ export interface AppDeps {
   auth: AuthService;
   /** Guards the open auth routes. */
   authRateLimit: RequestHandler;
-  /** Routers that authenticate and read request bodies themselves (tus); mounted before the JSON API. */
+  /** Routers that authenticate themselves (tus, signed downloads); mounted before the JSON API. */
   streamingRoutes: Array<[path: string, router: Router | RequestHandler]>;
   /** Authenticated JSON API routers, mounted under /api behind `requireAuth`. */
   apiRoutes: Array<[path: string, router: Router]>;
 }
+
+/** A download link's path is its credential: it never reaches the log. */
+const withoutCredentials = (url: string) => url.replace(/^\/api\/downloads\/[^/?]+/, '/api/downloads/[redacted]');
 
 export function buildApp(deps: AppDeps): express.Express {
   const app = express();
@@ -37,7 +40,7 @@ export function buildApp(deps: AppDeps): express.Express {
       genReqId: requestIdFor,
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: withoutCredentials(req.url) }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     }),

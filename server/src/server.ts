@@ -13,6 +13,8 @@ import { configRoutes } from './config/config.routes.js';
 import { migrateToLatest, openDatabase } from './db/database.js';
 import { connectRedis } from './db/redis.js';
 import { FilesRepository } from './files/files.repository.js';
+import { DownloadLinks } from './files/downloadLinks.js';
+import { downloadsRoutes } from './files/downloads.routes.js';
 import { filesRoutes } from './files/files.routes.js';
 import { FilesService } from './files/files.service.js';
 import { AllowedFileTypes } from './files/fileTypes.js';
@@ -52,6 +54,9 @@ export interface ServerOptions {
   processor?: FileProcessor;
 }
 
+/** Long enough to start a download by hand, short enough that a copied link soon dies. */
+const DOWNLOAD_LINK_TTL_MS = 5 * 60_000;
+
 const OPENAPI_FILE = fileURLToPath(new URL('../../docs/openapi.yaml', import.meta.url));
 
 /** Often enough that expired uploads don't linger, rarely enough to cost nothing. */
@@ -67,9 +72,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
 
     const accessTokens = new AccessTokens(config.jwtSecret, config.accessTokenTtlMs);
+    const downloadLinks = new DownloadLinks(config.jwtSecret, DOWNLOAD_LINK_TTL_MS);
+    const users = new UsersRepository(database.db);
     const requireAuth = authenticate(accessTokens);
     const auth = new AuthService(
-      new UsersRepository(database.db),
+      users,
       new SessionsRepository(database.db),
       accessTokens,
       config.refreshTokenTtlMs,
@@ -136,9 +143,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       requireAuth,
       auth,
       authRateLimit: rateLimit(redis ? new RedisRateLimiter(redis, config.redisPrefix) : new MemoryRateLimiter(), 'auth', config.authRateLimit, 60_000),
-      streamingRoutes: [[TUS_PATH, uploadsRoutes(tus, files, requireAuth)]],
+      streamingRoutes: [
+        [TUS_PATH, uploadsRoutes(tus, files, requireAuth)],
+        ['/api/downloads', downloadsRoutes(downloadLinks, users, files)],
+      ],
       apiRoutes: [
-        ['/files', filesRoutes(files, plainUploads)],
+        ['/files', filesRoutes(files, plainUploads, downloadLinks)],
         ['/config', configRoutes(config)],
         ['/jobs', jobsRoutes(new JobsService(jobsRepository, queue))],
       ],

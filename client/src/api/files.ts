@@ -46,9 +46,9 @@ export async function reprocessFile(id: string): Promise<void> {
  * link cannot send one. This holds the file in memory: very large downloads would want a
  * short-lived signed link from the server instead, so the browser can stream to disk.
  */
-export async function fetchFileContent(id: string): Promise<Blob> {
-  const res = await authorizedFetch(`${filePath(id)}/content`)
-  return res.blob()
+/** A short-lived link the browser can download from by itself, streaming to disk. */
+export function createDownloadLink(id: string): Promise<{ url: string; expiresAt: string }> {
+  return apiJson(`${filePath(id)}/download-link`, { method: 'POST' })
 }
 
 export async function fetchThumbnail(id: string, signal?: AbortSignal): Promise<Blob> {
