@@ -57,8 +57,16 @@ function matching(filter: FileFilter) {
 export class FilesRepository {
   constructor(private readonly db: Db) {}
 
+  private joined() {
+    return this.db.selectFrom('files as f').innerJoin('users as u', 'u.id', 'f.owner_id');
+  }
+
   private withOwner() {
-    return this.db.selectFrom('files as f').innerJoin('users as u', 'u.id', 'f.owner_id').selectAll('f').select('u.email as owner_email');
+    return this.joined().selectAll('f').select('u.email as owner_email');
+  }
+
+  private newestFirst(filter: FileFilter) {
+    return this.withOwner().where(matching(filter)).orderBy('f.created_at', 'desc').orderBy('f.id', 'desc');
   }
 
   find(id: string): Promise<FileRecord | undefined> {
@@ -77,8 +85,7 @@ export class FilesRepository {
 
   /** Newest first, strictly after `cursor`; asks for one more than `limit` so the caller knows if more follow. */
   listAfter(filter: FileFilter, cursor: FileCursor | null, limit: number): Promise<FileRecord[]> {
-    return this.withOwner()
-      .where(matching(filter))
+    return this.newestFirst(filter)
       .$if(cursor !== null, (qb) =>
         qb.where((eb) =>
           eb.or([
@@ -87,17 +94,13 @@ export class FilesRepository {
           ]),
         ),
       )
-      .orderBy('f.created_at', 'desc')
-      .orderBy('f.id', 'desc')
       .limit(limit + 1)
       .execute();
   }
 
   async page(filter: FileFilter, offset: number, limit: number): Promise<{ rows: FileRecord[]; total: number }> {
-    const rows = await this.withOwner().where(matching(filter)).orderBy('f.created_at', 'desc').orderBy('f.id', 'desc').limit(limit).offset(offset).execute();
-    const { total } = await this.db
-      .selectFrom('files as f')
-      .innerJoin('users as u', 'u.id', 'f.owner_id')
+    const rows = await this.newestFirst(filter).limit(limit).offset(offset).execute();
+    const { total } = await this.joined()
       .select((eb) => eb.fn.countAll<number>().as('total'))
       .where(matching(filter))
       .executeTakeFirstOrThrow();

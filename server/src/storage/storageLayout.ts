@@ -19,7 +19,7 @@ export class StorageLayout {
   readonly uploadsDir: string;
   readonly derivedRoot: string;
 
-  constructor(readonly root: string) {
+  constructor(root: string) {
     this.uploadsDir = path.join(root, 'uploads');
     this.derivedRoot = path.join(root, 'derived');
   }

@@ -40,6 +40,17 @@ export class UploadStore extends FileStore {
     return removed;
   }
 
+  /**
+   * tus' HEAD and PATCH handlers expire any upload by its age, but per the protocol only unfinished
+   * uploads expire: a finished one is shown to them without its creation date, so its URL keeps
+   * answering (HEAD gives the full offset) for as long as the file exists.
+   */
+  override async getUpload(id: string): Promise<Upload> {
+    const upload = await super.getUpload(id);
+    if (isComplete(upload)) upload.creation_date = undefined;
+    return upload;
+  }
+
   /** Like getUpload, but an upload that isn't there (tus' 404 and 410) is null rather than an error. */
   async findUpload(id: string): Promise<Upload | null> {
     try {

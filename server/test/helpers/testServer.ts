@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server.js';
+import { openDatabase } from '../../src/db/database.js';
 import { connectRedis } from '../../src/db/redis.js';
 import { createPostgresDatabase } from './services.js';
 
@@ -114,6 +115,16 @@ export class Api {
     const res = await this.post('/api/auth/login', { email, password });
     if (res.status !== 200) throw new Error(`login failed: ${res.status}`);
     return res.body.accessToken;
+  }
+}
+
+/** The jobs table's rows for one file, read behind the server's back (as a crash would leave them). */
+export async function jobsFor(s: TestServer, fileId: string): Promise<Array<{ id: string; state: string }>> {
+  const handle = openDatabase(s.config.databaseUrl);
+  try {
+    return await handle.db.selectFrom('jobs').select(['id', 'state']).where('file_id', '=', fileId).execute();
+  } finally {
+    await handle.close();
   }
 }
 

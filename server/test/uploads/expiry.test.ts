@@ -55,6 +55,10 @@ describe('upload expiry (UPLOAD_EXPIRATION=2s)', () => {
     expect(existsSync(onDisk(finished))).toBe(true);
     const content = await fetch(`${s.url}/api/files/${finished}/content`, { headers: { authorization: `Bearer ${token}` } });
     expect(Buffer.from(await content.arrayBuffer())).toEqual(data);
+    // Only unfinished uploads expire: the finished one's URL still answers HEAD with all its bytes.
+    const finishedHead = await s.api.request('HEAD', `/api/uploads/${finished}`, { token, headers: TUS_RESUMABLE });
+    expect(finishedHead.status).toBe(200);
+    expect(finishedHead.headers.get('upload-offset')).toBe(String(data.length));
     expect(lines.some((l) => l.msg === 'upload maintenance failed')).toBe(false);
   });
 });

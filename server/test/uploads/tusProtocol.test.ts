@@ -217,6 +217,12 @@ describe('tus 1.0.0 at /api/uploads/', () => {
     expect((await s.api.get(fp, owner)).body).toBe('done');
   });
 
+  it('answers other methods with a contract 404', async () => {
+    const res = await s.api.request('PUT', '/api/uploads/whatever', { token: owner, headers: TUS_RESUMABLE, body: 'x' });
+    expect(res.status).toBe(404);
+    errorCode(res);
+  });
+
   it('answers 404 for ids that never existed, including path tricks', async () => {
     for (const p of ['/api/uploads/nope', '/api/uploads/..%2F..%2Fdropline.db', '/api/uploads/%2e%2e']) {
       expect((await head(p, owner)).status).toBe(404);
