@@ -85,7 +85,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     await auth.seed(config.seedUsers);
 
     const healthChecks: Record<string, HealthCheck> = { database: database.ping };
-    const redis = config.redisUrl ? connectRedis(config.redisUrl, 'main') : undefined;
+    const redis = config.redisUrl ? await connectRedis(config.redisUrl, 'main') : undefined;
     if (redis) {
       closers.unshift(async () => void redis.disconnect());
       healthChecks.redis = async () => void (await redis.ping());
@@ -93,7 +93,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const events = options.events ?? new FileEvents();
 
     const jobsRepository = new JobsRepository(database.db);
-    const queue = createQueue(config, jobsRepository, redis, log);
+    const queue = await createQueue(config, jobsRepository, redis, log);
     closers.unshift(() => queue.close());
     const scheduler = queue;
 
@@ -155,7 +155,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     });
 
     const server = createServer(app);
-    const realtime = attachRealtime(server, { tokens: accessTokens, events, log, redis: redis && { connection: redis, prefix: config.redisPrefix } });
+    const realtime = await attachRealtime(server, { tokens: accessTokens, events, log, redis: redis && { connection: redis, prefix: config.redisPrefix } });
     closers.unshift(async () => realtime.close());
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

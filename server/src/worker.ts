@@ -21,11 +21,11 @@ async function startWorker(config: Config): Promise<{ close(): Promise<void> }> 
   const log = createLogger(config.logLevel).child({ role: 'worker' });
   const database = openDatabase(config.databaseUrl);
   await migrateToLatest(database.db);
-  const redis = connectRedis(config.redisUrl, 'worker');
+  const redis = await connectRedis(config.redisUrl, 'worker');
   const events = new FileEvents();
   fanOutFileEvents(events, new Emitter(redis, { key: socketIoKey(config.redisPrefix) }));
 
-  const queue = createQueue(config, new JobsRepository(database.db), redis, log);
+  const queue = await createQueue(config, new JobsRepository(database.db), redis, log);
   const processing = new ProcessingService(new FilesRepository(database.db), new StorageLayout(config.storageDir), events, log);
   await queue.start(processing.handle);
   log.info({ concurrency: config.workerConcurrency }, 'Dropline worker is running');

@@ -1,13 +1,12 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
-import { BullmqQueue } from './bullmqQueue.js';
 import { EmbeddedQueue, type QueueOptions } from './embeddedQueue.js';
 import type { JobQueue } from './jobQueue.js';
 import type { JobsRepository } from './jobs.repository.js';
 
-/** BullMQ when Redis is configured, else the queue kept in the database. */
-export function createQueue(config: Config, jobs: JobsRepository, redis: Redis | undefined, log: Logger): JobQueue {
+/** BullMQ when Redis is configured (and only then loaded: ~30 MB), else the queue kept in the database. */
+export async function createQueue(config: Config, jobs: JobsRepository, redis: Redis | undefined, log: Logger): Promise<JobQueue> {
   const options: QueueOptions = {
     concurrency: config.workerConcurrency,
     maxAttempts: config.jobAttempts,
@@ -15,5 +14,7 @@ export function createQueue(config: Config, jobs: JobsRepository, redis: Redis |
     leaseMs: config.jobLeaseMs,
     log,
   };
-  return redis ? new BullmqQueue(jobs, redis, { ...options, prefix: config.redisPrefix }) : new EmbeddedQueue(jobs, options);
+  if (!redis) return new EmbeddedQueue(jobs, options);
+  const { BullmqQueue } = await import('./bullmqQueue.js');
+  return new BullmqQueue(jobs, redis, { ...options, prefix: config.redisPrefix });
 }

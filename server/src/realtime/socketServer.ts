@@ -1,5 +1,4 @@
 import type { Server as HttpServer } from 'node:http';
-import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
 import type { AccessTokens, AuthUser } from '../auth/tokens.js';
@@ -20,10 +19,11 @@ export interface RealtimeDeps {
  * Socket.IO on the API's HTTP server. The handshake carries the access token (`auth.token`); a bad
  * one is refused with a `connect_error` whose `data.code` says why, so clients refresh and retry.
  */
-export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): { io: Server; close(): void } {
+export async function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Promise<{ io: Server; close(): void }> {
   const io = new Server(httpServer, { path: '/socket.io', serveClient: false });
   let subscriber: Redis | undefined;
   if (deps.redis) {
+    const { createAdapter } = await import('@socket.io/redis-adapter');
     subscriber = deps.redis.connection.duplicate();
     io.adapter(createAdapter(deps.redis.connection, subscriber, { key: socketIoKey(deps.redis.prefix) }));
   }

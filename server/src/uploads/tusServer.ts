@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { EVENTS, Server, TUS_VERSION, type ServerOptions } from '@tus/server';
 import type { Locker } from '@tus/utils';
 import { mayAccess } from '../auth/ownership.js';
@@ -64,6 +65,10 @@ export function createTusServer(deps: TusDeps): Server {
       if (req.method === 'POST') return;
       const upload = isSafeId(id) ? await uploads.find(id) : undefined;
       if (!upload || !mayAccess(userOf(req), upload.owner_id)) throw notFound('There is no upload with this id.');
+      if (req.method === 'HEAD' && upload.ingested_at === null) {
+        // tus sends Upload-Expires with POST and PATCH only; a client that checks with HEAD wants it too.
+        (req.runtime?.node?.res as ServerResponse | undefined)?.setHeader('Upload-Expires', new Date(upload.expires_at).toUTCString());
+      }
     },
     // The client's metadata is stored untouched (HEAD returns it as sent); the owner goes to our table.
     onUploadCreate: async (req, upload) => {

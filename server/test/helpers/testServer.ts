@@ -45,7 +45,7 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
     await rm(storageDir, { recursive: true, force: true });
     await pgDb?.drop();
     if (env.REDIS_URL) {
-      const redis = connectRedis(env.REDIS_URL, 'test-cleanup');
+      const redis = await connectRedis(env.REDIS_URL, 'test-cleanup');
       const keys = await redis.keys(`${env.REDIS_PREFIX}:*`);
       if (keys.length > 0) await redis.del(...keys);
       redis.disconnect();

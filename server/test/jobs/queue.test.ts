@@ -32,9 +32,9 @@ describe.each(kinds)('%s queue', (kind) => {
   let queues: JobQueue[];
   const prefix = `dropline-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 
-  const makeQueue = (options: Partial<QueueOptions> = {}): JobQueue => {
+  const makeQueue = async (options: Partial<QueueOptions> = {}): Promise<JobQueue> => {
     const merged = { ...OPTIONS, ...options };
-    const queue = kind === 'embedded' ? new EmbeddedQueue(jobs, merged) : new BullmqQueue(jobs, connectRedis(REDIS_URL, 'test'), { ...merged, prefix });
+    const queue = kind === 'embedded' ? new EmbeddedQueue(jobs, merged) : new BullmqQueue(jobs, await connectRedis(REDIS_URL, 'test'), { ...merged, prefix });
     queues.push(queue);
     return queue;
   };
@@ -58,7 +58,7 @@ describe.each(kinds)('%s queue', (kind) => {
     for (const queue of queues) await queue.close();
     await database.close();
     if (kind === 'bullmq') {
-      const redis = connectRedis(REDIS_URL, 'cleanup');
+      const redis = await connectRedis(REDIS_URL, 'cleanup');
       const keys = await redis.keys(`${prefix}:*`);
       if (keys.length > 0) await redis.del(...keys);
       redis.disconnect();
@@ -68,7 +68,7 @@ describe.each(kinds)('%s queue', (kind) => {
   it('runs a scheduled job once and mirrors it as completed', async () => {
     await addFile('f1');
     const seen: JobContext[] = [];
-    const queue = makeQueue();
+    const queue = await makeQueue();
     await queue.start(async (job) => void seen.push(job));
     await queue.schedule('f1');
     await queue.schedule('f1'); // a repeat while the first is live adds nothing
@@ -85,7 +85,7 @@ describe.each(kinds)('%s queue', (kind) => {
     await addFile('f2');
     const attempts: number[] = [];
     let healthy = false;
-    const queue = makeQueue();
+    const queue = await makeQueue();
     await queue.start(async (job) => {
       attempts.push(job.attempt);
       if (!healthy) throw new Error(`broken on attempt ${job.attempt}`);
@@ -111,7 +111,7 @@ describe.each(kinds)('%s queue', (kind) => {
   it('aborts a running job for a deleted file without retrying it', async () => {
     await addFile('f3');
     let started = 0;
-    const queue = makeQueue();
+    const queue = await makeQueue();
     await queue.start(
       (job) =>
         new Promise((_, reject) => {
@@ -132,14 +132,14 @@ describe.each(kinds)('%s queue', (kind) => {
 
   it('runs a job again after its worker shut down mid-run, without spending an attempt', async () => {
     await addFile('f4');
-    const first = makeQueue();
+    const first = await makeQueue();
     await first.start((job) => new Promise((_, reject) => job.signal.addEventListener('abort', () => reject(new Error('cut')))));
     await first.schedule('f4');
     await waitFor(async () => (await jobOf('f4'))?.state === 'processing', 'start');
     await first.close();
     expect((await jobOf('f4'))?.state).toBe('queued');
 
-    const second = makeQueue();
+    const second = await makeQueue();
     const attempts: number[] = [];
     await second.start(async (job) => void attempts.push(job.attempt));
     const row = await waitFor(async () => {
@@ -152,7 +152,7 @@ describe.each(kinds)('%s queue', (kind) => {
 
   it('removes a job, aborting it when running', async () => {
     await addFile('f5');
-    const queue = makeQueue();
+    const queue = await makeQueue();
     const handler: JobHandler = (job) => new Promise((_, reject) => job.signal.addEventListener('abort', () => reject(new Error('removed'))));
     await queue.start(handler);
     await queue.schedule('f5');

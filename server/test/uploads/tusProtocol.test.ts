@@ -71,6 +71,8 @@ describe('tus 1.0.0 at /api/uploads/', () => {
     const expires = Date.parse(a.headers.get('upload-expires')!);
     expect(expires - Date.now()).toBeGreaterThan(23 * 3600e3);
     expect(expires - Date.now()).toBeLessThanOrEqual(24 * 3600e3);
+    // HEAD tells the same expiry while the upload is unfinished.
+    expect((await head(a.path, owner)).headers.get('upload-expires')).toBe(a.headers.get('upload-expires'));
   });
 
   it('returns the client metadata unchanged on HEAD, with no server bookkeeping in it', async () => {

@@ -1,6 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { fileGoneIfMissing, firstLine, ProcessingError } from './errors.js';
 
 /** MIME types (as file-type reports them) that the bundled libvips can decode. */
@@ -23,6 +22,7 @@ export interface ImageSummary {
 }
 
 export async function describeImage(path: string, derivedDir: string): Promise<ImageSummary> {
+  const sharp = await loadSharp();
   // Header only, so no pixel limit is needed here.
   const metadata = await decoding(path, () => sharp(path, { limitInputPixels: false }).metadata());
   // Report what a viewer shows: EXIF orientation may swap the axes.
@@ -54,3 +54,6 @@ async function decoding<T>(path: string, run: () => Promise<T>): Promise<T> {
     );
   }
 }
+
+/** libvips costs ~20 MB of resident memory; a server that never sees an image never loads it. */
+const loadSharp = async () => (await import('sharp')).default;
