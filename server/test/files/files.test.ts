@@ -3,10 +3,10 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/database.js';
+import type { Db } from '../../src/db/database.js';
 import { FileEvents } from '../../src/realtime/fileEvents.js';
 import { postgresAvailable } from '../helpers/services.js';
-import { ADMIN, errorCode, jobsFor, startTestServer, type TestServer } from '../helpers/testServer.js';
+import { ADMIN, errorCode, jobsFor, startTestServer, withDatabase, type TestServer } from '../helpers/testServer.js';
 import { randomData, uploadFile } from '../helpers/tus.js';
 
 const databases: Array<'sqlite' | 'postgres'> = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
@@ -22,14 +22,7 @@ describe.each(databases)('files API on %s', (database) => {
   const ids: Record<string, string> = {};
   const events: Array<[string, unknown]> = [];
 
-  async function tamper(edit: (db: ReturnType<typeof openDatabase>['db']) => Promise<unknown>): Promise<void> {
-    const handle = openDatabase(s.config.databaseUrl);
-    try {
-      await edit(handle.db);
-    } finally {
-      await handle.close();
-    }
-  }
+  const tamper = (edit: (db: Db) => Promise<unknown>) => withDatabase(s, edit);
 
   beforeAll(async () => {
     const fileEvents = new FileEvents();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server.js';
-import { openDatabase } from '../../src/db/database.js';
+import { openDatabase, type Db } from '../../src/db/database.js';
 import { connectRedis } from '../../src/db/redis.js';
 import { createPostgresDatabase } from './services.js';
 
@@ -118,15 +118,19 @@ export class Api {
   }
 }
 
-/** The jobs table's rows for one file, read behind the server's back (as a crash would leave them). */
-export async function jobsFor(s: TestServer, fileId: string): Promise<Array<{ id: string; state: string }>> {
+/** Reads or edits the server's database behind its back, as a crash at the wrong moment would. */
+export async function withDatabase<T>(s: TestServer, use: (db: Db) => Promise<T>): Promise<T> {
   const handle = openDatabase(s.config.databaseUrl);
   try {
-    return await handle.db.selectFrom('jobs').select(['id', 'state']).where('file_id', '=', fileId).execute();
+    return await use(handle.db);
   } finally {
     await handle.close();
   }
 }
+
+/** The jobs table's rows for one file. */
+export const jobsFor = (s: TestServer, fileId: string) =>
+  withDatabase(s, (db) => db.selectFrom('jobs').select(['id', 'state']).where('file_id', '=', fileId).execute());
 
 /** Every error body has the contract's shape; returns its code for a focused assertion. */
 export function errorCode(res: ApiResponse): string {

@@ -68,6 +68,7 @@ describe.each(queues)('processing on the %s queue', (_kind, env) => {
 
     const stranger = await s.api.newUser('stranger');
     expect((await s.api.get(`/api/files/${id}/thumbnail`, stranger.token)).status).toBe(404);
+    expect((await s.api.get(`/api/files/${id}/thumbnail`)).status).toBe(401);
   });
 
   it('processes an ISO 9660 image: volume label', async () => {

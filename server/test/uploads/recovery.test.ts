@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/database.js';
+import type { Db } from '../../src/db/database.js';
 import { FileEvents } from '../../src/realtime/fileEvents.js';
 import { postgresAvailable } from '../helpers/services.js';
-import { jobsFor, startTestServer, type TestServer } from '../helpers/testServer.js';
+import { jobsFor, startTestServer, withDatabase, type TestServer } from '../helpers/testServer.js';
 import { TUS_RESUMABLE, createUpload, patchUpload, uploadFile } from '../helpers/tus.js';
 
 const databases: Array<'sqlite' | 'postgres'> = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
@@ -21,15 +21,7 @@ describe.each(databases)('ingestion at start on %s', (database) => {
   });
   afterAll(() => s?.stop());
 
-  /** Edits the database behind the server's back, as a crash at the wrong moment would have left it. */
-  async function tamper(edit: (db: ReturnType<typeof openDatabase>['db']) => Promise<unknown>): Promise<void> {
-    const handle = openDatabase(s.config.databaseUrl);
-    try {
-      await edit(handle.db);
-    } finally {
-      await handle.close();
-    }
-  }
+  const tamper = (edit: (db: Db) => Promise<unknown>) => withDatabase(s, edit);
 
   it('turns an upload that finished without a file row into exactly one file', async () => {
     const id = await uploadFile(s.api, token, Buffer.from('all the bytes'), { filename: 'crash.txt', title: 'Crash' });
