@@ -95,15 +95,14 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const jobsRepository = new JobsRepository(database.db);
     const queue = await createQueue(config, jobsRepository, redis, log);
     closers.unshift(() => queue.close());
-    const scheduler = queue;
 
     const layout = new StorageLayout(config.storageDir);
     await mkdir(layout.uploadsDir, { recursive: true });
     const store = new UploadStore(layout, config.uploadExpirationMs);
     const uploads = new UploadsRepository(database.db);
     const filesRepository = new FilesRepository(database.db);
-    const ingest = new Ingest(uploads, filesRepository, store, layout, scheduler, events, log);
-    const files = new FilesService(filesRepository, store, layout, scheduler, events, log);
+    const ingest = new Ingest(uploads, filesRepository, store, layout, queue, events, log);
+    const files = new FilesService(filesRepository, store, layout, queue, events, log);
     const admission = new UploadAdmission(uploads, new AllowedFileTypes(config.allowedFileTypes), config.uploadExpirationMs);
     // With Redis, nodes sharing STORAGE_DIR also share upload locks; alone, tus' in-process locks do.
     const locker = redis ? new RedisLocker(redis, redis.duplicate(), { prefix: `${config.redisPrefix}:tus-lock:` }) : undefined;
