@@ -149,7 +149,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       apiRoutes: [
         ['/files', filesRoutes(files, plainUploads, downloadLinks)],
         ['/config', configRoutes(config)],
-        ['/jobs', jobsRoutes(new JobsService(jobsRepository, queue))],
+        ['/jobs', jobsRoutes(new JobsService(jobsRepository, queue, files))],
       ],
     });
 

@@ -111,6 +111,12 @@ export class FilesRepository {
     await this.db.updateTable('files').set(changes).where('id', '=', id).execute();
   }
 
+  /** Updates only while the row is as it was at `seenUpdatedAt`; false when something changed it since. */
+  async updateIfUnchanged(id: string, seenUpdatedAt: string, changes: FileUpdate): Promise<boolean> {
+    const result = await this.db.updateTable('files').set(changes).where('id', '=', id).where('updated_at', '=', seenUpdatedAt).executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
   /** Removes the file's row and its upload record together; the caller has removed the bytes first. */
   async delete(id: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {

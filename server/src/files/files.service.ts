@@ -109,7 +109,22 @@ export class FilesService {
 
   async reprocess(user: AuthUser, id: string): Promise<void> {
     const file = await this.getOwned(user, id);
-    await this.scheduler.schedule(file.id);
+    if (await this.scheduler.schedule(file.id)) await this.showQueued(file);
+  }
+
+  /**
+   * A file queued again shows as waiting (`uploaded`, no error) rather than its old outcome. A
+   * worker may have picked it up already; then the row has moved on and is left as it is.
+   */
+  async showQueued(before: FileRecord): Promise<void> {
+    const changed = await this.files.updateIfUnchanged(before.id, before.updated_at, { status: 'uploaded', error: null, updated_at: now() });
+    const file = changed ? await this.files.find(before.id) : undefined;
+    if (file) this.events.emit('updated', toFileView(file));
+  }
+
+  /** A file by id for internal callers (no owner check: they act for the system or an admin). */
+  find(id: string): Promise<FileRecord | undefined> {
+    return this.files.find(id);
   }
 
   /** The file and where its bytes are; a row whose bytes vanished is logged as the fault it is. */

@@ -28,15 +28,16 @@ export class BullmqQueue implements JobQueue {
     this.queue = new Queue(QUEUE_NAME, { connection, prefix: options.prefix });
   }
 
-  async schedule(fileId: string): Promise<void> {
+  async schedule(fileId: string): Promise<boolean> {
     const id = await scheduleOnce(this.jobs, fileId, this.options.maxAttempts);
-    if (!id) return;
+    if (!id) return false;
     try {
       await this.add(id, fileId);
     } catch (err) {
       await this.jobs.delete(id);
       throw err;
     }
+    return true;
   }
 
   async start(handler: JobHandler): Promise<void> {

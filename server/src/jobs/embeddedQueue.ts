@@ -34,9 +34,10 @@ export class EmbeddedQueue implements JobQueue {
     private readonly options: QueueOptions,
   ) {}
 
-  async schedule(fileId: string): Promise<void> {
-    await scheduleOnce(this.jobs, fileId, this.options.maxAttempts);
+  async schedule(fileId: string): Promise<boolean> {
+    const queued = (await scheduleOnce(this.jobs, fileId, this.options.maxAttempts)) !== null;
     this.fill();
+    return queued;
   }
 
   async start(handler: JobHandler): Promise<void> {

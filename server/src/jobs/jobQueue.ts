@@ -18,8 +18,6 @@ export type JobHandler = (job: JobContext) => Promise<void>;
  * `jobs` table, which is what the admin routes read.
  */
 export interface JobQueue extends ProcessingScheduler {
-  /** Queues a file unless it already has a queued or running job; a repeat is a no-op. */
-  schedule(fileId: string): Promise<void>;
   /** Begins running jobs with `handler`, up to the configured concurrency. */
   start(handler: JobHandler): Promise<void>;
   /** Runs a failed (or completed) job again from its first attempt. */

@@ -1,5 +1,6 @@
 import type { JobRow, JobState } from '../db/schema.js';
 import { HttpError, badRequest, notFound } from '../http/errors.js';
+import type { FilesService } from '../files/files.service.js';
 import type { JobQueue } from './jobQueue.js';
 import { JOB_STATES, type JobsRepository } from './jobs.repository.js';
 
@@ -46,6 +47,7 @@ export class JobsService {
   constructor(
     private readonly jobs: JobsRepository,
     private readonly queue: JobQueue,
+    private readonly files: FilesService,
   ) {}
 
   async list(query: { status?: unknown; limit?: unknown; cursor?: unknown }): Promise<{ items: JobView[]; nextCursor: string | null }> {
@@ -75,7 +77,12 @@ export class JobsService {
     if (job.state === 'queued' || job.state === 'processing') {
       throw new HttpError(409, 'job_not_finished', 'This job is still queued or running; only finished jobs can be retried.');
     }
+    const file = await this.files.find(job.fileId);
+    if (await this.jobs.findLive(job.fileId)) {
+      throw new HttpError(409, 'file_already_queued', 'This file is already queued for processing by another job.');
+    }
     await this.queue.retry(id);
+    if (file) await this.files.showQueued(file);
     return this.get(id);
   }
 

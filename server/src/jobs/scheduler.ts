@@ -1,4 +1,5 @@
 /** What the ingest pipeline needs from background processing: hand over a file, nothing more. */
 export interface ProcessingScheduler {
-  schedule(fileId: string): Promise<void>;
+  /** Queues a file unless it already has a queued or running job; true when it queued one. */
+  schedule(fileId: string): Promise<boolean>;
 }

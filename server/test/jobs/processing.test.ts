@@ -105,6 +105,8 @@ describe.each(queues)('processing on the %s queue', (_kind, env) => {
 
     flaky.failing = false;
     expect((await s.api.post(`/api/jobs/${job.id}/retry`, undefined, admin)).status).toBe(202);
+    // Queued again, the file no longer shows its old failure.
+    expect((await s.api.get(`/api/files/${id}`, user.token)).body.status).not.toBe('failed');
     expect(await settled(id)).toMatchObject({ status: 'processed', error: null, sha256: sha256(data) });
     expect((await s.api.get(`/api/jobs/${job.id}`, admin)).body).toMatchObject({ state: 'completed', attempts: 1 });
 
