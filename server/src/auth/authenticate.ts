@@ -15,7 +15,8 @@ declare global {
 export function userFromAuthorization(header: string | undefined, tokens: AccessTokens): AuthUser {
   const match = header === undefined ? null : /^Bearer\s+([A-Za-z0-9._~+/=-]{1,4096})\s*$/i.exec(header);
   if (!match) throw unauthorized();
-  return tokens.verify(match[1]!);
+  const { id, role } = tokens.verify(match[1]!);
+  return { id, role };
 }
 
 export function authenticate(tokens: AccessTokens): RequestHandler {

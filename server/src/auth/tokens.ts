@@ -8,6 +8,11 @@ export interface AuthUser {
   role: Role;
 }
 
+/** A verified token's user, and when the token stops being valid (ms since the epoch). */
+export interface VerifiedToken extends AuthUser {
+  expiresAt: number;
+}
+
 /** HS256 access tokens. The algorithm is pinned on verify, so `alg: none` and RS/ES tokens fail. */
 export class AccessTokens {
   constructor(
@@ -24,7 +29,7 @@ export class AccessTokens {
   }
 
   /** Returns the token's user, or throws the contract's 401. */
-  verify(token: string): AuthUser {
+  verify(token: string): VerifiedToken {
     let claims: jwt.JwtPayload | string;
     try {
       claims = jwt.verify(token, this.secret, { algorithms: ['HS256'] });
@@ -35,7 +40,7 @@ export class AccessTokens {
     if (typeof claims !== 'object' || typeof claims.sub !== 'string' || (claims.role !== 'user' && claims.role !== 'admin')) {
       throw unauthorized('The access token is not valid.', 'invalid_token');
     }
-    return { id: claims.sub, role: claims.role };
+    return { id: claims.sub, role: claims.role, expiresAt: (claims.exp ?? 0) * 1000 };
   }
 }
 

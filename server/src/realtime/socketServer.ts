@@ -1,7 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
-import type { AccessTokens, AuthUser } from '../auth/tokens.js';
+import type { AccessTokens, VerifiedToken } from '../auth/tokens.js';
 import { HttpError } from '../http/errors.js';
 import type { Logger } from '../logger.js';
 import { ADMINS, fanOutFileEvents, socketIoKey, userRoom } from './fanOut.js';
@@ -41,9 +41,13 @@ export async function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps)
   });
 
   io.on('connection', (socket: Socket) => {
-    const user = socket.data.user as AuthUser;
+    const user = socket.data.user as VerifiedToken;
     void socket.join(userRoom(user.id));
     if (user.role === 'admin') void socket.join(ADMINS);
+    // A connection lives no longer than its token: the client reconnects with a fresh one, and a
+    // signed-out or removed user stops hearing events within one token lifetime.
+    const expiry = setTimeout(() => socket.disconnect(true), Math.min(Math.max(0, user.expiresAt - Date.now()), 2 ** 31 - 1));
+    socket.once('disconnect', () => clearTimeout(expiry));
   });
 
   const unsubscribe = fanOutFileEvents(deps.events, io);

@@ -34,4 +34,12 @@ describe('Socket.IO handshake', () => {
     const err = (await openSocket(s.url, expired).catch((e: unknown) => e)) as Error & { data?: { code: string } };
     expect(err.data?.code).toBe('token_expired');
   });
+
+  it('ends a connection when its token expires, so the client reconnects with a fresh one', async () => {
+    const shortLived = jwt.sign({ role: 'user' }, s.config.jwtSecret, { subject: user.id, expiresIn: 2 });
+    const socket = await openSocket(s.url, shortLived);
+    const reason = await new Promise<string>((resolve) => socket.once('disconnect', resolve));
+    expect(reason).toBe('io server disconnect');
+    socket.close();
+  });
 });
