@@ -1,4 +1,5 @@
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import type { Cursor } from '../db/cursor.js';
 import type { Db } from '../db/database.js';
 import type { Database, FileRow, FileStatus, FileUpdate, NewFile } from '../db/schema.js';
 
@@ -16,12 +17,6 @@ export interface FileFilter {
   createdFrom: string | null;
   /** Exclusive upper bound. */
   createdBefore: string | null;
-}
-
-/** Position in the newest-first order: the last item a page showed. */
-export interface FileCursor {
-  createdAt: string;
-  id: string;
 }
 
 type FilesEb = ExpressionBuilder<Database & { f: Database['files']; u: Database['users'] }, 'f' | 'u'>;
@@ -84,7 +79,7 @@ export class FilesRepository {
   }
 
   /** Newest first, strictly after `cursor`; asks for one more than `limit` so the caller knows if more follow. */
-  listAfter(filter: FileFilter, cursor: FileCursor | null, limit: number): Promise<FileRecord[]> {
+  listAfter(filter: FileFilter, cursor: Cursor | null, limit: number): Promise<FileRecord[]> {
     return this.newestFirst(filter)
       .$if(cursor !== null, (qb) =>
         qb.where((eb) =>

@@ -2,6 +2,7 @@ import { access, rm } from 'node:fs/promises';
 import { mayAccess } from '../auth/ownership.js';
 import type { AuthUser } from '../auth/tokens.js';
 import { now } from '../db/time.js';
+import { encodeCursor } from '../db/cursor.js';
 import { HttpError, badRequest, notFound } from '../http/errors.js';
 import type { ProcessingScheduler } from '../jobs/scheduler.js';
 import type { Logger } from '../logger.js';
@@ -11,7 +12,7 @@ import type { UploadStore } from '../uploads/uploadStore.js';
 import { descriptionFrom, filenameFrom, titleFrom } from './fileFields.js';
 import type { FileRecord, FilesRepository } from './files.repository.js';
 import { toFileView } from './fileView.js';
-import { encodeCursor, type ListQuery } from './listQuery.js';
+import type { ListQuery } from './listQuery.js';
 
 export type FileList = { items: FileView[]; nextCursor: string | null } | { items: FileView[]; page: number; pageSize: number; total: number };
 

@@ -1,10 +1,10 @@
 import type { FileStatus } from '../db/schema.js';
+import { decodeCursor, type Cursor } from '../db/cursor.js';
 import { badRequest } from '../http/errors.js';
-import { isSafeId } from '../storage/storageLayout.js';
-import type { FileCursor, FileFilter } from './files.repository.js';
+import type { FileFilter } from './files.repository.js';
 
 export type Pagination =
-  | { kind: 'cursor'; cursor: FileCursor | null; limit: number }
+  | { kind: 'cursor'; cursor: Cursor | null; limit: number }
   | { kind: 'page'; page: number; pageSize: number };
 
 export interface ListQuery {
@@ -18,27 +18,16 @@ const STATUSES: readonly FileStatus[] = ['uploaded', 'processing', 'processed', 
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 100;
 const MAX_PAGE = 1_000_000;
-const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const ISO_DATE = /^(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 const MIME_PREFIX = /^([a-z0-9][a-z0-9!#$&^_.+-]*\/)\*?$/;
 const MIME_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/;
 
 const invalid = (message: string) => badRequest(message, 'invalid_query');
 
-/** The opaque cursor: base64url of the last item's (createdAt, id). */
-export const encodeCursor = (cursor: FileCursor): string => Buffer.from(JSON.stringify([cursor.createdAt, cursor.id])).toString('base64url');
-
-function decodeCursor(text: string): FileCursor {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2) {
-      const [createdAt, id] = value as unknown[];
-      if (typeof createdAt === 'string' && ISO_TIMESTAMP.test(createdAt) && typeof id === 'string' && isSafeId(id)) return { createdAt, id };
-    }
-  } catch {
-    // Falls through to the same answer as any other bad cursor.
-  }
-  throw invalid('The cursor is not valid; use the nextCursor of a previous page.');
+function fileCursor(text: string): Cursor {
+  const cursor = decodeCursor(text);
+  if (!cursor) throw invalid('The cursor is not valid; use the nextCursor of a previous page.');
+  return cursor;
 }
 
 /** Reads `GET /api/files` parameters; anything malformed is a 400 naming the parameter. */
@@ -87,7 +76,7 @@ export function parseListQuery(query: Record<string, unknown>): ListQuery {
   }
   const pagination: Pagination = paged
     ? { kind: 'page', page: integer('page', 1, MAX_PAGE, 1), pageSize: integer('pageSize', 1, MAX_LIMIT, DEFAULT_LIMIT) }
-    : { kind: 'cursor', cursor: mapNullable(one('cursor'), decodeCursor), limit: integer('limit', 1, MAX_LIMIT, DEFAULT_LIMIT) };
+    : { kind: 'cursor', cursor: mapNullable(one('cursor'), fileCursor), limit: integer('limit', 1, MAX_LIMIT, DEFAULT_LIMIT) };
   return { owner, filter, pagination };
 }
 

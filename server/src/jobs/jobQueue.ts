@@ -32,10 +32,3 @@ export interface JobQueue extends ProcessingScheduler {
 
 /** Exponential backoff: base, 2·base, 4·base, … */
 export const backoffDelay = (baseMs: number, attempt: number): number => baseMs * 2 ** Math.max(0, attempt - 1);
-
-export class JobAborted extends Error {
-  constructor() {
-    super('The job was stopped.');
-    this.name = 'JobAborted';
-  }
-}

@@ -1,3 +1,4 @@
+import type { Cursor } from '../db/cursor.js';
 import type { Db } from '../db/database.js';
 import type { JobRow, JobState } from '../db/schema.js';
 import { now } from '../db/time.js';
@@ -25,7 +26,7 @@ export class JobsRepository {
     return this.db.selectFrom('jobs').selectAll().where('file_id', '=', fileId).where('state', 'in', ['queued', 'processing']).executeTakeFirst();
   }
 
-  list(filter: { state?: JobState; limit: number; before?: { createdAt: string; id: string } }): Promise<JobRow[]> {
+  list(filter: { state?: JobState; limit: number; before?: Cursor }): Promise<JobRow[]> {
     let query = this.db.selectFrom('jobs').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit);
     if (filter.state) query = query.where('state', '=', filter.state);
     const before = filter.before;

@@ -1,4 +1,5 @@
 import type { JobRow, JobState } from '../db/schema.js';
+import { decodeCursor, encodeCursor, type Cursor } from '../db/cursor.js';
 import { HttpError, badRequest, notFound } from '../http/errors.js';
 import type { FilesService } from '../files/files.service.js';
 import type { JobQueue } from './jobQueue.js';
@@ -30,17 +31,6 @@ const toView = (row: JobRow): JobView => ({
   finishedAt: row.finished_at,
 });
 
-const encodeCursor = (row: JobRow) => Buffer.from(JSON.stringify([row.created_at, row.id])).toString('base64url');
-
-function decodeCursor(cursor: string): { createdAt: string; id: string } {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown[];
-    if (typeof createdAt === 'string' && typeof id === 'string') return { createdAt, id };
-  } catch {
-    // falls through to the error below
-  }
-  throw badRequest('The cursor is not valid.', 'invalid_cursor');
-}
 
 /** The admin's view of processing: reads the jobs table, acts through the queue. */
 export class JobsService {
@@ -56,10 +46,14 @@ export class JobsService {
     }
     const limit = query.limit === undefined ? 20 : Number(query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw badRequest('limit must be a whole number from 1 to 100.', 'invalid_limit');
-    const before = typeof query.cursor === 'string' && query.cursor !== '' ? decodeCursor(query.cursor) : undefined;
+    let before: Cursor | undefined;
+    if (typeof query.cursor === 'string' && query.cursor !== '') {
+      before = decodeCursor(query.cursor) ?? undefined;
+      if (!before) throw badRequest('The cursor is not valid.', 'invalid_cursor');
+    }
     const rows = await this.jobs.list({ state: query.status as JobState | undefined, limit: limit + 1, before });
     const page = rows.slice(0, limit);
-    return { items: page.map(toView), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null };
+    return { items: page.map(toView), nextCursor: rows.length > limit ? encodeCursor({ createdAt: page.at(-1)!.created_at, id: page.at(-1)!.id }) : null };
   }
 
   async stats(): Promise<Record<JobState, number>> {
