@@ -1,11 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { parseDuration, parseSize } from '../../src/config/units.js';
+import { startChildServer } from '../helpers/childServer.js';
 
 const tempDir = () => mkdtempSync(path.join(tmpdir(), 'dropline-config-'));
 
@@ -95,14 +94,7 @@ describe('units', () => {
 });
 
 describe('the server process', () => {
-  it('exits non-zero with a message naming the variable', () => {
-    const main = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
-    const result = spawnSync(process.execPath, ['--import', 'tsx', main], {
-      env: { PATH: process.env.PATH, NODE_ENV: 'production', STORAGE_DIR: tempDir() },
-      encoding: 'utf8',
-      timeout: 20_000,
-    });
-    expect(result.status).not.toBe(0);
-    expect(result.stderr).toContain('JWT_SECRET is required when NODE_ENV=production');
+  it('exits non-zero with a message naming the variable', async () => {
+    await expect(startChildServer({ NODE_ENV: 'production', STORAGE_DIR: tempDir() })).rejects.toThrow(/exited with 78[\s\S]*JWT_SECRET is required when NODE_ENV=production/);
   });
 });

@@ -20,6 +20,8 @@ export interface ChildServer {
   process: ChildProcess;
   url: string;
   exited: Promise<number | null>;
+  /** Everything the process has written to stdout and stderr so far. */
+  output(): string;
 }
 
 /**
@@ -42,7 +44,7 @@ export function startChildServer(env: Record<string, string>, entry = 'src/main.
       for (const line of chunk.toString().split('\n')) {
         if (!line.includes(ready)) continue;
         clearTimeout(timer);
-        resolve({ process: child, url: JSON.parse(line).url ?? '', exited });
+        resolve({ process: child, url: JSON.parse(line).url ?? '', exited, output: () => output });
       }
     });
     void exited.then((code) => {

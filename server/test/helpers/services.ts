@@ -1,5 +1,6 @@
 import net from 'node:net';
 import pg from 'pg';
+import { connectRedis } from '../../src/db/redis.js';
 
 /**
  * Redis and PostgreSQL suites run for real. On a machine without them they skip with a visible
@@ -50,4 +51,15 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop(): P
       await client.end();
     },
   };
+}
+
+/** Removes every key under `prefix:` so a test leaves the shared Redis as it found it. */
+export async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
+  const redis = await connectRedis(url, 'test-cleanup');
+  try {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
 }

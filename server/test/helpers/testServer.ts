@@ -4,8 +4,7 @@ import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server.js';
 import { openDatabase, type Db } from '../../src/db/database.js';
-import { connectRedis } from '../../src/db/redis.js';
-import { createPostgresDatabase } from './services.js';
+import { createPostgresDatabase, deleteRedisKeys } from './services.js';
 
 export const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
 
@@ -44,12 +43,7 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
   const cleanup = async () => {
     await rm(storageDir, { recursive: true, force: true });
     await pgDb?.drop();
-    if (env.REDIS_URL) {
-      const redis = await connectRedis(env.REDIS_URL, 'test-cleanup');
-      const keys = await redis.keys(`${env.REDIS_PREFIX}:*`);
-      if (keys.length > 0) await redis.del(...keys);
-      redis.disconnect();
-    }
+    if (env.REDIS_URL) await deleteRedisKeys(env.REDIS_URL, env.REDIS_PREFIX!);
   };
   const launch = async (): Promise<TestServer> => {
     const config = loadConfig(env);

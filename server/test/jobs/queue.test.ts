@@ -9,7 +9,7 @@ import { EmbeddedQueue, type QueueOptions } from '../../src/jobs/embeddedQueue.j
 import type { JobContext, JobHandler, JobQueue } from '../../src/jobs/jobQueue.js';
 import { JobsRepository } from '../../src/jobs/jobs.repository.js';
 import { createLogger } from '../../src/logger.js';
-import { REDIS_URL, redisAvailable } from '../helpers/services.js';
+import { REDIS_URL, deleteRedisKeys, redisAvailable } from '../helpers/services.js';
 
 type Kind = 'embedded' | 'bullmq';
 const kinds: Kind[] = ['embedded', ...((await redisAvailable()) ? (['bullmq'] as const) : [])];
@@ -57,12 +57,7 @@ describe.each(kinds)('%s queue', (kind) => {
   afterEach(async () => {
     for (const queue of queues) await queue.close();
     await database.close();
-    if (kind === 'bullmq') {
-      const redis = await connectRedis(REDIS_URL, 'cleanup');
-      const keys = await redis.keys(`${prefix}:*`);
-      if (keys.length > 0) await redis.del(...keys);
-      redis.disconnect();
-    }
+    if (kind === 'bullmq') await deleteRedisKeys(REDIS_URL, prefix);
   });
 
   it('runs a scheduled job once and mirrors it as completed', async () => {
