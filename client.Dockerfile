@@ -7,6 +7,8 @@ COPY package.json pnpm-lock.yaml pnpm-workspace.yaml tsconfig.base.json ./
 COPY server/package.json server/
 COPY client/package.json client/
 COPY e2e/package.json e2e/
+# The shared wire types: compiled by its `prepare` script during install.
+COPY packages/contract packages/contract
 RUN pnpm install --frozen-lockfile --filter @dropline/client...
 COPY client client
 RUN pnpm --filter @dropline/client run build

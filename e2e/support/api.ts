@@ -1,24 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { AuthResponse, File as ApiFile } from '@dropline/contract';
 
 /** What login and register return, and what the client keeps in localStorage['dropline-session']. */
-export interface Session {
-  user: { id: string; email: string; role: 'user' | 'admin' };
-  accessToken: string;
-  refreshToken: string;
-}
-
-export interface ApiFile {
-  id: string;
-  filename: string;
-  size: number;
-  mimeType: string;
-  title: string | null;
-  description: string | null;
-  status: 'uploaded' | 'processing' | 'processed' | 'failed';
-  sha256: string | null;
-  error: string | null;
-  owner: { id: string; email: string };
-}
+export type Session = AuthResponse;
 
 /** The server's JSON API and tus endpoint, called from the test process (Node's fetch). */
 export class Api {

@@ -1,5 +1,5 @@
 import { apiJson, authorizedFetch } from './client'
-import type { FileItem, FilePage, FileStatus, UploadConfig } from './types'
+import type { FileCursorPage, File as FileItem, FileStatus, UploadConfig } from '@dropline/contract'
 
 export interface FileQuery {
   q: string
@@ -11,14 +11,14 @@ export interface FileQuery {
 
 const PAGE_SIZE = 20
 
-export function listFiles(query: FileQuery, cursor: string | null, signal?: AbortSignal): Promise<FilePage> {
+export function listFiles(query: FileQuery, cursor: string | null, signal?: AbortSignal): Promise<FileCursorPage> {
   const params = new URLSearchParams({ limit: String(PAGE_SIZE) })
   if (cursor) params.set('cursor', cursor)
   if (query.q) params.set('q', query.q)
   if (query.type) params.set('type', query.type)
   if (query.status) params.set('status', query.status)
   if (query.allOwners) params.set('owner', 'all')
-  return apiJson<FilePage>(`/api/files?${params}`, { signal })
+  return apiJson<FileCursorPage>(`/api/files?${params}`, { signal })
 }
 
 const filePath = (id: string) => `/api/files/${encodeURIComponent(id)}`

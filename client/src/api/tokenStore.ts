@@ -1,4 +1,4 @@
-import type { User } from './types'
+import type { User } from '@dropline/contract'
 
 export interface Session {
   user: User

@@ -1,5 +1,5 @@
 import { createContext } from 'react'
-import type { User } from '../api/types'
+import type { User } from '@dropline/contract'
 
 export interface AuthContextValue {
   user: User | null

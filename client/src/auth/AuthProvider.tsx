@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react'
 import { apiJson, authenticate, signOut as endSession } from '../api/client'
 import { getSession, setSession, subscribeSession } from '../api/tokenStore'
-import type { User } from '../api/types'
+import type { User } from '@dropline/contract'
 import { AuthContext } from './AuthContext'
 
 function sameUser(a: User, b: User): boolean {

@@ -1,7 +1,7 @@
 import { useState } from 'react'
 import { messageOf } from '../api/ApiError'
 import { deleteFile, reprocessFile } from '../api/files'
-import type { FileItem } from '../api/types'
+import type { File as FileItem } from '@dropline/contract'
 import { useToasts } from '../notifications/useToasts'
 import { downloadFile } from './downloadFile'
 

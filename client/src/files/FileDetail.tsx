@@ -1,6 +1,6 @@
 import { useEffect, useRef, type MouseEvent } from 'react'
 import { getFile } from '../api/files'
-import type { FileItem } from '../api/types'
+import type { File as FileItem } from '@dropline/contract'
 import { formatBytes } from '../format/formatBytes'
 import { formatDateTime } from '../format/formatDate'
 import { CloseIcon } from '../icons/CloseIcon'

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react'
 import { messageOf } from '../api/ApiError'
 import { updateFile, type FileChanges } from '../api/files'
-import type { FileItem } from '../api/types'
+import type { File as FileItem } from '@dropline/contract'
 import { useToasts } from '../notifications/useToasts'
 
 interface Draft {

@@ -1,4 +1,4 @@
-import type { FileStatus } from '../api/types'
+import type { FileStatus } from '@dropline/contract'
 import { statusOptions, typeOptions, type FileFilterValues } from './fileFilters'
 
 interface FileFiltersProps {

@@ -1,4 +1,4 @@
-import type { FileItem } from '../api/types'
+import type { File as FileItem } from '@dropline/contract'
 import { FileRow } from './FileRow'
 
 interface FileListProps {

@@ -1,4 +1,4 @@
-import type { FileItem } from '../api/types'
+import type { File as FileItem } from '@dropline/contract'
 import { formatBytes } from '../format/formatBytes'
 import { formatDateTime, formatShortDate } from '../format/formatDate'
 import { fileTypeLabel } from './fileTypeLabel'

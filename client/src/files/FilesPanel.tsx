@@ -1,4 +1,4 @@
-import type { FileItem } from '../api/types'
+import type { File as FileItem } from '@dropline/contract'
 import { FileFilters } from './FileFilters'
 import { emptyFilters, hasActiveFilters, type FileFilterValues } from './fileFilters'
 import { FileList } from './FileList'

@@ -1,4 +1,4 @@
-import type { FileStatus } from '../api/types'
+import type { FileStatus } from '@dropline/contract'
 
 /** Lowercase status text (capitalised by CSS), so tests and the API agree on the words. */
 export function StatusBadge({ status }: { status: FileStatus }) {

@@ -1,5 +1,5 @@
 import { createDownloadLink } from '../api/files'
-import type { FileItem } from '../api/types'
+import type { File as FileItem } from '@dropline/contract'
 
 /**
  * Hands the download to the browser through a signed link, so even a multi-GB file streams to

@@ -1,4 +1,4 @@
-import type { FileStatus } from '../api/types'
+import type { FileStatus } from '@dropline/contract'
 
 export interface FileFilterValues {
   /** As typed; the list query uses a debounced copy. */

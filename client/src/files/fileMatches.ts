@@ -1,5 +1,5 @@
 import type { FileQuery } from '../api/files'
-import type { FileItem } from '../api/types'
+import type { File as FileItem } from '@dropline/contract'
 
 /** The server's filter rules (see the contract), applied to files that arrive live. */
 export function fileMatches(query: FileQuery, file: FileItem, viewerId: string): boolean {

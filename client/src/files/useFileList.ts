@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react'
 import { messageOf } from '../api/ApiError'
 import { listFiles, type FileQuery } from '../api/files'
-import type { FileItem } from '../api/types'
+import type { File as FileItem } from '@dropline/contract'
 import { fileMatches, isOlderCopy, newestFirst } from './fileMatches'
 
 export interface FileListState {

@@ -1,4 +1,4 @@
-import type { User } from '../api/types'
+import type { User } from '@dropline/contract'
 import { ConnectionStatus } from '../realtime/ConnectionStatus'
 import type { ConnectionState } from '../realtime/useSocket'
 import { ThemeToggle } from '../theme/ThemeToggle'

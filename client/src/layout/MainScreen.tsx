@@ -1,6 +1,6 @@
 import { useCallback, useMemo, useState } from 'react'
 import { getFile, type FileQuery } from '../api/files'
-import type { FileCreatedEvent, FileItem } from '../api/types'
+import type { FileCreatedEvent, File as FileItem } from '@dropline/contract'
 import { useAuth, useSignedInUser } from '../auth/useAuth'
 import { FileDetail } from '../files/FileDetail'
 import { emptyFilters, type FileFilterValues } from '../files/fileFilters'

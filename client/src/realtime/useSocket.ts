@@ -1,26 +1,20 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react'
 import { io, type Socket } from 'socket.io-client'
 import { getAccessToken, refreshAccessToken } from '../api/client'
-import type { FileCreatedEvent, FileItem } from '../api/types'
+import { SOCKET_AUTH_ERROR_CODES, type FileCreatedEvent, type FileDeletedEvent, type File as FileItem, type ServerToClientEvents } from '@dropline/contract'
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'offline'
 
 export interface SocketHandlers {
   onFileCreated: (event: FileCreatedEvent) => void
   onFileUpdated: (file: FileItem) => void
-  onFileDeleted: (event: { id: string }) => void
+  onFileDeleted: (event: FileDeletedEvent) => void
   /** After a reconnect: events sent while we were away are lost, so state must be reloaded. */
   onResync: () => void
 }
 
-interface ServerEvents {
-  'file:created': (event: FileCreatedEvent) => void
-  'file:updated': (file: FileItem) => void
-  'file:deleted': (event: { id: string }) => void
-}
-
 /** The server names why it refused the handshake in `data.code`; these mean "get a fresh token". */
-const AUTH_CODES = new Set(['unauthorized', 'invalid_token', 'token_expired'])
+const AUTH_CODES = new Set<string>(SOCKET_AUTH_ERROR_CODES)
 const isAuthError = (error: Error & { data?: { code?: unknown } }) => typeof error.data?.code === 'string' && AUTH_CODES.has(error.data.code)
 /** Back-off for handshakes the server refused for reasons other than the token. */
 const REFUSED_RETRY_MS = [2000, 5000, 10000, 30000]
@@ -39,7 +33,7 @@ export function useSocket(handlers: SocketHandlers): ConnectionState {
     let refusedAttempts = 0
     let retryTimer: number | undefined
 
-    const socket: Socket<ServerEvents> = io({
+    const socket: Socket<ServerToClientEvents> = io({
       path: '/socket.io',
       // A function, so every reconnect presents the current token rather than the first one.
       auth: (callback) => {

@@ -1,7 +1,7 @@
 import Uppy from '@uppy/core'
 import Tus, { type TusBody } from '@uppy/tus'
 import { getAccessToken, refreshAccessToken } from '../api/client'
-import type { UploadConfig } from '../api/types'
+import type { UploadConfig } from '@dropline/contract'
 import { uploadErrorMessage } from './uploadErrorMessage'
 import { prepareForServer, SERVER_META_FIELDS, type UploadMeta } from './uploadMeta'
 import { UserUrlStorage } from './userUrlStorage'

@@ -1,4 +1,4 @@
-import type { UploadConfig } from '../api/types'
+import type { UploadConfig } from '@dropline/contract'
 import { formatBytes } from '../format/formatBytes'
 import { formatDuration } from '../format/formatDate'
 

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react'
 import { messageOf } from '../api/ApiError'
 import { getUploadConfig } from '../api/files'
-import type { UploadConfig } from '../api/types'
+import type { UploadConfig } from '@dropline/contract'
 
 type ConfigState =
   | { status: 'loading' }

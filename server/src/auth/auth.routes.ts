@@ -1,4 +1,6 @@
-import { Router, type RequestHandler } from 'express';
+import { authRoutes as routes } from '@dropline/contract';
+import type { RequestHandler, Router } from 'express';
+import { contractRouter } from '../http/route.js';
 import type { AuthService } from './auth.service.js';
 import { currentUser } from './authenticate.js';
 
@@ -7,23 +9,14 @@ import { currentUser } from './authenticate.js';
  * spam); logout and me sit behind `requireAuth`.
  */
 export function authRoutes(auth: AuthService, requireAuth: RequestHandler, limit: RequestHandler): Router {
-  const router = Router();
+  const router = contractRouter('/api/auth');
   router.post(['/register', '/login', '/refresh'], limit);
-  router.post('/register', async (req, res) => {
-    res.status(201).json(await auth.register(req.body?.email, req.body?.password));
-  });
-  router.post('/login', async (req, res) => {
-    res.json(await auth.login(req.body?.email, req.body?.password));
-  });
-  router.post('/refresh', async (req, res) => {
-    res.json(await auth.refresh(req.body?.refreshToken));
-  });
-  router.post('/logout', requireAuth, async (req, res) => {
-    await auth.logout(currentUser(req).id, req.body?.refreshToken);
-    res.status(204).end();
-  });
-  router.get('/me', requireAuth, async (req, res) => {
-    res.json(await auth.me(currentUser(req).id));
-  });
+  router.post('/logout', requireAuth);
+  router.get('/me', requireAuth);
+  router.on(routes.register, ({ body }) => auth.register(body.email, body.password));
+  router.on(routes.login, ({ body }) => auth.login(body.email, body.password));
+  router.on(routes.refresh, ({ body }) => auth.refresh(body.refreshToken));
+  router.on(routes.logout, ({ body }, req) => auth.logout(currentUser(req).id, body.refreshToken));
+  router.on(routes.me, (_input, req) => auth.me(currentUser(req).id));
   return router;
 }

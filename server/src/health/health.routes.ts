@@ -1,4 +1,6 @@
-import { Router } from 'express';
+import { healthRoutes as routes } from '@dropline/contract';
+import type { Router } from 'express';
+import { contractRouter } from '../http/route.js';
 
 /** Resolves when the dependency answers; rejects (or times out) when it doesn't. */
 export type HealthCheck = () => Promise<void>;
@@ -14,11 +16,9 @@ function withTimeout(check: HealthCheck): Promise<void> {
 }
 
 export function healthRoutes(checks: Record<string, HealthCheck>): Router {
-  const router = Router();
-  router.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  router.get('/readyz', async (_req, res) => {
+  const router = contractRouter('');
+  router.on(routes.live, () => ({ status: 'ok' as const }));
+  router.on(routes.ready, async (_input, _req, res) => {
     const names = Object.keys(checks);
     const results = await Promise.allSettled(names.map((name) => withTimeout(checks[name]!)));
     const states = Object.fromEntries(names.map((name, i) => [name, results[i]!.status === 'fulfilled' ? 'ok' : 'unavailable']));

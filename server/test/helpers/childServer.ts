@@ -26,10 +26,10 @@ export interface ChildServer {
 
 /**
  * Runs `node --import tsx src/main.ts` (or another entry point) as its own process, as production
- * would, and waits for the line that says it is ready.
+ * would (reading workspace packages from source, as the tests do), and waits for the line that says it is ready.
  */
 export function startChildServer(env: Record<string, string>, entry = 'src/main.ts', ready = 'Dropline is listening'): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', entry], {
     cwd: SERVER_DIR,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

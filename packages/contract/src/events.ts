@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { Id } from './common.js';
+import { File } from './files.js';
+
+/** `file:created`: the announcement of a finished upload, to everyone; no title, description or data. */
+export const FileCreatedEvent = File.pick({ id: true, filename: true, size: true, mimeType: true, owner: true, createdAt: true }).meta({
+  id: 'FileCreatedEvent',
+});
+export type FileCreatedEvent = z.infer<typeof FileCreatedEvent>;
+
+/** `file:deleted`, to the owner and admins. */
+export const FileDeletedEvent = z.object({ id: Id }).meta({ id: 'FileDeletedEvent' });
+export type FileDeletedEvent = z.infer<typeof FileDeletedEvent>;
+
+/** Every Socket.IO event the server sends, with its payload schema and audience (for the document). */
+export const SOCKET_EVENTS = {
+  'file:created': { payload: FileCreatedEvent, audience: 'Every connected user, when any upload completes.' },
+  'file:updated': { payload: File, audience: "The file's owner and admins, when its status or metadata changes." },
+  'file:deleted': { payload: FileDeletedEvent, audience: "The file's owner and admins." },
+} as const;
+
+/** Socket.IO's typed events, server to client: `Server<ClientToServerEvents, ServerToClientEvents>` and `Socket<ServerToClientEvents>`. */
+export interface ServerToClientEvents {
+  'file:created': (event: FileCreatedEvent) => void;
+  'file:updated': (file: File) => void;
+  'file:deleted': (event: FileDeletedEvent) => void;
+}
+
+/** Clients only listen. */
+export type ClientToServerEvents = Record<never, never>;
