@@ -18,7 +18,6 @@ FROM node:20-bookworm-slim
 ENV NODE_ENV=production STORAGE_DIR=/data PORT=3000
 WORKDIR /app
 COPY --from=build /out .
-COPY docs/openapi.yaml /docs/openapi.yaml
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME /data

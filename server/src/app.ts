@@ -2,6 +2,7 @@ import express, { type RequestHandler, type Router } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { authRoutes } from './auth/auth.routes.js';
+import { docsRoutes } from './docs/docs.routes.js';
 import type { AuthService } from './auth/auth.service.js';
 import { healthRoutes, type HealthCheck } from './health/health.routes.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
@@ -13,8 +14,6 @@ export interface AppDeps {
   log: Logger;
   trustProxy: boolean | number | string;
   clientDir: string;
-  /** The OpenAPI document, served at /openapi.yaml. */
-  openApiFile: string;
   healthChecks: Record<string, HealthCheck>;
   requireAuth: RequestHandler;
   auth: AuthService;
@@ -60,9 +59,7 @@ export function buildApp(deps: AppDeps): express.Express {
   );
 
   app.use(healthRoutes(deps.healthChecks));
-  app.get('/openapi.yaml', (_req, res) => {
-    res.type('application/yaml').sendFile(deps.openApiFile);
-  });
+  app.use(docsRoutes());
   for (const [path, router] of deps.streamingRoutes) app.use(path, router);
 
   app.use('/api', express.json({ limit: '64kb' }));

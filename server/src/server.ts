@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import type { Express } from 'express';
 import { buildApp } from './app.js';
 import { AuthService } from './auth/auth.service.js';
 import { authenticate } from './auth/authenticate.js';
@@ -27,7 +27,7 @@ import { jobsRoutes } from './jobs/jobs.routes.js';
 import { JobsService } from './jobs/jobs.service.js';
 import { ProcessingService, type FileProcessor } from './jobs/processing.service.js';
 import { createLogger, type Logger } from './logger.js';
-import { FileEvents } from './realtime/fileEvents.js';
+import { FileEvents } from './files/fileEvents.js';
 import { attachRealtime } from './realtime/socketServer.js';
 import { StorageLayout } from './storage/storageLayout.js';
 import { Ingest } from './uploads/ingest.js';
@@ -37,11 +37,14 @@ import { TUS_PATH, createTusServer } from './uploads/tusServer.js';
 import { UploadAdmission } from './uploads/uploadAdmission.js';
 import { UploadMaintenance } from './uploads/uploadMaintenance.js';
 import { UploadsRepository } from './uploads/uploads.repository.js';
+import { plainUploadsRoutes } from './uploads/plainUploads.routes.js';
 import { uploadsRoutes } from './uploads/uploads.routes.js';
 import { UploadStore } from './uploads/uploadStore.js';
 
 export interface RunningServer {
   server: Server;
+  /** The express app behind `server`: its routers are what the OpenAPI test checks against the document. */
+  app: Express;
   url: string;
   port: number;
   close(): Promise<void>;
@@ -56,8 +59,6 @@ export interface ServerOptions {
 
 /** Long enough to start a download by hand, short enough that a copied link soon dies. */
 const DOWNLOAD_LINK_TTL_MS = 5 * 60_000;
-
-const OPENAPI_FILE = fileURLToPath(new URL('../../docs/openapi.yaml', import.meta.url));
 
 /** Often enough that expired uploads don't linger, rarely enough to cost nothing. */
 const sweepInterval = (expirationMs: number) => Math.min(Math.max(expirationMs / 2, 1000), 10 * 60_000);
@@ -137,7 +138,6 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       log,
       trustProxy: config.trustProxy,
       clientDir: config.clientDir,
-      openApiFile: OPENAPI_FILE,
       healthChecks,
       requireAuth,
       auth,
@@ -147,7 +147,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         ['/api/downloads', downloadsRoutes(downloadLinks, users, files)],
       ],
       apiRoutes: [
-        ['/files', filesRoutes(files, plainUploads, downloadLinks)],
+        ['/files', plainUploadsRoutes(plainUploads)],
+        ['/files', filesRoutes(files, downloadLinks)],
         ['/config', configRoutes(config)],
         ['/jobs', jobsRoutes(new JobsService(jobsRepository, queue, files))],
       ],
@@ -166,7 +167,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
     log.info({ url, database: database.kind }, 'Dropline is listening');
 
-    return { server, url, port, close: () => runClosers(closers, log) };
+    return { server, app, url, port, close: () => runClosers(closers, log) };
   } catch (err) {
     await runClosers(closers, log);
     throw err;

@@ -8,7 +8,7 @@ import { JobsRepository } from './jobs/jobs.repository.js';
 import { ProcessingService } from './jobs/processing.service.js';
 import { createLogger } from './logger.js';
 import { fanOutFileEvents, socketIoKey } from './realtime/fanOut.js';
-import { FileEvents } from './realtime/fileEvents.js';
+import { FileEvents } from './files/fileEvents.js';
 import { StorageLayout } from './storage/storageLayout.js';
 
 /**

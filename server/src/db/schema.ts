@@ -1,3 +1,4 @@
+import type { FileStatus, JobState, Role } from '@dropline/contract';
 import type { Insertable, Selectable, Updateable } from 'kysely';
 
 /**
@@ -6,9 +7,8 @@ import type { Insertable, Selectable, Updateable } from 'kysely';
  */
 export type Timestamp = string;
 
-export type Role = 'user' | 'admin';
-export type FileStatus = 'uploaded' | 'processing' | 'processed' | 'failed';
-export type JobState = 'queued' | 'processing' | 'completed' | 'failed';
+/** The columns hold the contract's values as they are. */
+export type { FileStatus, JobState, Role } from '@dropline/contract';
 
 export interface UsersTable {
   id: string;

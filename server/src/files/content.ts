@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import { HttpError } from '../http/errors.js';
-import type { FileView } from '../realtime/fileEvents.js';
+import type { File } from '@dropline/contract';
 
 /**
  * `attachment` with an ASCII fallback and the exact name RFC 5987-encoded (RFC 6266), so every
@@ -17,7 +17,7 @@ export function contentDisposition(filename: string): string {
  * Range gives 206 and Content-Range, several are answered whole, ETag/Last-Modified and If-Range
  * are honoured, HEAD gets headers only.
  */
-export function sendContent(res: Response, file: FileView, path: string): Promise<void> {
+export function sendContent(res: Response, file: File, path: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const options = {
       headers: {

@@ -1,6 +1,8 @@
-import { Router } from 'express';
+import { fileRoutes } from '@dropline/contract';
+import type { Router } from 'express';
 import type { UsersRepository } from '../auth/users.repository.js';
 import { unauthorized } from '../http/errors.js';
+import { contractRouter } from '../http/route.js';
 import { sendContent } from './content.js';
 import type { DownloadLinks } from './downloadLinks.js';
 import type { FilesService } from './files.service.js';
@@ -10,13 +12,11 @@ import type { FilesService } from './files.service.js';
  * user exists and may see the file, through the same owner check as every other file route.
  */
 export function downloadsRoutes(links: DownloadLinks, users: UsersRepository, files: FilesService): Router {
-  const router = Router();
-  router.get('/:token', async (req, res) => {
-    const { fileId, userId } = links.verify(req.params.token);
+  return contractRouter('/api/downloads').on(fileRoutes.download, async ({ params }, _req, res) => {
+    const { fileId, userId } = links.verify(params.token);
     const user = await users.findById(userId);
     if (!user) throw unauthorized('This download link is not valid or has expired.', 'invalid_download_link');
     const { file, path } = await files.content({ id: user.id, role: user.role }, fileId);
     await sendContent(res, file, path);
   });
-  return router;
 }

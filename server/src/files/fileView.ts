@@ -1,8 +1,8 @@
-import type { FileView } from '../realtime/fileEvents.js';
+import type { File } from '@dropline/contract';
 import type { FileRecord } from './files.repository.js';
 
 /** The contract's File. `extracted` is stored as JSON text; anything but an object reads as null. */
-export function toFileView(file: FileRecord): FileView {
+export function toFileView(file: FileRecord): File {
   return {
     id: file.id,
     filename: file.filename,

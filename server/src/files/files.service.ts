@@ -2,21 +2,17 @@ import { access, rm } from 'node:fs/promises';
 import { mayAccess } from '../auth/ownership.js';
 import type { AuthUser } from '../auth/tokens.js';
 import { now } from '../db/time.js';
-import { encodeCursor } from '../db/cursor.js';
+import { decodeCursor, encodeCursor } from '../db/cursor.js';
 import { HttpError, badRequest, notFound } from '../http/errors.js';
 import type { ProcessingScheduler } from '../jobs/scheduler.js';
 import type { Logger } from '../logger.js';
-import type { FileEvents, FileView } from '../realtime/fileEvents.js';
+import { DEFAULT_PAGE_SIZE, isoDateBounds, MIME_PREFIX, type File, type FileCursorPage, type FileListQuery, type FileNumberedPage, type FileUpdate } from '@dropline/contract';
+import type { FileEvents } from './fileEvents.js';
 import { isSafeId, type StorageLayout } from '../storage/storageLayout.js';
 import type { UploadStore } from '../uploads/uploadStore.js';
-import { descriptionFrom, filenameFrom, titleFrom } from './fileFields.js';
 import type { FileRecord, FilesRepository } from './files.repository.js';
 import { toFileView } from './fileView.js';
-import type { ListQuery } from './listQuery.js';
 
-export type FileList = { items: FileView[]; nextCursor: string | null } | { items: FileView[]; page: number; pageSize: number; total: number };
-
-const EDITABLE = ['title', 'description', 'filename'];
 
 export class FilesService {
   constructor(
@@ -35,7 +31,7 @@ export class FilesService {
     return file;
   }
 
-  async get(user: AuthUser, id: string): Promise<FileView> {
+  async get(user: AuthUser, id: string): Promise<File> {
     return toFileView(await this.getOwned(user, id));
   }
 
@@ -44,31 +40,42 @@ export class FilesService {
     return isSafeId(id) && (await this.files.find(id)) !== undefined;
   }
 
-  async list(user: AuthUser, query: ListQuery): Promise<FileList> {
-    const filter = { ...query.filter, ownerId: query.owner === 'all' && user.role === 'admin' ? null : user.id };
-    const { pagination } = query;
-    if (pagination.kind === 'page') {
-      const { rows, total } = await this.files.page(filter, (pagination.page - 1) * pagination.pageSize, pagination.pageSize);
-      return { items: rows.map(toFileView), page: pagination.page, pageSize: pagination.pageSize, total };
+  /** `query` has passed the contract's FileListQuery; `owner=all` is honoured for admins only. */
+  async list(user: AuthUser, query: FileListQuery): Promise<FileCursorPage | FileNumberedPage> {
+    const type = query.type ?? null;
+    const prefix = type === null ? null : (MIME_PREFIX.exec(type)?.[1] ?? null);
+    const filter = {
+      ownerId: query.owner === 'all' && user.role === 'admin' ? null : user.id,
+      text: query.q || null,
+      mimeType: prefix === null ? type : null,
+      mimePrefix: prefix,
+      status: query.status ?? null,
+      createdFrom: query.from === undefined ? null : isoDateBounds(query.from)!.start,
+      createdBefore: query.to === undefined ? null : isoDateBounds(query.to)!.endExclusive,
+    };
+    if (query.page !== undefined || query.pageSize !== undefined) {
+      const page = query.page ?? 1;
+      const pageSize = query.pageSize ?? DEFAULT_PAGE_SIZE;
+      const { rows, total } = await this.files.page(filter, (page - 1) * pageSize, pageSize);
+      return { items: rows.map(toFileView), page, pageSize, total };
     }
-    const rows = await this.files.listAfter(filter, pagination.cursor, pagination.limit);
-    const items = rows.slice(0, pagination.limit);
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const cursor = query.cursor === undefined ? null : decodeCursor(query.cursor);
+    if (cursor === null && query.cursor !== undefined) throw badRequest('The cursor is not valid; use the nextCursor of a previous page.', 'invalid_query');
+    const rows = await this.files.listAfter(filter, cursor, limit);
+    const items = rows.slice(0, limit);
     const last = items.at(-1);
-    const nextCursor = rows.length > pagination.limit && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null;
+    const nextCursor = rows.length > limit && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null;
     return { items: items.map(toFileView), nextCursor };
   }
 
-  async update(user: AuthUser, id: string, body: unknown): Promise<FileView> {
+  /** `fields` has passed the contract's FileUpdate: cleaned, and at least one of them given. */
+  async update(user: AuthUser, id: string, fields: FileUpdate): Promise<File> {
     const file = await this.getOwned(user, id);
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('Send a JSON object with title, description or filename.');
-    const fields = body as Record<string, unknown>;
-    const unknown = Object.keys(fields).filter((k) => !EDITABLE.includes(k));
-    if (unknown.length > 0) throw badRequest(`These fields cannot be changed: ${unknown.join(', ')}.`);
-    if (Object.keys(fields).length === 0) throw badRequest('Nothing to change: give title, description or filename.');
     await this.files.update(file.id, {
-      ...('title' in fields ? { title: titleFrom(fields.title) } : {}),
-      ...('description' in fields ? { description: descriptionFrom(fields.description) } : {}),
-      ...('filename' in fields ? { filename: filenameFrom(fields.filename) } : {}),
+      ...(fields.title !== undefined ? { title: fields.title } : {}),
+      ...(fields.description !== undefined ? { description: fields.description } : {}),
+      ...(fields.filename !== undefined ? { filename: fields.filename } : {}),
       updated_at: now(),
     });
     const view = await this.get(user, id);
@@ -129,7 +136,7 @@ export class FilesService {
   }
 
   /** The file and where its bytes are; a row whose bytes vanished is logged as the fault it is. */
-  async content(user: AuthUser, id: string): Promise<{ file: FileView; path: string }> {
+  async content(user: AuthUser, id: string): Promise<{ file: File; path: string }> {
     const file = await this.getOwned(user, id);
     const path = this.layout.pathOfKey(file.storage_key);
     try {

@@ -10,8 +10,9 @@ export interface RouteInput<R extends RouteDef> {
 
 /**
  * A handler gets the request's parts parsed by the route's schemas. What it returns is sent as
- * JSON with the route's success status; a handler with nothing to return gets that status with no
- * body, and one that answered by itself (streams, files) returns nothing.
+ * JSON with the route's success status. A route whose success has no body (204, 202) is answered
+ * when the handler resolves; one that sends bytes (or picks its status) answers by itself and
+ * returns nothing.
  */
 export type RouteHandler<R extends RouteDef> = (input: RouteInput<R>, req: Request, res: Response) => Promise<RouteReply<R> | void> | RouteReply<R> | void;
 
@@ -29,17 +30,18 @@ export function contractRouter(base: string): ContractRouter {
       if (!route.path.startsWith(base)) throw new Error(`${route.path} is not under ${base}`);
       const path = route.path.slice(base.length).replace(/\{(\w+)\}/g, ':$1') || '/';
       const status = successStatus(route);
+      // A success without a body (204, 202) is sent here; one with a body or bytes that the handler did not return, it sent itself.
+      const bodiless = !route.responses[status]?.body && !route.responses[status]?.contentType;
       router[route.method](path, async (req, res) => {
         const input = {
-          params: route.params ? parse(route.params, req.params, 'path') : {},
-          query: route.query ? parse(route.query, req.query, 'query') : {},
+          params: route.params ? validate(route.params, req.params, 'path') : {},
+          query: route.query ? validate(route.query, req.query, 'query') : {},
           // No JSON body (or no Content-Type) reads as an empty object, so a missing field is named as such.
-          body: route.body && !route.bodyContentType ? parse(route.body, req.body ?? {}, 'body') : undefined,
+          body: route.body && !route.bodyContentType ? validate(route.body, req.body ?? {}, 'body') : undefined,
         } as RouteInput<R>;
         const reply = await handler(input, req, res);
-        if (res.headersSent) return;
-        if (reply === undefined) res.status(status).end();
-        else res.status(status).json(reply);
+        if (reply !== undefined) res.status(status).json(reply);
+        else if (bodiless) res.status(status).end();
       });
       return router;
     },
@@ -48,7 +50,8 @@ export function contractRouter(base: string): ContractRouter {
 
 type Part = 'path' | 'query' | 'body';
 
-function parse<S extends z.ZodType>(schema: S, value: unknown, part: Part): z.output<S> {
+/** Parses `value` with a contract schema, or throws the HttpError a route would answer (also for values from other doors, such as tus metadata). */
+export function validate<S extends z.ZodType>(schema: S, value: unknown, part: Part): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw rejection(schema, result.error.issues[0]!, part);

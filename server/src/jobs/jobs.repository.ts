@@ -1,9 +1,9 @@
+import { JOB_STATES } from '@dropline/contract';
 import type { Cursor } from '../db/cursor.js';
 import type { Db } from '../db/database.js';
 import type { JobRow, JobState } from '../db/schema.js';
 import { now } from '../db/time.js';
 
-export const JOB_STATES: readonly JobState[] = ['queued', 'processing', 'completed', 'failed'];
 export const PROCESS_JOB = 'process';
 
 /** The jobs table: the embedded queue itself, and BullMQ's mirror. */

@@ -1,27 +1,20 @@
-import { Router } from 'express';
+import { jobRoutes as routes } from '@dropline/contract';
+import type { Router } from 'express';
 import { requireAdmin } from '../auth/authenticate.js';
+import { contractRouter } from '../http/route.js';
 import type { JobsService } from './jobs.service.js';
 
 /** Admin only: every route sits behind `requireAdmin`. */
 export function jobsRoutes(jobs: JobsService): Router {
-  const router = Router();
+  const router = contractRouter('/api/jobs');
   router.use(requireAdmin);
-  router.get('/', async (req, res) => {
-    res.json(await jobs.list(req.query));
-  });
-  router.get('/stats', async (_req, res) => {
-    const { queued, processing, completed, failed } = await jobs.stats();
-    res.json({ queued, processing, completed, failed });
-  });
-  router.get('/:id', async (req, res) => {
-    res.json(await jobs.get(req.params.id));
-  });
-  router.post('/:id/retry', async (req, res) => {
-    res.status(202).json(await jobs.retry(req.params.id));
-  });
-  router.delete('/:id', async (req, res) => {
-    await jobs.remove(req.params.id);
-    res.status(204).end();
-  });
-  return router;
+  return router
+    .on(routes.list, ({ query }) => jobs.list(query))
+    .on(routes.stats, async () => {
+      const { queued, processing, completed, failed } = await jobs.stats();
+      return { queued, processing, completed, failed };
+    })
+    .on(routes.get, ({ params }) => jobs.get(params.id))
+    .on(routes.retry, ({ params }) => jobs.retry(params.id))
+    .on(routes.remove, ({ params }) => jobs.remove(params.id));
 }

@@ -1,24 +1,12 @@
-import type { JobRow, JobState } from '../db/schema.js';
+import type { Job, JobListQuery, JobStats } from '@dropline/contract';
+import type { JobRow } from '../db/schema.js';
 import { decodeCursor, encodeCursor, type Cursor } from '../db/cursor.js';
 import { HttpError, badRequest, notFound } from '../http/errors.js';
 import type { FilesService } from '../files/files.service.js';
 import type { JobQueue } from './jobQueue.js';
-import { JOB_STATES, type JobsRepository } from './jobs.repository.js';
+import type { JobsRepository } from './jobs.repository.js';
 
-export interface JobView {
-  id: string;
-  fileId: string;
-  type: string;
-  state: JobState;
-  attempts: number;
-  maxAttempts: number;
-  lastError: string | null;
-  createdAt: string;
-  updatedAt: string;
-  finishedAt: string | null;
-}
-
-const toView = (row: JobRow): JobView => ({
+const toView = (row: JobRow): Job => ({
   id: row.id,
   fileId: row.file_id,
   type: row.type,
@@ -40,33 +28,30 @@ export class JobsService {
     private readonly files: FilesService,
   ) {}
 
-  async list(query: { status?: unknown; limit?: unknown; cursor?: unknown }): Promise<{ items: JobView[]; nextCursor: string | null }> {
-    if (query.status !== undefined && !JOB_STATES.includes(query.status as JobState)) {
-      throw badRequest(`status must be one of ${JOB_STATES.join(', ')}.`, 'invalid_status');
-    }
-    const limit = query.limit === undefined ? 20 : Number(query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw badRequest('limit must be a whole number from 1 to 100.', 'invalid_limit');
+  /** `query` has passed the contract's JobListQuery. */
+  async list(query: JobListQuery): Promise<{ items: Job[]; nextCursor: string | null }> {
+    const limit = query.limit ?? 20;
     let before: Cursor | undefined;
-    if (typeof query.cursor === 'string' && query.cursor !== '') {
+    if (query.cursor !== undefined && query.cursor !== '') {
       before = decodeCursor(query.cursor) ?? undefined;
       if (!before) throw badRequest('The cursor is not valid.', 'invalid_cursor');
     }
-    const rows = await this.jobs.list({ state: query.status as JobState | undefined, limit: limit + 1, before });
+    const rows = await this.jobs.list({ state: query.status, limit: limit + 1, before });
     const page = rows.slice(0, limit);
     return { items: page.map(toView), nextCursor: rows.length > limit ? encodeCursor({ createdAt: page.at(-1)!.created_at, id: page.at(-1)!.id }) : null };
   }
 
-  async stats(): Promise<Record<JobState, number>> {
+  async stats(): Promise<JobStats> {
     return this.jobs.countByState();
   }
 
-  async get(id: string): Promise<JobView> {
+  async get(id: string): Promise<Job> {
     const row = await this.jobs.get(id);
     if (!row) throw notFound('No job with this id.');
     return toView(row);
   }
 
-  async retry(id: string): Promise<JobView> {
+  async retry(id: string): Promise<Job> {
     const job = await this.get(id);
     if (job.state === 'queued' || job.state === 'processing') {
       throw new HttpError(409, 'job_not_finished', 'This job is still queued or running; only finished jobs can be retried.');

@@ -4,7 +4,7 @@ import type { FileUpdate } from '../db/schema.js';
 import type { FilesRepository } from '../files/files.repository.js';
 import { toFileView } from '../files/fileView.js';
 import type { Logger } from '../logger.js';
-import type { FileEvents } from '../realtime/fileEvents.js';
+import type { FileEvents } from '../files/fileEvents.js';
 import type { StorageLayout } from '../storage/storageLayout.js';
 import type { JobContext } from './jobQueue.js';
 import { processFile, type ProcessInput, type ProcessResult } from './processors/index.js';

@@ -5,7 +5,7 @@ import type { AccessTokens, VerifiedToken } from '../auth/tokens.js';
 import { HttpError } from '../http/errors.js';
 import type { Logger } from '../logger.js';
 import { ADMINS, fanOutFileEvents, socketIoKey, userRoom } from './fanOut.js';
-import type { FileEvents } from './fileEvents.js';
+import type { FileEvents } from '../files/fileEvents.js';
 
 export interface RealtimeDeps {
   tokens: AccessTokens;

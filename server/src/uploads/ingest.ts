@@ -1,12 +1,14 @@
+import { Description, Filename, Title } from '@dropline/contract';
 import type { NewFile } from '../db/schema.js';
 import { now } from '../db/time.js';
-import { descriptionFrom, filenameFrom, titleFrom } from '../files/fileFields.js';
+import { validate } from '../http/route.js';
 import type { FilesRepository } from '../files/files.repository.js';
 import { mimeTypeOf } from '../files/fileTypes.js';
 import { toFileView } from '../files/fileView.js';
 import type { ProcessingScheduler } from '../jobs/scheduler.js';
 import type { Logger } from '../logger.js';
-import type { FileEvents, FileView } from '../realtime/fileEvents.js';
+import type { File } from '@dropline/contract';
+import type { FileEvents } from '../files/fileEvents.js';
 import type { StorageLayout } from '../storage/storageLayout.js';
 import type { UploadsRepository } from './uploads.repository.js';
 import { isComplete, type UploadStore } from './uploadStore.js';
@@ -29,14 +31,14 @@ export class Ingest {
   ) {}
 
   /** Returns the file, or null while the upload's bytes are not all there. */
-  async ingest(id: string): Promise<FileView | null> {
+  async ingest(id: string): Promise<File | null> {
     const upload = await this.uploads.find(id);
     if (!upload) throw new Error(`upload ${id} has no record`);
     const stored = await this.store.findUpload(id);
     if (!stored || !isComplete(stored)) return null;
 
     const metadata = stored.metadata ?? {};
-    const filename = filenameFrom(metadata.filename);
+    const filename = validate(Filename, metadata.filename, 'body');
     const at = now();
     const row: NewFile = {
       id,
@@ -46,8 +48,8 @@ export class Ingest {
       size: stored.size!,
       mime_type: mimeTypeOf(filename, metadata.filetype),
       detected_type: null,
-      title: titleFrom(metadata.title),
-      description: descriptionFrom(metadata.description),
+      title: validate(Title.optional(), metadata.title, 'body') ?? null,
+      description: validate(Description.optional(), metadata.description, 'body') ?? null,
       status: 'uploaded',
       sha256: null,
       extracted: null,

@@ -6,7 +6,7 @@ import type { Request, Response } from 'express';
 import type { AuthUser } from '../auth/tokens.js';
 import { now } from '../db/time.js';
 import { HttpError, badRequest } from '../http/errors.js';
-import type { FileView } from '../realtime/fileEvents.js';
+import type { File } from '@dropline/contract';
 import { newId } from '../storage/storageLayout.js';
 import type { Ingest } from './ingest.js';
 import type { UploadAdmission } from './uploadAdmission.js';
@@ -36,7 +36,7 @@ export class PlainUploads {
     private readonly maxUploadSize: number,
   ) {}
 
-  async receive(req: Request, res: Response, user: AuthUser): Promise<FileView> {
+  async receive(req: Request, res: Response, user: AuthUser): Promise<File> {
     if (!req.is('multipart/form-data')) {
       throw new HttpError(415, 'expected_multipart', 'Send the file as multipart/form-data with a part named "file".');
     }

@@ -1,7 +1,8 @@
+import { Description, Filename, Title } from '@dropline/contract';
 import type { AuthUser } from '../auth/tokens.js';
-import { descriptionFrom, filenameFrom, titleFrom } from '../files/fileFields.js';
 import type { AllowedFileTypes } from '../files/fileTypes.js';
 import { HttpError } from '../http/errors.js';
+import { validate } from '../http/route.js';
 import type { UploadsRepository } from './uploads.repository.js';
 import type { UploadMetadata } from './uploadStore.js';
 
@@ -17,9 +18,9 @@ export class UploadAdmission {
   ) {}
 
   check(metadata: UploadMetadata): void {
-    const filename = filenameFrom(metadata.filename);
-    titleFrom(metadata.title);
-    descriptionFrom(metadata.description);
+    const filename = validate(Filename, metadata.filename, 'body');
+    validate(Title.optional(), metadata.title, 'body');
+    validate(Description.optional(), metadata.description, 'body');
     if (!this.allowedTypes.allows(filename, metadata.filetype)) {
       throw new HttpError(415, 'unsupported_file_type', `This type of file is not accepted. Allowed: ${this.allowedTypes.describe()}.`);
     }

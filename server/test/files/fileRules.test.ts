@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { contentDisposition } from '../../src/files/content.js';
-import { cleanFilename, MAX_FILENAME_LENGTH } from '../../src/files/fileFields.js';
+import { cleanFilename, MAX_FILENAME_LENGTH } from '@dropline/contract';
 import { AllowedFileTypes, mimeTypeOf } from '../../src/files/fileTypes.js';
 
 describe('cleanFilename', () => {

@@ -4,7 +4,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/database.js';
-import { FileEvents } from '../../src/realtime/fileEvents.js';
+import { FileEvents } from '../../src/files/fileEvents.js';
 import { postgresAvailable } from '../helpers/services.js';
 import { ADMIN, errorCode, jobsFor, startTestServer, withDatabase, type TestServer } from '../helpers/testServer.js';
 import { randomData, uploadFile } from '../helpers/tus.js';

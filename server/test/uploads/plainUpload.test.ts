@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileEvents } from '../../src/realtime/fileEvents.js';
+import { FileEvents } from '../../src/files/fileEvents.js';
 import { errorCode, jobsFor, startTestServer, type ApiResponse, type TestServer } from '../helpers/testServer.js';
 import { randomData, sha256 } from '../helpers/tus.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/database.js';
-import { FileEvents } from '../../src/realtime/fileEvents.js';
+import { FileEvents } from '../../src/files/fileEvents.js';
 import { postgresAvailable } from '../helpers/services.js';
 import { jobsFor, startTestServer, withDatabase, type TestServer } from '../helpers/testServer.js';
 import { TUS_RESUMABLE, createUpload, patchUpload, uploadFile } from '../helpers/tus.js';

@@ -3,7 +3,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileEvents, type FileView } from '../../src/realtime/fileEvents.js';
+import type { File } from '@dropline/contract';
+import { FileEvents } from '../../src/files/fileEvents.js';
 import { ADMIN, errorCode, startTestServer, type TestServer } from '../helpers/testServer.js';
 import { TUS_RESUMABLE, createUpload, patchUpload, randomData, uploadFile, uploadMetadata } from '../helpers/tus.js';
 
@@ -14,7 +15,7 @@ describe('tus 1.0.0 at /api/uploads/', () => {
   let owner: string;
   let other: string;
   let admin: string;
-  const created: FileView[] = [];
+  const created: File[] = [];
   beforeAll(async () => {
     const events = new FileEvents();
     events.on('created', (file) => created.push(file));

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { authRoutes } from './auth.js';
+import { configRoutes } from './config.js';
+import { SOCKET_EVENTS } from './events.js';
+import { fileRoutes } from './files.js';
+import { healthRoutes } from './health.js';
+import { jobRoutes } from './jobs.js';
+import { buildOpenApiDocument, type OpenApiDocument } from './openapi.js';
+import { defineRoute, type RouteDef } from './route.js';
+import { tusRoutes } from './uploads.js';
+
+export const docsRoutes = {
+  json: defineRoute({
+    method: 'get',
+    path: '/openapi.json',
+    tags: ['Operations'],
+    summary: 'This document',
+    auth: 'none',
+    responses: { 200: { description: 'OpenAPI 3.1, generated from the schemas that validate requests.', body: z.record(z.string(), z.unknown()) } },
+  }),
+  yaml: defineRoute({
+    method: 'get',
+    path: '/openapi.yaml',
+    tags: ['Operations'],
+    summary: 'This document, as YAML',
+    auth: 'none',
+    responses: { 200: { description: 'The same document as /openapi.json.', contentType: 'application/yaml' } },
+  }),
+};
+
+/** Every route of the public API. A route missing here is missing from the OpenAPI document (a test checks the mounted ones). */
+export const API_ROUTES: readonly RouteDef[] = [
+  ...Object.values(authRoutes),
+  ...Object.values(fileRoutes),
+  ...Object.values(tusRoutes),
+  ...Object.values(configRoutes),
+  ...Object.values(jobRoutes),
+  ...Object.values(healthRoutes),
+  ...Object.values(docsRoutes),
+];
+
+const TAGS = [
+  { name: 'Accounts', description: 'Register, sign in, tokens. Every other call needs `Authorization: Bearer <accessToken>`.' },
+  { name: 'Files', description: 'A user sees only their own files (admins all, with `owner=all`); someone else\'s file is 404, never 403.' },
+  { name: 'Uploads', description: 'Limits and the plain (multipart) upload.' },
+  { name: 'Uploads (tus)', description: 'Resumable uploads, tus 1.0.0 at `/api/uploads/`.' },
+  { name: 'Processing', description: 'Background processing of finished uploads; job administration is for admins (others 403).' },
+  {
+    name: 'Real time',
+    description:
+      'Socket.IO at `/socket.io`: `io(origin, { auth: { token } })`. The server sends the events listed under *Webhooks* (they are Socket.IO ' +
+      'events, not HTTP callbacks); a refused handshake has `data.code` `unauthorized`, `invalid_token` or `token_expired`.',
+  },
+  { name: 'Operations', description: 'Health, this document.' },
+];
+
+/** The whole document: every declared route, plus the Socket.IO events as webhooks (the closest OpenAPI has). */
+export function apiDocument(version: string): OpenApiDocument {
+  return buildOpenApiDocument(
+    API_ROUTES,
+    {
+      title: 'Dropline',
+      version,
+      description:
+        'Self-hosted transfer of very large files. Every error is `{"error":{"code":"snake_case","message":"..."}}` with the right status. ' +
+        'This document is generated from the schemas in `@dropline/contract` that also validate requests.',
+    },
+    {
+      tags: TAGS,
+      events: Object.entries(SOCKET_EVENTS).map(([name, event]) => ({ name, payload: event.payload, description: event.audience })),
+    },
+  );
+}
