@@ -1,4 +1,4 @@
-import type { File } from '@dropline/contract';
+import type { File, FileCreatedEvent, ServerToClientEvents } from '@dropline/contract';
 import type { FileEvents } from '../files/fileEvents.js';
 
 /** What both a Socket.IO server and a Redis emitter (in a worker process) can do. */
@@ -10,17 +10,20 @@ export interface Broadcaster {
 export const userRoom = (id: string) => `user:${id}`;
 export const ADMINS = 'admins';
 
+/** Emits one of the contract's events with its payload type checked, on either kind of broadcaster. */
+const send = <E extends keyof ServerToClientEvents>(to: Broadcaster, event: E, payload: Parameters<ServerToClientEvents[E]>[0]) => to.emit(event, payload);
+
 /** The summary everyone may see when an upload completes: no title, description or data. */
-const announcement = (f: File) => ({ id: f.id, filename: f.filename, size: f.size, mimeType: f.mimeType, owner: f.owner, createdAt: f.createdAt });
+const announcement = (f: File): FileCreatedEvent => ({ id: f.id, filename: f.filename, size: f.size, mimeType: f.mimeType, owner: f.owner, createdAt: f.createdAt });
 
 /**
  * The contract's audiences: a finished upload is announced to everyone; a file's changes and
  * deletion go to its owner, and to admins, who manage everyone's files. Returns the unsubscribe.
  */
 export function fanOutFileEvents(events: FileEvents, to: Broadcaster): () => void {
-  const onCreated = (file: File) => to.emit('file:created', announcement(file));
-  const onUpdated = (file: File) => to.to(userRoom(file.owner.id)).to(ADMINS).emit('file:updated', file);
-  const onDeleted = (file: { id: string; ownerId: string }) => to.to(userRoom(file.ownerId)).to(ADMINS).emit('file:deleted', { id: file.id });
+  const onCreated = (file: File) => send(to, 'file:created', announcement(file));
+  const onUpdated = (file: File) => send(to.to(userRoom(file.owner.id)).to(ADMINS), 'file:updated', file);
+  const onDeleted = (file: { id: string; ownerId: string }) => send(to.to(userRoom(file.ownerId)).to(ADMINS), 'file:deleted', { id: file.id });
   events.on('created', onCreated);
   events.on('updated', onUpdated);
   events.on('deleted', onDeleted);

@@ -1,5 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Redis } from 'ioredis';
+import type { ClientToServerEvents, ServerToClientEvents } from '@dropline/contract';
 import { Server, type Socket } from 'socket.io';
 import type { AccessTokens, VerifiedToken } from '../auth/tokens.js';
 import { HttpError } from '../http/errors.js';
@@ -19,8 +20,8 @@ export interface RealtimeDeps {
  * Socket.IO on the API's HTTP server. The handshake carries the access token (`auth.token`); a bad
  * one is refused with a `connect_error` whose `data.code` says why, so clients refresh and retry.
  */
-export async function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Promise<{ io: Server; close(): void }> {
-  const io = new Server(httpServer, { path: '/socket.io', serveClient: false });
+export async function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Promise<{ io: Server<ClientToServerEvents, ServerToClientEvents>; close(): void }> {
+  const io = new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, { path: '/socket.io', serveClient: false });
   let subscriber: Redis | undefined;
   if (deps.redis) {
     const { createAdapter } = await import('@socket.io/redis-adapter');
