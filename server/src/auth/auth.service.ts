@@ -3,6 +3,7 @@ import type { Role, UserRow } from '../db/schema.js';
 import { after, now } from '../db/time.js';
 import { HttpError, badRequest, unauthorized } from '../http/errors.js';
 import type { Logger } from '../logger.js';
+import { mayActNow } from './authenticate.js';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './passwords.js';
 import type { SessionsRepository } from './sessions.repository.js';
 import { hashRefreshToken, newRefreshToken, type AccessTokens } from './tokens.js';
@@ -76,7 +77,7 @@ export class AuthService {
     const found = await this.sessions.findToken(oldHash);
     if (!found || found.revokedAt !== null || found.expiresAt <= now()) throw invalidRefresh();
     const user = await this.users.findById(found.userId);
-    if (!user) throw invalidRefresh();
+    if (!mayActNow(user)) throw invalidRefresh();
 
     const next = newRefreshToken();
     const rotated = found.usedAt === null && (await this.sessions.rotate(found.sessionId, oldHash, next.hash, after(this.refreshTtlMs)));
@@ -98,7 +99,7 @@ export class AuthService {
 
   async me(userId: string): Promise<PublicUser> {
     const user = await this.users.findById(userId);
-    if (!user) throw unauthorized('This account no longer exists.', 'invalid_token');
+    if (!mayActNow(user)) throw unauthorized('The access token is not valid.', 'invalid_token');
     return toPublicUser(user);
   }
 

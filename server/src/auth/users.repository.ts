@@ -1,11 +1,17 @@
+import type { AccountLookup, AccountStanding } from './authenticate.js';
 import type { Db } from '../db/database.js';
 import type { NewUser, UserRow } from '../db/schema.js';
 
-export class UsersRepository {
+export class UsersRepository implements AccountLookup {
   constructor(private readonly db: Db) {}
 
   findByEmail(email: string): Promise<UserRow | undefined> {
     return this.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+  }
+
+  /** The few columns the per-request auth check reads, by primary key. */
+  standing(id: string): Promise<AccountStanding | undefined> {
+    return this.db.selectFrom('users').select(['id', 'role']).where('id', '=', id).executeTakeFirst();
   }
 
   findById(id: string): Promise<UserRow | undefined> {
