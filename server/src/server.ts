@@ -115,7 +115,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       ingest,
       maxUploadSize: config.maxUploadSize,
       locker,
-      respectForwardedHeaders: config.trustProxy !== false,
+      publicUrl: config.publicUrl,
       log,
     });
     const plainUploads = new PlainUploads(store, uploads, admission, ingest, config.maxUploadSize);
