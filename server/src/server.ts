@@ -155,7 +155,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     });
 
     const server = createServer(app);
-    const realtime = await attachRealtime(server, { auth: authenticator, events, log, redis: redis && { connection: redis, prefix: config.redisPrefix } });
+    const realtime = await attachRealtime(server, { auth: authenticator, announceUploads: config.announceUploads, events, log, redis: redis && { connection: redis, prefix: config.redisPrefix } });
     closers.unshift(async () => realtime.close());
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

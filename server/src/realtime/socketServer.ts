@@ -4,12 +4,14 @@ import { Server, type Socket } from 'socket.io';
 import type { Authenticator } from '../auth/authenticate.js';
 import type { VerifiedToken } from '../auth/tokens.js';
 import { HttpError } from '../http/errors.js';
+import type { AnnounceUploads } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import { ADMINS, fanOutFileEvents, socketIoKey, userRoom } from './fanOut.js';
 import type { FileEvents } from './fileEvents.js';
 
 export interface RealtimeDeps {
   auth: Authenticator;
+  announceUploads: AnnounceUploads;
   events: FileEvents;
   log: Logger;
   /** With Redis, events reach sockets connected to any node. */
@@ -51,7 +53,7 @@ export async function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps)
     socket.once('disconnect', () => clearTimeout(expiry));
   });
 
-  const unsubscribe = fanOutFileEvents(deps.events, io);
+  const unsubscribe = fanOutFileEvents(deps.events, io, deps.announceUploads);
 
   return {
     io,

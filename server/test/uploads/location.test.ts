@@ -28,7 +28,7 @@ function create(s: TestServer, token: string, headers: Record<string, string>): 
   });
 }
 
-const HOSTILE = [
+const HOSTILE: Array<Record<string, string>> = [
   { host: 'evil.example.com' },
   { host: 'evil.example.com', 'x-forwarded-host': 'evil.example.com', 'x-forwarded-proto': 'https' },
   { forwarded: 'host=evil.example.com;proto=https' },
