@@ -23,7 +23,7 @@ export interface TusDeps {
   ingest: Ingest;
   maxUploadSize: number;
   /** Shared across nodes (Redis) when several serve one upload directory; in-process otherwise. */
-  locker?: Locker;
+  locker: Locker;
   respectForwardedHeaders: boolean;
   log: Logger;
 }
@@ -58,7 +58,7 @@ export function createTusServer(deps: TusDeps): Server {
     maxSize: deps.maxUploadSize,
     respectForwardedHeaders: deps.respectForwardedHeaders,
     namingFunction: () => newId(),
-    ...(deps.locker ? { locker: deps.locker } : {}),
+    locker: deps.locker,
     // Owner checks: a new upload gets its owner in onUploadCreate; for any other request, someone
     // else's upload (or a made-up id) is the same 404.
     onIncomingRequest: async (req, id) => {
