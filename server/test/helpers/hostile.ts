@@ -69,6 +69,14 @@ export async function rssOf(pid: number): Promise<number> {
   return Number(kib[1]) * 1024;
 }
 
+/** Resident memory of a process and all its descendants (the server and the decoders it runs). */
+export async function treeRssOf(pid: number): Promise<number> {
+  let total = await rssOf(pid).catch(() => 0);
+  const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+  for (const child of children.split(' ').filter(Boolean)) total += await treeRssOf(Number(child));
+  return total;
+}
+
 /** Samples `sample` every `everyMs` until stopped; returns the highest value seen. */
 export function sampleMax(sample: () => Promise<number>, everyMs = 50): { stop(): Promise<number> } {
   let max = 0;
