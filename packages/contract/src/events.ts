@@ -2,10 +2,13 @@ import { z } from 'zod';
 import { Id } from './common.js';
 import { File } from './files.js';
 
-/** `file:created`: the announcement of a finished upload, to everyone; no title, description or data. */
-export const FileCreatedEvent = File.pick({ id: true, filename: true, size: true, mimeType: true, owner: true, createdAt: true }).meta({
-  id: 'FileCreatedEvent',
-});
+/**
+ * `file:created`: the announcement of a finished upload; no title, description or data, and the
+ * owner by display name only: an email address never goes to other users.
+ */
+export const FileCreatedEvent = File.pick({ id: true, filename: true, size: true, mimeType: true, createdAt: true })
+  .extend({ owner: z.object({ id: Id, displayName: z.string() }) })
+  .meta({ id: 'FileCreatedEvent' });
 export type FileCreatedEvent = z.infer<typeof FileCreatedEvent>;
 
 /** `file:deleted`, to the owner and admins. */
@@ -14,7 +17,7 @@ export type FileDeletedEvent = z.infer<typeof FileDeletedEvent>;
 
 /** Every Socket.IO event the server sends, with its payload schema and audience (for the document). */
 export const SOCKET_EVENTS = {
-  'file:created': { payload: FileCreatedEvent, audience: 'Every connected user, when any upload completes.' },
+  'file:created': { payload: FileCreatedEvent, audience: 'Every connected user when any upload completes (`ANNOUNCE_UPLOADS=everyone`, the default), or its owner and admins (`owner`).' },
   'file:updated': { payload: File, audience: "The file's owner and admins, when its status or metadata changes." },
   'file:deleted': { payload: FileDeletedEvent, audience: "The file's owner and admins." },
 } as const;

@@ -27,7 +27,7 @@ export const File = z
     createdAt: IsoDateTime,
     updatedAt: IsoDateTime,
     processedAt: IsoDateTime.nullable(),
-    owner: z.object({ id: Id, email: z.string() }),
+    owner: z.object({ id: Id, email: z.string(), displayName: z.string() }),
   })
   .meta({ id: 'File' });
 export type File = z.infer<typeof File>;

@@ -12,11 +12,12 @@ export function authRoutes(auth: AuthService, requireAuth: RequestHandler, limit
   const router = contractRouter('/api/auth');
   router.post(['/register', '/login', '/refresh'], limit);
   router.post('/logout', requireAuth);
-  router.get('/me', requireAuth);
-  router.on(routes.register, ({ body }) => auth.register(body.email, body.password));
-  router.on(routes.login, ({ body }) => auth.login(body.email, body.password));
-  router.on(routes.refresh, ({ body }) => auth.refresh(body.refreshToken));
-  router.on(routes.logout, ({ body }, req) => auth.logout(currentUser(req).id, body.refreshToken));
-  router.on(routes.me, (_input, req) => auth.me(currentUser(req).id));
-  return router;
+  router.all('/me', requireAuth);
+  return router
+    .on(routes.register, ({ body }) => auth.register(body.email, body.password))
+    .on(routes.login, ({ body }) => auth.login(body.email, body.password))
+    .on(routes.refresh, ({ body }) => auth.refresh(body.refreshToken))
+    .on(routes.logout, ({ body }, req) => auth.logout(currentUser(req).id, body.refreshToken))
+    .on(routes.me, (_input, req) => auth.me(currentUser(req).id))
+    .on(routes.updateMe, ({ body }, req) => auth.updateMe(currentUser(req).id, body));
 }

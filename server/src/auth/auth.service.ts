@@ -1,23 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { Email, type TokenPair, type User } from '@dropline/contract';
+import type { Me, TokenPair, User } from '@dropline/contract';
 import type { Role, UserRow } from '../db/schema.js';
 import { after, now } from '../db/time.js';
 import { HttpError, unauthorized } from '../http/errors.js';
-import { rejection } from '../http/route.js';
 import type { Logger } from '../logger.js';
+import { defaultDisplayName } from '@dropline/contract';
+import { parseEmail } from './accountFields.js';
+import { mayActNow } from './authenticate.js';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './passwords.js';
 import type { SessionsRepository } from './sessions.repository.js';
 import { hashRefreshToken, newRefreshToken, type AccessTokens } from './tokens.js';
 import type { UsersRepository } from './users.repository.js';
 
-export const toPublicUser = (u: UserRow): User => ({ id: u.id, email: u.email, role: u.role });
-
-/** The contract's email rule, for addresses that do not arrive through a route (seeded users). */
-export function normalizeEmail(email: string): string {
-  const result = Email.safeParse(email);
-  if (!result.success) throw rejection(Email, result.error.issues[0]!, 'body');
-  return result.data;
-}
+export const toPublicUser = (u: UserRow): User => ({ id: u.id, email: u.email, role: u.role, displayName: u.display_name });
 
 const invalidCredentials = () => unauthorized('The email or password is incorrect.', 'invalid_credentials');
 const invalidRefresh = () => unauthorized('The refresh token is not valid. Please sign in again.', 'invalid_refresh_token');
@@ -31,15 +26,16 @@ export class AuthService {
     private readonly log: Logger,
   ) {}
 
-  /** `email` and `password` have passed the contract's RegisterBody. */
+  /** `email` (canonical) and `password` have passed the contract's RegisterBody. */
   async register(email: string, password: string): Promise<{ user: User } & TokenPair> {
     const user = await this.createUser(email, password, 'user');
     if (!user) throw new HttpError(409, 'email_taken', 'An account with this email already exists.');
     return { user: toPublicUser(user), ...(await this.startSession(user)) };
   }
 
+  /** `email` is in its canonical form (the contract's LoginBody). */
   async login(email: string, password: string): Promise<{ user: User } & TokenPair> {
-    const user = await this.users.findByEmail(email.trim().toLowerCase());
+    const user = await this.users.findByEmail(email);
     const ok = user ? await verifyPassword(password, user.password_hash) : await verifyAgainstDummy(password);
     if (!user || !ok) throw invalidCredentials();
     return { user: toPublicUser(user), ...(await this.startSession(user)) };
@@ -50,7 +46,7 @@ export class AuthService {
     const found = await this.sessions.findToken(oldHash);
     if (!found || found.revokedAt !== null || found.expiresAt <= now()) throw invalidRefresh();
     const user = await this.users.findById(found.userId);
-    if (!user) throw invalidRefresh();
+    if (!mayActNow(user)) throw invalidRefresh();
 
     const next = newRefreshToken();
     const rotated = found.usedAt === null && (await this.sessions.rotate(found.sessionId, oldHash, next.hash, after(this.refreshTtlMs)));
@@ -70,16 +66,21 @@ export class AuthService {
     if (found && found.userId === userId) await this.sessions.revoke(found.sessionId, 'logout');
   }
 
-  async me(userId: string): Promise<User> {
+  async me(userId: string): Promise<Me> {
     const user = await this.users.findById(userId);
-    if (!user) throw unauthorized('This account no longer exists.', 'invalid_token');
-    return toPublicUser(user);
+    if (!mayActNow(user)) throw unauthorized('The access token is not valid.', 'invalid_token');
+    return { ...toPublicUser(user), usage: { ...(await this.users.usage(user.id)), quotaBytes: null } };
+  }
+
+  async updateMe(userId: string, changes: { displayName: string }): Promise<Me> {
+    await this.users.update(userId, { display_name: changes.displayName, updated_at: now() });
+    return this.me(userId);
   }
 
   /** Creates the configured users that don't exist yet; existing accounts are never changed. */
   async seed(users: { email: string; password: string; role: Role }[]): Promise<void> {
     for (const seed of users) {
-      const created = await this.createUser(normalizeEmail(seed.email), seed.password, seed.role);
+      const created = await this.createUser(parseEmail(seed.email), seed.password, seed.role);
       if (created) this.log.info({ email: created.email, role: created.role }, 'seeded user');
     }
   }
@@ -87,7 +88,16 @@ export class AuthService {
   private async createUser(email: string, password: string, role: Role): Promise<UserRow | null> {
     if (await this.users.findByEmail(email)) return null;
     const at = now();
-    const row: UserRow = { id: randomUUID(), email, password_hash: await hashPassword(password), role, created_at: at, updated_at: at };
+    const row: UserRow = {
+      id: randomUUID(),
+      email,
+      password_hash: await hashPassword(password),
+      role,
+      display_name: defaultDisplayName(email),
+      original_email: null,
+      created_at: at,
+      updated_at: at,
+    };
     return (await this.users.insertIfAbsent(row)) ? row : null;
   }
 

@@ -54,7 +54,7 @@ type Part = 'path' | 'query' | 'body';
 export function validate<S extends z.ZodType>(schema: S, value: unknown, part: Part): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  throw rejection(schema, result.error.issues[0]!, part);
+  throw rejection(schema, result.error.issues[0]!, part, value);
 }
 
 /**
@@ -62,25 +62,33 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, part: P
  * the failing field's path (else 400 `invalid_request`); a message the schema wrote for people (a
  * sentence, ending in a full stop) is kept, zod's own is prefixed with where the field is.
  */
-export function rejection(schema: z.ZodType, issue: z.core.$ZodIssue, part: Part): HttpError {
-  const meta = rejectionMetaAt(schema, issue.path);
+export function rejection(schema: z.ZodType, issue: z.core.$ZodIssue, part: Part, value: unknown): HttpError {
+  const meta = rejectionMetaAt(schema, issue.path, value);
   const field = issue.path.map(String).join('.');
-  const message = issue.message.endsWith('.')
-    ? issue.message
-    : `${field === '' ? `The request ${part}` : `The ${part === 'path' ? 'path parameter' : part === 'query' ? 'query parameter' : 'field'} ${field}`} is not valid: ${issue.message}.`;
+  const message =
+    issue.code === 'unrecognized_keys'
+      ? `These fields cannot be changed here: ${issue.keys.join(', ')}.`
+      : issue.message.endsWith('.')
+        ? issue.message
+        : `${field === '' ? `The request ${part}` : `The ${part === 'path' ? 'path parameter' : part === 'query' ? 'query parameter' : 'field'} ${field}`} is not valid: ${issue.message}.`;
   const status = meta.status ?? 400;
   return new HttpError(status, meta.code ?? 'invalid_request', message, status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {});
 }
 
 interface Walkable {
   meta(): Record<string, unknown> | undefined;
-  _zod: { def: { innerType?: Walkable; in?: Walkable; shape?: Record<string, Walkable>; element?: Walkable } };
+  safeParse(value: unknown): { success: boolean; data?: unknown };
+  _zod: { def: { innerType?: Walkable; in?: Walkable; out?: Walkable; shape?: Record<string, Walkable>; element?: Walkable } };
 }
 
-/** Walks the schema along `path` through wrappers (optional, default, pipes), keeping the deepest rejection meta. */
-function rejectionMetaAt(schema: z.ZodType, path: readonly PropertyKey[]): { code?: string; status?: number } {
+/**
+ * Walks the schema along `path` through wrappers (optional, default) and pipes (into the side that
+ * failed, found by parsing the value again), keeping the deepest rejection meta.
+ */
+function rejectionMetaAt(schema: z.ZodType, path: readonly PropertyKey[], input: unknown): { code?: string; status?: number } {
   const found: { code?: string; status?: number } = {};
   let node: Walkable | undefined = schema as unknown as Walkable;
+  let value = input;
   let depth = 0;
   while (node) {
     const meta = node.meta();
@@ -90,10 +98,16 @@ function rejectionMetaAt(schema: z.ZodType, path: readonly PropertyKey[]): { cod
     }
     const def: Walkable['_zod']['def'] = node._zod.def;
     if (def.innerType) node = def.innerType;
-    else if (def.in) node = def.in;
-    else if (depth < path.length && def.shape) node = def.shape[String(path[depth++])];
-    else if (depth < path.length && def.element) {
-      depth++;
+    else if (def.in && def.out) {
+      const first = def.in.safeParse(value);
+      if (first.success) value = first.data;
+      node = first.success ? def.out : def.in;
+    } else if (depth < path.length && def.shape) {
+      const key = String(path[depth++]);
+      value = (value as Record<string, unknown> | undefined)?.[key];
+      node = def.shape[key];
+    } else if (depth < path.length && def.element) {
+      value = (value as unknown[] | undefined)?.[Number(path[depth++])];
       node = def.element;
     } else node = undefined;
   }

@@ -1,3 +1,4 @@
+import type { AnnounceUploads } from '../config/config.js';
 import type { File, FileCreatedEvent, ServerToClientEvents } from '@dropline/contract';
 import type { FileEvents } from '../files/fileEvents.js';
 
@@ -13,15 +14,26 @@ export const ADMINS = 'admins';
 /** Emits one of the contract's events with its payload type checked, on either kind of broadcaster. */
 const send = <E extends keyof ServerToClientEvents>(to: Broadcaster, event: E, payload: Parameters<ServerToClientEvents[E]>[0]) => to.emit(event, payload);
 
-/** The summary everyone may see when an upload completes: no title, description or data. */
-const announcement = (f: File): FileCreatedEvent => ({ id: f.id, filename: f.filename, size: f.size, mimeType: f.mimeType, owner: f.owner, createdAt: f.createdAt });
+/**
+ * The summary others may see when an upload completes: no title, description or data, and the
+ * owner by display name only; an email address never goes to other users.
+ */
+const announcement = (f: File): FileCreatedEvent => ({
+  id: f.id,
+  filename: f.filename,
+  size: f.size,
+  mimeType: f.mimeType,
+  owner: { id: f.owner.id, displayName: f.owner.displayName },
+  createdAt: f.createdAt,
+});
 
 /**
- * The contract's audiences: a finished upload is announced to everyone; a file's changes and
- * deletion go to its owner, and to admins, who manage everyone's files. Returns the unsubscribe.
+ * The contract's audiences: a finished upload is announced to everyone (ANNOUNCE_UPLOADS=everyone)
+ * or to its owner and admins (owner); a file's changes and deletion go to its owner, and to admins,
+ * who manage everyone's files. Returns the unsubscribe.
  */
-export function fanOutFileEvents(events: FileEvents, to: Broadcaster): () => void {
-  const onCreated = (file: File) => send(to, 'file:created', announcement(file));
+export function fanOutFileEvents(events: FileEvents, to: Broadcaster, announce: AnnounceUploads): () => void {
+  const onCreated = (file: File) => send(announce === 'everyone' ? to : to.to(userRoom(file.owner.id)).to(ADMINS), 'file:created', announcement(file));
   const onUpdated = (file: File) => send(to.to(userRoom(file.owner.id)).to(ADMINS), 'file:updated', file);
   const onDeleted = (file: { id: string; ownerId: string }) => send(to.to(userRoom(file.ownerId)).to(ADMINS), 'file:deleted', { id: file.id });
   events.on('created', onCreated);
