@@ -3,18 +3,24 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { authRoutes } from './auth/auth.routes.js';
 import { docsRoutes } from './docs/docs.routes.js';
+import { docsUiRoutes } from './docs/docsUi.routes.js';
 import type { AuthService } from './auth/auth.service.js';
 import { healthRoutes, type HealthCheck } from './health/health.routes.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
 import { requestIdFor } from './http/requestId.js';
 import { inlineScriptHashes, staticClient } from './http/staticClient.js';
 import type { Logger } from './logger.js';
+import type { Metrics } from './metrics/metrics.js';
+import { metricsRoutes } from './metrics/metrics.routes.js';
 
 export interface AppDeps {
   log: Logger;
   trustProxy: boolean | number | string;
   clientDir: string;
   healthChecks: Record<string, HealthCheck>;
+  metrics: Metrics;
+  /** `METRICS_TOKEN`: null leaves /metrics open. */
+  metricsToken: string | null;
   requireAuth: RequestHandler;
   auth: AuthService;
   /** Guards the open auth routes. */
@@ -33,6 +39,7 @@ export function buildApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy);
 
+  app.use(deps.metrics.observeHttp);
   app.use(
     pinoHttp({
       logger: deps.log,
@@ -60,6 +67,8 @@ export function buildApp(deps: AppDeps): express.Express {
 
   app.use(healthRoutes(deps.healthChecks));
   app.use(docsRoutes());
+  app.use(docsUiRoutes());
+  app.use(metricsRoutes(deps.metrics, deps.metricsToken));
   for (const [path, router] of deps.streamingRoutes) app.use(path, router);
 
   app.use('/api', express.json({ limit: '64kb' }));

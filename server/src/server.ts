@@ -27,6 +27,7 @@ import { jobsRoutes } from './jobs/jobs.routes.js';
 import { JobsService } from './jobs/jobs.service.js';
 import { ProcessingService, type FileProcessor } from './jobs/processing.service.js';
 import { createLogger, type Logger } from './logger.js';
+import { Metrics } from './metrics/metrics.js';
 import { FileEvents } from './files/fileEvents.js';
 import { attachRealtime } from './realtime/socketServer.js';
 import { StorageLayout } from './storage/storageLayout.js';
@@ -104,6 +105,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const store = new UploadStore(layout, config.uploadExpirationMs);
     const uploads = new UploadsRepository(database.db);
     const filesRepository = new FilesRepository(database.db);
+    const metrics = new Metrics({
+      uploadsInProgress: () => uploads.countPending(),
+      filesByStatus: () => filesRepository.countByStatus(),
+      jobsByState: () => jobsRepository.countByState(),
+    });
     const ingest = new Ingest(uploads, filesRepository, store, layout, queue, events, log);
     const files = new FilesService(filesRepository, store, layout, queue, events, log);
     const admission = new UploadAdmission(uploads, new AllowedFileTypes(config.allowedFileTypes), config.uploadExpirationMs);
@@ -126,7 +132,16 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
 
     if (config.runWorkers) {
       const processing = new ProcessingService(filesRepository, layout, events, log, options.processor);
-      await queue.start(processing.handle);
+      await queue.start(async (job) => {
+        const stop = metrics.jobDuration.startTimer();
+        try {
+          await processing.handle(job);
+          stop({ outcome: 'completed' });
+        } catch (err) {
+          stop({ outcome: 'failed' });
+          throw err;
+        }
+      });
     }
     // A deleted file's running job stops now instead of reading bytes that are gone.
     events.on('deleted', (file) => queue.abortFile(file.id));
@@ -143,6 +158,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       trustProxy: config.trustProxy,
       clientDir: config.clientDir,
       healthChecks,
+      metrics,
+      metricsToken: config.metricsToken,
       requireAuth,
       auth,
       authRateLimit: rateLimit(redis ? new RedisRateLimiter(redis, config.redisPrefix) : new MemoryRateLimiter(), 'auth', config.authRateLimit, 60_000),

@@ -18,6 +18,28 @@ export const docsRoutes = {
     auth: 'none',
     responses: { 200: { description: 'OpenAPI 3.1, generated from the schemas that validate requests.', body: z.record(z.string(), z.unknown()) } },
   }),
+  ui: defineRoute({
+    method: 'get',
+    path: '/docs',
+    tags: ['Operations'],
+    summary: 'This document, as an interactive reference (Swagger UI, served locally)',
+    auth: 'none',
+    responses: { 200: { description: 'The reference page.', contentType: 'text/html' } },
+  }),
+  metrics: defineRoute({
+    method: 'get',
+    path: '/metrics',
+    tags: ['Operations'],
+    summary: 'Prometheus metrics',
+    description:
+      'HTTP requests by route and status with a latency histogram, bytes received, uploads in progress, files by status, jobs by state with their ' +
+      'durations, cache hits and misses, process metrics. With `METRICS_TOKEN` set, it needs `Authorization: Bearer <METRICS_TOKEN>`.',
+    auth: 'none',
+    responses: {
+      200: { description: 'Prometheus text exposition format.', contentType: 'text/plain; version=0.0.4' },
+      401: { description: '`METRICS_TOKEN` is set and the request does not carry it.' },
+    },
+  }),
   yaml: defineRoute({
     method: 'get',
     path: '/openapi.yaml',
@@ -51,7 +73,7 @@ const TAGS = [
       'Socket.IO at `/socket.io`: `io(origin, { auth: { token } })`. The server sends the events listed under *Webhooks* (they are Socket.IO ' +
       'events, not HTTP callbacks); a refused handshake has `data.code` `unauthorized`, `invalid_token` or `token_expired`.',
   },
-  { name: 'Operations', description: 'Health, this document.' },
+  { name: 'Operations', description: 'Health, metrics, this document.' },
 ];
 
 /** The whole document: every declared route, plus the Socket.IO events as webhooks (the closest OpenAPI has). */

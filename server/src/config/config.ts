@@ -43,6 +43,8 @@ export interface Config {
   publicUrl: string | null;
   /** Who hears `file:created`: every connected user, or only the owner and admins. */
   announceUploads: AnnounceUploads;
+  /** When set, `/metrics` answers only `Authorization: Bearer <metricsToken>`; null: open (keep it behind the proxy). */
+  metricsToken: string | null;
   clientDir: string;
 }
 
@@ -118,6 +120,7 @@ export function loadConfig(env: Env = process.env): Config {
   const shutdownTimeoutMs = parsed('SHUTDOWN_TIMEOUT', 10e3, parseDuration, 'a duration such as 10s');
   const trustProxy = parsed<boolean | number | string>('TRUST_PROXY', false, (v) => bool(v) ?? (/^\d+$/.test(v) ? Number(v) : v), 'true, false, a hop count or a subnet list');
   const publicUrl = parsed('PUBLIC_URL', null, parsePublicUrl, 'an absolute http:// or https:// URL without credentials, query or fragment');
+  const metricsToken = parsed('METRICS_TOKEN', null, (v) => (/^[A-Za-z0-9._~+/=-]{16,512}$/.test(v) ? v : null), 'at least 16 characters of letters, digits or ._~+/=-');
   const announceUploads = parsed<AnnounceUploads>('ANNOUNCE_UPLOADS', 'everyone', (v) => (v === 'everyone' || v === 'owner' ? v : null), 'everyone or owner');
   const clientDir = path.resolve(read('CLIENT_DIR') ?? DEFAULT_CLIENT_DIR);
 
@@ -157,6 +160,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy,
     publicUrl,
     announceUploads,
+    metricsToken,
     clientDir,
   };
 }

@@ -1,3 +1,4 @@
+import { FILE_STATUSES } from '@dropline/contract';
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { Cursor } from '../db/cursor.js';
 import type { Db } from '../db/database.js';
@@ -62,6 +63,14 @@ export class FilesRepository {
 
   private newestFirst(filter: FileFilter) {
     return this.withOwner().where(matching(filter)).orderBy('f.created_at', 'desc').orderBy('f.id', 'desc');
+  }
+
+  /** How many files are in each status (for metrics). */
+  async countByStatus(): Promise<Record<FileStatus, number>> {
+    const rows = await this.db.selectFrom('files').select(['status', (eb) => eb.fn.countAll<string | number>().as('count')]).groupBy('status').execute();
+    const counts = Object.fromEntries(FILE_STATUSES.map((s) => [s, 0])) as Record<FileStatus, number>;
+    for (const row of rows) counts[row.status] = Number(row.count);
+    return counts;
   }
 
   find(id: string): Promise<FileRecord | undefined> {

@@ -25,6 +25,12 @@ export class UploadsRepository {
   }
 
   /** Uploads not yet handed over as files: still arriving, or finished while the server went down. */
+  /** Uploads created and not ingested yet (for metrics). */
+  async countPending(): Promise<number> {
+    const row = await this.db.selectFrom('uploads').select((eb) => eb.fn.countAll<string | number>().as('count')).where('ingested_at', 'is', null).executeTakeFirst();
+    return Number(row?.count ?? 0);
+  }
+
   async pendingIds(): Promise<string[]> {
     const rows = await this.db.selectFrom('uploads').select('id').where('ingested_at', 'is', null).orderBy('created_at').execute();
     return rows.map((r) => r.id);
