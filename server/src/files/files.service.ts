@@ -4,20 +4,29 @@ import type { AuthUser } from '../auth/tokens.js';
 import { now } from '../db/time.js';
 import { decodeCursor, encodeCursor } from '../db/cursor.js';
 import { HttpError, badRequest, notFound } from '../http/errors.js';
-import type { ProcessingScheduler } from '../jobs/scheduler.js';
 import type { Logger } from '../logger.js';
 import { DEFAULT_PAGE_SIZE, isoDateBounds, MIME_PREFIX, type File, type FileCursorPage, type FileListQuery, type FileNumberedPage, type FileUpdate } from '@dropline/contract';
 import type { FileEvents } from './fileEvents.js';
 import { isSafeId, type StorageLayout } from '../storage/storageLayout.js';
-import type { UploadStore } from '../uploads/uploadStore.js';
 import type { FileRecord, FilesRepository } from './files.repository.js';
 import { toFileView } from './fileView.js';
 
 
+/** What files need from background processing: hand over a file, nothing more (the job queue is one). */
+export interface ProcessingScheduler {
+  /** Queues a file unless it already has a queued or running job; true when it queued one. */
+  schedule(fileId: string): Promise<boolean>;
+}
+
+/** What deleting a file needs from where its upload was stored (the upload store is one): its bytes and info gone. */
+export interface UploadBytes {
+  discard(id: string): Promise<void>;
+}
+
 export class FilesService {
   constructor(
     private readonly files: FilesRepository,
-    private readonly store: UploadStore,
+    private readonly store: UploadBytes,
     private readonly layout: StorageLayout,
     private readonly scheduler: ProcessingScheduler,
     private readonly events: FileEvents,

@@ -1,5 +1,3 @@
-import type { ProcessingScheduler } from './scheduler.js';
-
 export interface JobContext {
   id: string;
   fileId: string;
@@ -17,7 +15,9 @@ export type JobHandler = (job: JobContext) => Promise<void>;
  * (database) and BullMQ implementations differ only here. Both mirror every job's state into the
  * `jobs` table, which is what the admin routes read.
  */
-export interface JobQueue extends ProcessingScheduler {
+export interface JobQueue {
+  /** Queues a file unless it already has a queued or running job; true when it queued one. */
+  schedule(fileId: string): Promise<boolean>;
   /** Begins running jobs with `handler`, up to the configured concurrency. */
   start(handler: JobHandler): Promise<void>;
   /** Runs a failed (or completed) job again from its first attempt. */

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { THUMBNAIL_FILE } from '../jobs/processors/index.js';
 
 /** Upload and file ids: what `newId` makes, and the only client input ever joined into a path. */
 const SAFE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const STORAGE_KEY = /^uploads\/([A-Za-z0-9_-]{1,64})$/;
+
+/** Where processing writes an image's preview, inside the file's derived directory. */
+export const THUMBNAIL_FILE = 'thumbnail.webp';
 
 export const isSafeId = (id: string): boolean => SAFE_ID.test(id);
 

@@ -5,7 +5,7 @@ import { validate } from '../http/route.js';
 import type { FilesRepository } from '../files/files.repository.js';
 import { mimeTypeOf } from '../files/fileTypes.js';
 import { toFileView } from '../files/fileView.js';
-import type { ProcessingScheduler } from '../jobs/scheduler.js';
+import type { ProcessingScheduler } from '../files/files.service.js';
 import type { Logger } from '../logger.js';
 import type { File } from '@dropline/contract';
 import type { FileEvents } from '../files/fileEvents.js';

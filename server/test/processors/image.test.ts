@@ -3,7 +3,8 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { processFile, THUMBNAIL_FILE } from '../../src/jobs/processors/index.js';
+import { processFile } from '../../src/jobs/processors/index.js';
+import { THUMBNAIL_FILE } from '../../src/storage/storageLayout.js';
 import { fixture } from './fixtures.js';
 
 function noisyPng(width: number, height: number): Promise<Buffer> {

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { fileGone, fileGoneIfMissing, firstLine, ProcessingError } from './errors.js';
 import { MAX_DECODE_BYTES, type ImageSummary } from './imageLimits.js';
 
-export { THUMBNAIL_FILE, type ImageSummary } from './imageLimits.js';
+export type { ImageSummary } from './imageLimits.js';
 
 /** MIME types (as file-type reports them) that the bundled libvips can decode. */
 const DECODABLE = new Set(['image/jpeg', 'image/png', 'image/apng', 'image/webp', 'image/gif', 'image/tiff', 'image/avif']);

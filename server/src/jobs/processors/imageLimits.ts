@@ -9,7 +9,6 @@ export const MAX_THUMBNAIL_SOURCE_PIXELS = 100_000_000;
  */
 export const MAX_DECODE_BYTES = 160 * 1024 * 1024;
 export const THUMBNAIL_EDGE = 256;
-export const THUMBNAIL_FILE = 'thumbnail.webp';
 
 export interface ImageSummary {
   width: number;

@@ -7,7 +7,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { decodeBytes, MAX_DECODE_BYTES, MAX_THUMBNAIL_SOURCE_PIXELS, THUMBNAIL_EDGE, THUMBNAIL_FILE, type ImageSummary } from './imageLimits.js';
+import { THUMBNAIL_FILE } from '../../storage/storageLayout.js';
+import { decodeBytes, MAX_DECODE_BYTES, MAX_THUMBNAIL_SOURCE_PIXELS, THUMBNAIL_EDGE, type ImageSummary } from './imageLimits.js';
 
 // One thread and no cache: this process does one image once, and every buffer counts against its limit.
 sharp.cache(false);

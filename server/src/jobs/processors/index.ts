@@ -10,7 +10,6 @@ import { TextStats } from './text.js';
 
 export { ProcessingError } from './errors.js';
 /** Name of the thumbnail written into `derivedDir` when `extracted.thumbnail` is true. */
-export { THUMBNAIL_FILE } from './image.js';
 
 export interface ProcessInput {
   path: string;
