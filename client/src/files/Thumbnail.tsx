@@ -6,6 +6,7 @@ export function Thumbnail({ fileId, alt, version }: { fileId: string; alt: strin
   const [url, setUrl] = useState<string | null>(null)
   const [failed, setFailed] = useState(false)
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` is a trigger: a new version (a reprocessed thumbnail) loads the image again
   useEffect(() => {
     const controller = new AbortController()
     let objectUrl: string | null = null

@@ -34,6 +34,7 @@ export function useFileList(query: FileQuery, viewerId: string): FileList {
     live.current = { query, queryKey, viewerId, nextCursor: state.nextCursor }
   })
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `generation` is a trigger: a new generation (reload, resync) fetches the list again
   useEffect(() => {
     const controller = new AbortController()
     // Keep showing the current rows while the new page loads, so live reloads do not flicker.

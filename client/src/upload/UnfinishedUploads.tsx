@@ -23,6 +23,7 @@ export function UnfinishedUploads({ uppy, urlStorage, expirationSeconds }: Unfin
   const [generation, setGeneration] = useState(0)
   const refresh = useCallback(() => setGeneration((n) => n + 1), [])
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `generation` is a trigger: a new generation (refresh) reads the stored uploads again
   useEffect(() => {
     let cancelled = false
     const activeFingerprints = new Set(filesInUppy.split('\n').map((id) => `tus-${id}-${UPLOAD_ENDPOINT}`))

@@ -4,7 +4,7 @@ import { getAccessToken, refreshAccessToken } from '../api/client'
 import type { UploadConfig } from '@dropline/contract'
 import { uploadErrorMessage } from './uploadErrorMessage'
 import { prepareForServer, SERVER_META_FIELDS, type UploadMeta } from './uploadMeta'
-import { UserUrlStorage } from './userUrlStorage'
+import type { UserUrlStorage } from './userUrlStorage'
 
 export type DroplineUppy = Uppy<UploadMeta, TusBody>
 

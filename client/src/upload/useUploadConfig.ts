@@ -12,6 +12,7 @@ export function useUploadConfig(): ConfigState & { retry: () => void } {
   const [state, setState] = useState<ConfigState>({ status: 'loading' })
   const [attempt, setAttempt] = useState(0)
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `attempt` is a trigger: a new attempt (retry) fetches the config again
   useEffect(() => {
     const controller = new AbortController()
     setState({ status: 'loading' })
