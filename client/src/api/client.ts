@@ -1,5 +1,6 @@
 import { ApiError, errorFromResponse, NETWORK_ERROR_MESSAGE } from './ApiError'
-import { clearSession, getSession, reloadSession, setSession, tokenExpiry } from './tokenStore'
+import { tokenExpiry } from './tokenExpiry'
+import { clearSession, getSession, reloadSession, setSession } from './tokenStore'
 import type { AuthResponse } from '@dropline/contract'
 
 /** Refresh this long before the access token expires, so no request goes out with a dying token. */
