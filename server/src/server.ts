@@ -27,6 +27,7 @@ import { jobsRoutes } from './jobs/jobs.routes.js';
 import { JobsService } from './jobs/jobs.service.js';
 import { ProcessingService, type FileProcessor } from './jobs/processing.service.js';
 import { createLogger, type Logger } from './logger.js';
+import { openCore, type Closers } from './core.js';
 import { Metrics } from './metrics/metrics.js';
 import { FileEvents } from './files/fileEvents.js';
 import { attachRealtime } from './realtime/socketServer.js';
@@ -68,11 +69,9 @@ const sweepInterval = (expirationMs: number) => Math.min(Math.max(expirationMs /
 /** The composition root: builds every part from the configuration and wires them together. */
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const log = options.log ?? createLogger(config.logLevel);
-  const database = openDatabase(config.databaseUrl);
-  const closers: Array<() => Promise<void>> = [() => database.close()];
+  const closers: Closers = [];
   try {
-    const applied = await migrateToLatest(database.db);
-    if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
+    const { database, redis, jobsRepository, queue, filesRepository, layout } = await openCore(config, log, closers, 'main');
 
     const accessTokens = new AccessTokens(config.jwtSecret, config.accessTokenTtlMs);
     const downloadLinks = new DownloadLinks(config.jwtSecret, DOWNLOAD_LINK_TTL_MS);
@@ -89,22 +88,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     await auth.seed(config.seedUsers);
 
     const healthChecks: Record<string, HealthCheck> = { database: database.ping };
-    const redis = config.redisUrl ? await connectRedis(config.redisUrl, 'main') : undefined;
-    if (redis) {
-      closers.unshift(async () => void redis.disconnect());
-      healthChecks.redis = async () => void (await redis.ping());
-    }
+    if (redis) healthChecks.redis = async () => void (await redis.ping());
     const events = options.events ?? new FileEvents();
 
-    const jobsRepository = new JobsRepository(database.db);
-    const queue = await createQueue(config, jobsRepository, redis, log);
-    closers.unshift(() => queue.close());
-
-    const layout = new StorageLayout(config.storageDir);
     await mkdir(layout.uploadsDir, { recursive: true });
     const store = new UploadStore(layout, config.uploadExpirationMs);
     const uploads = new UploadsRepository(database.db);
-    const filesRepository = new FilesRepository(database.db);
     const metrics = new Metrics({
       uploadsInProgress: () => uploads.countPending(),
       filesByStatus: () => filesRepository.countByStatus(),

@@ -1,15 +1,10 @@
 import { Emitter } from '@socket.io/redis-emitter';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
-import { migrateToLatest, openDatabase } from './db/database.js';
-import { connectRedis } from './db/redis.js';
-import { FilesRepository } from './files/files.repository.js';
-import { createQueue } from './jobs/createQueue.js';
-import { JobsRepository } from './jobs/jobs.repository.js';
 import { ProcessingService } from './jobs/processing.service.js';
 import { createLogger } from './logger.js';
 import { fanOutFileEvents, socketIoKey } from './realtime/fanOut.js';
+import { openCore } from './core.js';
 import { FileEvents } from './files/fileEvents.js';
-import { StorageLayout } from './storage/storageLayout.js';
 
 /**
  * A processing worker as a process of its own (`pnpm worker`), beside servers started with
@@ -19,23 +14,22 @@ import { StorageLayout } from './storage/storageLayout.js';
 async function startWorker(config: Config): Promise<{ close(): Promise<void> }> {
   if (!config.redisUrl) throw new ConfigError(['REDIS_URL is required to run workers as separate processes']);
   const log = createLogger(config.logLevel).child({ role: 'worker' });
-  const database = openDatabase(config.databaseUrl);
-  await migrateToLatest(database.db);
-  const redis = await connectRedis(config.redisUrl, 'worker');
-  const events = new FileEvents();
-  fanOutFileEvents(events, new Emitter(redis, { key: socketIoKey(config.redisPrefix) }), config.announceUploads);
-
-  const queue = await createQueue(config, new JobsRepository(database.db), redis, log);
-  const processing = new ProcessingService(new FilesRepository(database.db), new StorageLayout(config.storageDir), events, log);
-  await queue.start(processing.handle);
-  log.info({ concurrency: config.workerConcurrency }, 'Dropline worker is running');
-  return {
-    close: async () => {
-      await queue.close();
-      redis.disconnect();
-      await database.close();
-    },
+  const closers: Array<() => Promise<void>> = [];
+  const close = async () => {
+    for (const closer of closers.splice(0)) await closer();
   };
+  try {
+    const { redis, queue, filesRepository, layout } = await openCore(config, log, closers, 'worker');
+    const events = new FileEvents();
+    fanOutFileEvents(events, new Emitter(redis!, { key: socketIoKey(config.redisPrefix) }), config.announceUploads);
+    const processing = new ProcessingService(filesRepository, layout, events, log);
+    await queue.start(processing.handle);
+    log.info({ concurrency: config.workerConcurrency }, 'Dropline worker is running');
+    return { close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
 }
 
 async function main(): Promise<void> {

@@ -1,0 +1,29 @@
+import type { Config } from './config/config.js';
+import { migrateToLatest, openDatabase } from './db/database.js';
+import { connectRedis } from './db/redis.js';
+import { FilesRepository } from './files/files.repository.js';
+import { createQueue } from './jobs/createQueue.js';
+import { JobsRepository } from './jobs/jobs.repository.js';
+import type { Logger } from './logger.js';
+import { StorageLayout } from './storage/storageLayout.js';
+
+export type Closers = Array<() => Promise<void>>;
+
+/**
+ * What a server and a separate worker process (`worker.ts`) both stand on: the migrated database,
+ * Redis when configured, the job queue and the files repository. Each part adds its closer to
+ * `closers` as it opens (front first), so a failure half way closes what was opened.
+ */
+export async function openCore(config: Config, log: Logger, closers: Closers, redisRole: string) {
+  const database = openDatabase(config.databaseUrl);
+  closers.unshift(() => database.close());
+  const applied = await migrateToLatest(database.db);
+  if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl, redisRole) : undefined;
+  if (redis) closers.unshift(async () => void redis.disconnect());
+  const jobsRepository = new JobsRepository(database.db);
+  const queue = await createQueue(config, jobsRepository, redis, log);
+  closers.unshift(() => queue.close());
+  return { database, redis, jobsRepository, queue, filesRepository: new FilesRepository(database.db), layout: new StorageLayout(config.storageDir) };
+}
+
