@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { buildApp } from './app.js';
 import { AuthService } from './auth/auth.service.js';
-import { authenticate } from './auth/authenticate.js';
+import { Authenticator, authenticate } from './auth/authenticate.js';
 import { SessionsRepository } from './auth/sessions.repository.js';
 import { AccessTokens } from './auth/tokens.js';
 import { UsersRepository } from './auth/users.repository.js';
@@ -78,7 +78,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const accessTokens = new AccessTokens(config.jwtSecret, config.accessTokenTtlMs);
     const downloadLinks = new DownloadLinks(config.jwtSecret, DOWNLOAD_LINK_TTL_MS);
     const users = new UsersRepository(database.db);
-    const requireAuth = authenticate(accessTokens);
+    const authenticator = new Authenticator(accessTokens, users);
+    const requireAuth = authenticate(authenticator);
     const auth = new AuthService(
       users,
       new SessionsRepository(database.db),
@@ -120,7 +121,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       ingest,
       maxUploadSize: config.maxUploadSize,
       locker,
-      respectForwardedHeaders: config.trustProxy !== false,
+      publicUrl: config.publicUrl,
       log,
     });
     const plainUploads = new PlainUploads(store, uploads, admission, ingest, config.maxUploadSize);
@@ -150,7 +151,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       authRateLimit: rateLimit(redis ? new RedisRateLimiter(redis, config.redisPrefix) : new MemoryRateLimiter(), 'auth', config.authRateLimit, 60_000),
       streamingRoutes: [
         [TUS_PATH, uploadsRoutes(tus, files, requireAuth)],
-        ['/api/downloads', downloadsRoutes(downloadLinks, users, files)],
+        ['/api/downloads', downloadsRoutes(downloadLinks, authenticator, files)],
       ],
       apiRoutes: [
         ['/files', filesRoutes(files, plainUploads, downloadLinks)],
@@ -165,7 +166,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     // need; a connection that stops moving is what gets closed, and headers still get 60 s.
     server.requestTimeout = 0;
     server.timeout = IDLE_SOCKET_TIMEOUT_MS;
-    const realtime = await attachRealtime(server, { tokens: accessTokens, events, log, redis: redis && { connection: redis, prefix: config.redisPrefix } });
+    const realtime = await attachRealtime(server, { auth: authenticator, announceUploads: config.announceUploads, events, log, redis: redis && { connection: redis, prefix: config.redisPrefix } });
     closers.unshift(async () => realtime.close());
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
