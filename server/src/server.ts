@@ -36,6 +36,7 @@ import { PlainUploads } from './uploads/plainUploads.js';
 import { RedisLocker } from './uploads/redisLocker.js';
 import { TUS_PATH, createTusServer } from './uploads/tusServer.js';
 import { UploadAdmission } from './uploads/uploadAdmission.js';
+import { LocalLocker } from './uploads/uploadLocks.js';
 import { UploadMaintenance } from './uploads/uploadMaintenance.js';
 import { UploadsRepository } from './uploads/uploads.repository.js';
 import { uploadsRoutes } from './uploads/uploads.routes.js';
@@ -106,9 +107,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const ingest = new Ingest(uploads, filesRepository, store, layout, queue, events, log);
     const files = new FilesService(filesRepository, store, layout, queue, events, log);
     const admission = new UploadAdmission(uploads, new AllowedFileTypes(config.allowedFileTypes), config.uploadExpirationMs);
-    // With Redis, nodes sharing STORAGE_DIR also share upload locks; alone, tus' in-process locks do.
-    const locker = redis ? new RedisLocker(redis, redis.duplicate(), { prefix: `${config.redisPrefix}:tus-lock:` }) : undefined;
-    if (locker) closers.unshift(() => locker.close());
+    // With Redis, nodes sharing STORAGE_DIR also share upload locks; alone, in-process locks do.
+    // Neither is tus' MemoryLocker, whose waiting grows memory without bound (see uploadLocks.ts).
+    const redisLocker = redis ? new RedisLocker(redis, redis.duplicate(), { prefix: `${config.redisPrefix}:tus-lock:` }) : undefined;
+    if (redisLocker) closers.unshift(() => redisLocker.close());
+    const locker = redisLocker ?? new LocalLocker();
     const tus = createTusServer({
       store,
       uploads,
