@@ -1,7 +1,8 @@
 import net from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorCode, startTestServer, type TestServer } from '../helpers/testServer.js';
+import { postgresAvailable } from '../helpers/services.js';
+import { ADMIN, errorCode, startTestServer, type TestServer } from '../helpers/testServer.js';
 import { uploadFile } from '../helpers/tus.js';
 
 /** Sends bytes as they are (no client fixing them up) and returns the raw answer. */
@@ -123,5 +124,51 @@ describe('hostile requests', () => {
     const res = await s.api.get(url, alice.token);
     expect(res.status).toBe(status);
     errorCode(res);
+  });
+});
+
+const withPostgres = await postgresAvailable();
+
+/** PostgreSQL refuses NUL in text parameters; a NUL from a client must never reach it as a 500. */
+describe.skipIf(!withPostgres)('NUL characters against PostgreSQL', () => {
+  let s: TestServer;
+  let admin: string;
+  beforeAll(async () => {
+    s = await startTestServer({ database: 'postgres' });
+    admin = await s.api.login(ADMIN.email, ADMIN.password);
+  });
+  afterAll(() => s?.stop());
+
+  it.each([
+    ['GET', '/api/files?q=a%00b'],
+    ['GET', '/api/files?q=%00&owner=all'],
+    ['GET', '/api/jobs/a%00b'],
+    ['POST', '/api/jobs/a%00b/retry'],
+    ['DELETE', '/api/jobs/a%00b'],
+    ['GET', '/api/jobs?status=a%00'],
+    ['GET', '/api/files/a%00b'],
+  ])('%s %s answers below 500 in the contract format', async (method, url) => {
+    const res = await s.api.request(method, url, { token: admin });
+    expect(res.status, JSON.stringify(res.body)).toBeLessThan(500);
+    if (res.status >= 400) errorCode(res);
+  });
+
+  it.each([
+    ['register', '/api/auth/register', { email: 'a\u0000@example.com', password: 'password123' }],
+    ['login', '/api/auth/login', { email: 'a\u0000@example.com', password: 'password123' }],
+    ['refresh', '/api/auth/refresh', { refreshToken: 'a\u0000b' }],
+  ])('%s with a NUL answers below 500', async (_what, url, body) => {
+    const res = await s.api.post(url, body);
+    expect(res.status, JSON.stringify(res.body)).toBeLessThan(500);
+    errorCode(res);
+  });
+
+  it('a file PATCH with NUL in its fields answers below 500', async () => {
+    const user = await s.api.newUser();
+    const id = await uploadFile(s.api, user.token, Buffer.from('x'), { filename: 'x.txt' });
+    const res = await s.api.patch(`/api/files/${id}`, { title: 'a\u0000b', description: 'c\u0000d', filename: 'e\u0000f.txt' }, user.token);
+    expect(res.status, JSON.stringify(res.body)).toBeLessThan(500);
+    const display = await s.api.patch('/api/auth/me', { displayName: 'a\u0000b' }, user.token);
+    expect(display.status).toBe(400);
   });
 });
