@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresAvailable } from '../helpers/services.js';
 import { openSocket } from '../helpers/sockets.js';
 import { ADMIN, errorCode, startTestServer, withDatabase, type ApiResponse, type TestServer } from '../helpers/testServer.js';
+import { UploadsRepository } from '../../src/uploads/uploads.repository.js';
 import { TUS_RESUMABLE, createUpload, patchUpload, uploadFile } from '../helpers/tus.js';
 
 const databases: Array<'sqlite' | 'postgres'> = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
@@ -61,6 +62,20 @@ describe.each(databases)('a token whose account is gone, on %s', (database) => {
     const head = await s.api.request('HEAD', created.path, { token: user.token, headers: TUS_RESUMABLE });
     expect(head.status).toBe(401);
     expect(head.headers.get('www-authenticate')).toBe('Bearer');
+  });
+
+  it('records no upload for an account deleted after its request was authenticated', async () => {
+    // The race the auth check alone cannot close: the insert itself checks the owner, and says so.
+    const created = await withDatabase(s, (db) =>
+      new UploadsRepository(db).create({ id: 'raceraceracerace', ownerId: 'deleted-a-moment-ago', createdAt: new Date().toISOString(), expiresAt: new Date().toISOString() }),
+    );
+    expect(created).toBe(false);
+    expect(await withDatabase(s, (db) => db.selectFrom('uploads').select('id').where('id', '=', 'raceraceracerace').execute())).toEqual([]);
+    const user = await s.api.newUser();
+    const ok = await withDatabase(s, (db) =>
+      new UploadsRepository(db).create({ id: 'livelivelivelive', ownerId: user.id, createdAt: new Date().toISOString(), expiresAt: new Date().toISOString() }),
+    );
+    expect(ok).toBe(true);
   });
 
   it('uses the account role of now, not the one in the token: a demoted admin is no admin', async () => {
