@@ -78,6 +78,38 @@ describe.each(databases)('a token whose account is gone, on %s', (database) => {
     expect(ok).toBe(true);
   });
 
+  describe('access tokens end with their login session', () => {
+    it('logout ends the access token at once, on the API, tus and Socket.IO; other sessions live on', async () => {
+      const user = await s.api.newUser();
+      const other = await s.api.post('/api/auth/login', { email: user.email, password: 'correct horse battery' });
+      expect((await s.api.post('/api/auth/logout', { refreshToken: user.refreshToken }, user.token)).status).toBe(204);
+      expectRefused(await s.api.get('/api/auth/me', user.token));
+      expectRefused(await createUpload(s.api, user.token, { length: 1, metadata: { filename: 'x' } }));
+      const err = (await openSocket(s.url, user.token).catch((e: unknown) => e)) as Error & { data?: { code: string } };
+      expect(err.data?.code).toBe('invalid_token');
+      expect((await s.api.get('/api/auth/me', other.body.accessToken)).status).toBe(200);
+    });
+
+    it('a refreshed access token keeps working; when a spent refresh token comes back, every access token of that session dies', async () => {
+      const user = await s.api.newUser();
+      const rotated = await s.api.post('/api/auth/refresh', { refreshToken: user.refreshToken });
+      expect((await s.api.get('/api/auth/me', rotated.body.accessToken)).status).toBe(200);
+      expect((await s.api.get('/api/auth/me', user.token)).status).toBe(200);
+      // A thief replays the first refresh token: the session ends, and with it both access tokens.
+      expect((await s.api.post('/api/auth/refresh', { refreshToken: user.refreshToken })).status).toBe(401);
+      expectRefused(await s.api.get('/api/auth/me', rotated.body.accessToken));
+      expectRefused(await s.api.get('/api/auth/me', user.token));
+    });
+
+    it('a token naming a session of another account is refused', async () => {
+      const a = await s.api.newUser();
+      const b = await s.api.newUser();
+      const sid = (jwt.decode(b.token) as { sid: string }).sid;
+      const mixed = jwt.sign({ role: 'user', sid }, s.config.jwtSecret, { algorithm: 'HS256', subject: a.id, expiresIn: 60 });
+      expectRefused(await s.api.get('/api/auth/me', mixed));
+    });
+  });
+
   it('uses the account role of now, not the one in the token: a demoted admin is no admin', async () => {
     const user = await s.api.newUser();
     const forged = jwt.sign({ role: 'admin' }, s.config.jwtSecret, { algorithm: 'HS256', subject: user.id, expiresIn: 60 });
