@@ -15,7 +15,7 @@ export type Closers = Array<() => Promise<void>>;
  * `closers` as it opens (front first), so a failure half way closes what was opened.
  */
 export async function openCore(config: Config, log: Logger, closers: Closers, redisRole: string) {
-  const database = openDatabase(config.databaseUrl);
+  const database = openDatabase(config.databaseUrl, (err) => log.warn({ err }, 'an idle database connection was closed; a new one will be opened'));
   closers.unshift(() => database.close());
   const applied = await migrateToLatest(database.db);
   if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');

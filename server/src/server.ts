@@ -10,19 +10,15 @@ import { AccessTokens } from './auth/tokens.js';
 import { UsersRepository } from './auth/users.repository.js';
 import type { Config } from './config/config.js';
 import { configRoutes } from './config/config.routes.js';
-import { migrateToLatest, openDatabase } from './db/database.js';
-import { connectRedis } from './db/redis.js';
-import { FilesRepository } from './files/files.repository.js';
 import { DownloadLinks } from './files/downloadLinks.js';
 import { downloadsRoutes } from './files/downloads.routes.js';
 import { filesRoutes } from './files/files.routes.js';
 import { FilesService } from './files/files.service.js';
 import { AllowedFileTypes } from './files/fileTypes.js';
 import { MemoryRateLimiter, RedisRateLimiter, rateLimit } from './http/rateLimit.js';
+import { answerClientErrorsWithJson } from './http/clientErrors.js';
 import { closeHttpServer } from './http/shutdown.js';
 import type { HealthCheck } from './health/health.routes.js';
-import { createQueue } from './jobs/createQueue.js';
-import { JobsRepository } from './jobs/jobs.repository.js';
 import { jobsRoutes } from './jobs/jobs.routes.js';
 import { JobsService } from './jobs/jobs.service.js';
 import { ProcessingService, type FileProcessor } from './jobs/processing.service.js';
@@ -31,7 +27,6 @@ import { openCore, type Closers } from './core.js';
 import { Metrics } from './metrics/metrics.js';
 import { FileEvents } from './files/fileEvents.js';
 import { attachRealtime } from './realtime/socketServer.js';
-import { StorageLayout } from './storage/storageLayout.js';
 import { Ingest } from './uploads/ingest.js';
 import { PlainUploads } from './uploads/plainUploads.js';
 import { RedisLocker } from './uploads/redisLocker.js';
@@ -62,6 +57,9 @@ export interface ServerOptions {
 
 /** Long enough to start a download by hand, short enough that a copied link soon dies. */
 const DOWNLOAD_LINK_TTL_MS = 5 * 60_000;
+
+/** A connection silent this long is dead or a slowloris; tus clients resume from the stored offset. */
+const IDLE_SOCKET_TIMEOUT_MS = 120_000;
 
 /** Often enough that expired uploads don't linger, rarely enough to cost nothing. */
 const sweepInterval = (expirationMs: number) => Math.min(Math.max(expirationMs / 2, 1000), 10 * 60_000);
@@ -165,6 +163,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     });
 
     const server = createServer(app);
+    // Node ends any request whose body takes over 5 minutes (requestTimeout): a single multi-GB
+    // PATCH or form over an ordinary link would get 408 halfway. Bodies may take as long as they
+    // need; a connection that stops moving is what gets closed, and headers still get 60 s.
+    server.requestTimeout = 0;
+    server.timeout = IDLE_SOCKET_TIMEOUT_MS;
+    answerClientErrorsWithJson(server);
     const realtime = await attachRealtime(server, { auth: authenticator, announceUploads: config.announceUploads, events, log, redis: redis && { connection: redis, prefix: config.redisPrefix } });
     closers.unshift(async () => realtime.close());
     await new Promise<void>((resolve, reject) => {

@@ -101,6 +101,8 @@ export const FileListQuery = z
     q: once('q')
       .trim()
       .max(200, { error: 'q must be at most 200 characters long.' })
+      // No stored name or title holds control characters (they are cleaned on the way in), and PostgreSQL refuses NUL.
+      .refine((q) => !/[\u0000-\u001f\u007f]/.test(q), { error: 'q may not contain control characters.' })
       .optional()
       .meta({ description: 'Case-insensitive substring of the filename or the title.', example: 'ubuntu' }),
     type: once('type')
