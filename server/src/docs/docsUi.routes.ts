@@ -14,7 +14,7 @@ const UI_DIR = fileURLToPath(new URL('./ui/', import.meta.url));
 export function docsUiRoutes(): Router {
   const router = contractRouter('');
   router.use('/docs/assets', express.static(getAbsoluteFSPath(), { index: false, maxAge: '1d' }));
-  router.use('/docs', express.static(UI_DIR, { index: false, maxAge: 0 }));
+  router.use('/docs', express.static(UI_DIR, { index: false, redirect: false, maxAge: 0 }));
   return router.on(routes.ui, (_input, _req, res) => {
     res.set('Cache-Control', 'no-cache').sendFile('index.html', { root: UI_DIR });
   });

@@ -21,7 +21,7 @@ describe('/docs and /metrics', () => {
   });
 
   it('serves Swagger UI from the package, its initializer as a file the CSP allows', async () => {
-    const page = await fetch(`${s.url}/docs`, { headers: { accept: 'text/html' } });
+    const page = await fetch(`${s.url}/docs`, { headers: { accept: 'text/html' }, redirect: 'manual' });
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).not.toContain('CLIENT INDEX');
