@@ -16,6 +16,8 @@ export interface AppDeps {
   /** The OpenAPI document, served at /openapi.yaml. */
   openApiFile: string;
   healthChecks: Record<string, HealthCheck>;
+  /** True once the node is shutting down: readiness fails and connections are not kept alive. */
+  draining: () => boolean;
   requireAuth: RequestHandler;
   auth: AuthService;
   /** Guards the open auth routes. */
@@ -59,7 +61,12 @@ export function buildApp(deps: AppDeps): express.Express {
     }),
   );
 
-  app.use(healthRoutes(deps.healthChecks));
+  // While draining, each response closes its connection, so a proxy's next request on it goes elsewhere.
+  app.use((_req, res, next) => {
+    if (deps.draining()) res.setHeader('Connection', 'close');
+    next();
+  });
+  app.use(healthRoutes(deps.healthChecks, deps.draining));
   app.get('/openapi.yaml', (_req, res) => {
     res.type('application/yaml').sendFile(deps.openApiFile);
   });

@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { MemoryLocker } from '@tus/server';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +33,7 @@ import { attachRealtime } from './realtime/socketServer.js';
 import { StorageLayout } from './storage/storageLayout.js';
 import { Ingest } from './uploads/ingest.js';
 import { PlainUploads } from './uploads/plainUploads.js';
+import { DrainableLocker } from './uploads/drainableLocker.js';
 import { RedisLocker } from './uploads/redisLocker.js';
 import { TUS_PATH, createTusServer } from './uploads/tusServer.js';
 import { UploadAdmission } from './uploads/uploadAdmission.js';
@@ -105,8 +107,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const files = new FilesService(filesRepository, store, layout, queue, events, log);
     const admission = new UploadAdmission(uploads, new AllowedFileTypes(config.allowedFileTypes), config.uploadExpirationMs);
     // With Redis, nodes sharing STORAGE_DIR also share upload locks; alone, tus' in-process locks do.
-    const locker = redis ? new RedisLocker(redis, redis.duplicate(), { prefix: `${config.redisPrefix}:tus-lock:` }) : undefined;
-    if (locker) closers.unshift(() => locker.close());
+    const redisLocker = redis ? new RedisLocker(redis, redis.duplicate(), { prefix: `${config.redisPrefix}:tus-lock:` }) : undefined;
+    if (redisLocker) closers.unshift(() => redisLocker.close());
+    const locker = new DrainableLocker(redisLocker ?? new MemoryLocker());
     const tus = createTusServer({
       store,
       uploads,
@@ -133,8 +136,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     maintenance.start();
     closers.unshift(() => maintenance.stop());
 
+    let draining = false;
     const app = buildApp({
       log,
+      draining: () => draining,
       trustProxy: config.trustProxy,
       clientDir: config.clientDir,
       openApiFile: OPENAPI_FILE,
@@ -160,7 +165,16 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       server.once('error', reject);
       server.listen(config.port, config.host, () => resolve());
     });
-    closers.unshift(() => closeHttpServer(server, config.shutdownTimeoutMs));
+    // Draining, in this order: readiness fails and the listener closes (a proxy sends new requests
+    // elsewhere), sockets are told to reconnect (to another node), PATCHes stop at a consistent
+    // offset and release their locks, and whatever is still running is cut at SHUTDOWN_TIMEOUT.
+    closers.unshift(async () => {
+      draining = true;
+      const httpClosed = closeHttpServer(server, config.shutdownTimeoutMs);
+      realtime.close();
+      await locker.releaseAll();
+      await httpClosed;
+    });
     const { port } = server.address() as AddressInfo;
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;

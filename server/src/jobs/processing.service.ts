@@ -29,6 +29,8 @@ export class ProcessingService {
   readonly handle = async (job: JobContext): Promise<void> => {
     const file = await this.files.find(job.fileId);
     if (!file) return; // deleted before its turn came
+    // Which process ran which attempt: with several workers, the logs show a job ran once.
+    this.log.info({ jobId: job.id, fileId: file.id, attempt: job.attempt }, 'job started');
     await this.save(file.id, { status: 'processing', error: null });
     const derivedDir = this.layout.derivedDir(file.id);
     let result: ProcessResult;

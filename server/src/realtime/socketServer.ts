@@ -52,11 +52,15 @@ export async function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps)
 
   const unsubscribe = fanOutFileEvents(deps.events, io);
 
+  let closed = false;
   return {
     io,
     close: () => {
+      if (closed) return;
+      closed = true;
       unsubscribe();
-      io.disconnectSockets(true);
+      // This node's sockets only: through the Redis adapter, io.disconnectSockets reaches every node.
+      io.local.disconnectSockets(true);
       // Not io.close(): it would also close the HTTP server, which the server's shutdown owns.
       io.engine.close();
       subscriber?.disconnect();

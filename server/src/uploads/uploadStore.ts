@@ -32,10 +32,8 @@ export class UploadStore extends FileStore {
     for (const id of (await this.configstore.list?.()) ?? []) {
       const upload = await this.findUpload(id);
       if (!upload?.creation_date || isComplete(upload)) continue;
-      if (Date.parse(upload.creation_date) + expiration < Date.now()) {
-        await this.discard(id);
-        removed++;
-      }
+      // Several nodes may sweep the same directory at once: only the one whose discard removed it counts it.
+      if (Date.parse(upload.creation_date) + expiration < Date.now() && (await this.discard(id))) removed++;
     }
     return removed;
   }
@@ -62,12 +60,19 @@ export class UploadStore extends FileStore {
     }
   }
 
-  /** Removes an upload's data and info file; parts that are already gone are not an error. */
-  async discard(id: string): Promise<void> {
+  /**
+   * Removes an upload's data and info file; parts that are already gone are not an error. True when
+   * this call removed the info file, so of several nodes discarding one upload, one sees true.
+   */
+  async discard(id: string): Promise<boolean> {
     await rm(this.layout.uploadPath(id), { force: true });
-    await this.configstore.delete(id).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-    });
+    return this.configstore.delete(id).then(
+      () => true,
+      (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+        return false;
+      },
+    );
   }
 
   /**

@@ -25,11 +25,11 @@ export interface ChildServer {
 }
 
 /**
- * Runs `node --import tsx src/main.ts` (or another entry point) as its own process, as production
- * would, and waits for the line that says it is ready.
+ * Runs `node --import tsx src/main.ts` (or another entry point; a built `dist/*.js` one runs
+ * without tsx) as its own process, as production would, and waits for the line that says it is ready.
  */
 export function startChildServer(env: Record<string, string>, entry = 'src/main.ts', ready = 'Dropline is listening'): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawn(process.execPath, entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry], {
     cwd: SERVER_DIR,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
