@@ -59,8 +59,8 @@ export async function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps)
       if (closed) return;
       closed = true;
       unsubscribe();
-      // This node's sockets only: through the Redis adapter, io.disconnectSockets reaches every node.
-      io.local.disconnectSockets(true);
+      // Closing the connections (not io.disconnectSockets, which through the Redis adapter reaches
+      // every node, and tells clients not to come back) makes clients reconnect, to another node.
       // Not io.close(): it would also close the HTTP server, which the server's shutdown owns.
       io.engine.close();
       subscriber?.disconnect();

@@ -44,12 +44,12 @@ export class UploadMaintenance {
   private async run(): Promise<void> {
     const ingested = await this.ingest.recover();
     if (ingested > 0) this.log.info({ ingested }, 'finished uploads ingested late');
-    const removed = await this.store.deleteExpired();
+    let removed = await this.store.deleteExpired();
     // Records whose bytes are gone (swept just now, or lost) go too; a finished upload is left to ingestion.
     for (const id of await this.uploads.expiredPendingIds(now())) {
       const upload = await this.store.findUpload(id);
       if (upload && isComplete(upload)) continue;
-      await this.store.discard(id);
+      if (await this.store.discard(id)) removed++;
       await this.uploads.forget(id);
     }
     this.log[removed > 0 ? 'info' : 'debug']({ removed }, 'expired uploads deleted');

@@ -12,12 +12,23 @@ if (!NGINX) console.warn('\n  NOTICE: nginx is not installed; the suites behind 
 
 const REPO_CONF = new URL('../../../nginx.conf', import.meta.url);
 
+export interface AccessLogEntry {
+  /** When nginx finished answering (epoch ms), and how long the request took. */
+  at: number;
+  duration: number;
+  method: string;
+  uri: string;
+  status: number;
+  /** The nodes nginx tried, in order (more than one when it passed the request on). */
+  upstreams: string[];
+}
+
 export interface RunningNginx {
   url: string;
   /** The web root it serves at `/`. */
   html: string;
-  /** One line per request: `METHOD URI STATUS UPSTREAM_ADDRS` (several addresses when nginx tried more than one node). */
-  accessLog(): Promise<string[]>;
+  /** The requests nginx answered so far, with the node(s) it tried for each. */
+  accessLog(): Promise<AccessLogEntry[]>;
   stop(): Promise<void>;
 }
 
@@ -42,7 +53,7 @@ export async function startNginx(upstreams: string[]): Promise<RunningNginx> {
 events {}
 http {
   include /etc/nginx/mime.types;
-  log_format upstreams '$request_method $uri $status $upstream_addr';
+  log_format upstreams '$msec $request_time $request_method $uri $status $upstream_addr';
   access_log ${dir}/access.log upstreams;
   client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi;
   uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
@@ -61,7 +72,14 @@ http {
   return {
     url,
     html,
-    accessLog: async () => (await readFile(path.join(dir, 'access.log'), 'utf8').catch(() => '')).split('\n').filter(Boolean),
+    accessLog: async () =>
+      (await readFile(path.join(dir, 'access.log'), 'utf8').catch(() => ''))
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          const [msec, time, method, uri, status, ...upstreams] = line.split(' ');
+          return { at: Number(msec) * 1000, duration: Number(time) * 1000, method: method!, uri: uri!, status: Number(status), upstreams: upstreams.join(' ').split(', ') };
+        }),
     stop: async () => {
       nginx.kill('SIGTERM');
       await exited;

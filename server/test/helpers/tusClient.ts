@@ -1,3 +1,6 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Transform, type TransformCallback } from 'node:stream';
 import * as tus from 'tus-js-client';
 
 export interface ClientRun {
@@ -46,4 +49,45 @@ export function runTusClient(data: Buffer, options: ClientOptions): Promise<Clie
     });
     upload.start();
   });
+}
+
+/** Passes bytes on at no more than `bytesPerSecond`. */
+class Throttle extends Transform {
+  private passed = 0;
+  private readonly started = Date.now();
+
+  constructor(private readonly bytesPerSecond: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.passed += chunk.length;
+    const due = (this.passed / this.bytesPerSecond) * 1000 - (Date.now() - this.started);
+    setTimeout(() => done(null, chunk), Math.max(0, due));
+  }
+}
+
+/**
+ * A tus-js-client file reader for a path on disk that sends each request's bytes at no more than
+ * `bytesPerSecond`, so an upload lasts long enough on a fast machine to be interrupted on purpose.
+ * Every slice is read afresh from the file, so the client can resume from any offset.
+ */
+export function throttledFileReader(bytesPerSecond: number): NonNullable<tus.UploadOptions['fileReader']> {
+  return {
+    openFile: async (input: string) => {
+      const { size } = await stat(input);
+      return {
+        size,
+        slice: async (start: number, end: number) => {
+          const last = Math.min(end, size);
+          const file = createReadStream(input, { start, end: last - 1, highWaterMark: 64 * 1024 });
+          const value = Object.assign(new Throttle(bytesPerSecond), { size: last - start });
+          file.on('error', (err) => value.destroy(err));
+          file.pipe(value);
+          return { value, done: last >= size };
+        },
+        close: () => {},
+      };
+    },
+  };
 }
