@@ -103,5 +103,5 @@ describe('graceful shutdown', () => {
       again.process.kill('SIGTERM');
       await again.exited;
     }
-  }, 60_000);
+  }, 120_000);
 });
