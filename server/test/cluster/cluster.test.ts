@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startChildServer, type ChildServer } from '../helpers/childServer.js';
+import { clusterNodeEnv, freePort, startChildServer, type ChildServer } from '../helpers/childServer.js';
 import { NGINX, startNginx, type RunningNginx } from '../helpers/nginx.js';
 import { REDIS_URL, createPostgresDatabase, deleteRedisKeys, postgresAvailable, redisAvailable } from '../helpers/services.js';
 import { collect, openSocket } from '../helpers/sockets.js';
@@ -140,20 +140,9 @@ describe.skipIf(!servicesUp || !NGINX)('a cluster of three nodes and two workers
     const database = await createPostgresDatabase();
     dropDatabase = database.drop;
     env = {
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      JWT_SECRET: randomBytes(32).toString('base64url'),
-      DATABASE_URL: database.url,
-      REDIS_URL,
-      REDIS_PREFIX: `dropline-cluster-${process.pid}`,
-      STORAGE_DIR: path.join(work, 'storage'),
-      CLIENT_DIR: path.join(work, 'no-client'),
+      ...clusterNodeEnv({ databaseUrl: database.url, storageDir: path.join(work, 'storage'), redisPrefix: `dropline-cluster-${process.pid}` }),
       SEED_USERS: 'admin@example.com:cluster-admin-1:admin',
-      RUN_WORKERS: 'false',
-      TRUST_PROXY: 'loopback',
-      AUTH_RATE_LIMIT: '100000',
       SHUTDOWN_TIMEOUT: '10s',
-      LOG_LEVEL: 'info',
     };
     await mkdir(env.STORAGE_DIR!, { recursive: true });
     const ports = [await freePort(), await freePort(), await freePort()];

@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { REDIS_URL } from './services.js';
 
 const SERVER_DIR = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -52,4 +55,27 @@ export function startChildServer(env: Record<string, string>, entry = 'src/main.
       reject(new Error(`server exited with ${code} before listening:\n${output}`));
     });
   });
+}
+
+/**
+ * The environment of a production node that shares PostgreSQL, Redis and one STORAGE_DIR with
+ * others behind a local proxy, processing left to separate workers: the cluster suite's and the
+ * cluster benchmark's nodes. Add PORT (and SEED_USERS) per use.
+ */
+export function clusterNodeEnv(shared: { databaseUrl: string; storageDir: string; redisPrefix: string }): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    JWT_SECRET: randomBytes(32).toString('base64url'),
+    DATABASE_URL: shared.databaseUrl,
+    REDIS_URL,
+    REDIS_PREFIX: shared.redisPrefix,
+    STORAGE_DIR: shared.storageDir,
+    CLIENT_DIR: path.join(shared.storageDir, 'no-client'),
+    SEED_USERS: '',
+    RUN_WORKERS: 'false',
+    TRUST_PROXY: 'loopback',
+    AUTH_RATE_LIMIT: '100000',
+    LOG_LEVEL: 'info',
+  };
 }
