@@ -126,7 +126,7 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('JWT_SECRET must be at least 32 characters long');
   }
   if (jwtSecret === undefined && production) {
-    problems.push('JWT_SECRET is required when NODE_ENV=production');
+    problems.push('JWT_SECRET is required when NODE_ENV=production: at least 32 random characters, e.g. from `openssl rand -base64 48` (with docker-compose, in the .env file beside docker-compose.yml)');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   jwtSecret ??= loadOrCreateDevSecret(storageDir);
