@@ -1,0 +1,166 @@
+import cliProgress from 'cli-progress';
+import { formatBytes, formatDuration } from './units.js';
+
+/** Bytes per second over the last few seconds: steadier than since-start after a stall or a resume. */
+export class Meter {
+  private samples: { at: number; bytes: number }[] = [];
+
+  constructor(private readonly windowMs = 5_000) {}
+
+  add(bytes: number, at = Date.now()): void {
+    this.samples.push({ at, bytes });
+    while (this.samples.length > 2 && at - this.samples[1]!.at > this.windowMs) this.samples.shift();
+  }
+
+  rate(): number {
+    const first = this.samples[0];
+    const last = this.samples[this.samples.length - 1];
+    if (!first || !last || last.at - first.at < 250) return NaN;
+    return ((last.bytes - first.bytes) * 1000) / (last.at - first.at);
+  }
+}
+
+export interface Task {
+  /** Bytes done so far (absolute: a resumed transfer starts at its offset). */
+  update(bytes: number): void;
+  /** A note under the file's name while it runs, e.g. "resuming at 42%". */
+  note(text: string): void;
+  succeed(line: string): void;
+  fail(line: string): void;
+}
+
+/** Per-file and total progress: bars on a terminal, one line per file otherwise, nothing with --quiet/--json. */
+export interface Display {
+  task(label: string, total: number): Task;
+  stop(): void;
+}
+
+const utf8 = () => /utf-?8/i.test(process.env.LC_ALL || process.env.LC_CTYPE || process.env.LANG || '');
+
+export const symbols = () => (utf8() ? { ok: '✓', fail: '✗', arrow: '→' } : { ok: 'ok', fail: 'FAILED', arrow: '->' });
+
+function fit(text: string, width: number): string {
+  if (text.length <= width) return text.padEnd(width);
+  return '…' + text.slice(text.length - width + 1); // keep the end: the file name
+}
+
+const rateText = (rate: number) => (Number.isFinite(rate) ? `${formatBytes(rate)}/s` : '');
+
+/** One line per finished file on stdout, failures on stderr. */
+export class LineDisplay implements Display {
+  constructor(private readonly silent: boolean) {}
+
+  task(): Task {
+    return {
+      update: () => {},
+      note: () => {},
+      succeed: (line) => {
+        if (!this.silent) process.stdout.write(`${line}\n`);
+      },
+      fail: (line) => process.stderr.write(`${line}\n`),
+    };
+  }
+
+  stop(): void {}
+}
+
+/** cli-progress bars on stderr: a total on top, one bar per running file below it. */
+export class BarDisplay implements Display {
+  private readonly bars: cliProgress.MultiBar;
+  private readonly total: cliProgress.SingleBar;
+  private readonly totalMeter = new Meter();
+  private readonly done = new Map<Task, number>();
+  private files = 0;
+  private finished = 0;
+  private readonly labelWidth: number;
+
+  constructor(
+    private readonly totalBytes: number,
+    private readonly fileCount: number,
+    private readonly verb: string,
+  ) {
+    const columns = process.stderr.columns || 80;
+    this.labelWidth = Math.max(12, Math.min(32, columns - 70));
+    const unicode = utf8();
+    this.bars = new cliProgress.MultiBar({
+      format: ' {label} {bar} {pct} {amount} {rate} {eta}',
+      barsize: Math.max(10, Math.min(40, columns - this.labelWidth - 62)),
+      barCompleteChar: unicode ? '█' : '#',
+      barIncompleteChar: unicode ? '░' : '-',
+      hideCursor: true,
+      autopadding: false,
+      clearOnComplete: false,
+      stopOnComplete: false,
+      emptyOnZero: true,
+      fps: 8,
+      stream: process.stderr,
+    });
+    this.total = this.bars.create(Math.max(totalBytes, 1), 0, this.payload(this.totalLabel(), 0, totalBytes, NaN));
+  }
+
+  private totalLabel(): string {
+    return this.fileCount > 1 ? `${this.verb} ${this.finished}/${this.fileCount} files` : `${this.verb}`;
+  }
+
+  private payload(label: string, bytes: number, total: number, rate: number, note?: string) {
+    const eta = Number.isFinite(rate) && rate > 0 ? formatDuration((total - bytes) / rate) : '--';
+    const pct = total > 0 ? Math.floor((bytes / total) * 100) : 100;
+    return {
+      label: fit(label, this.labelWidth),
+      pct: `${pct}%`.padStart(4),
+      amount: `${formatBytes(bytes)}/${formatBytes(total)}`.padStart(19),
+      rate: rateText(rate).padStart(12),
+      eta: note ? note : `ETA ${eta}`.padEnd(9),
+    };
+  }
+
+  private refreshTotal(): void {
+    const bytes = [...this.done.values()].reduce((a, b) => a + b, 0);
+    this.totalMeter.add(bytes);
+    this.total.update(Math.min(bytes, Math.max(this.totalBytes, 1)), this.payload(this.totalLabel(), bytes, this.totalBytes, this.totalMeter.rate()));
+  }
+
+  task(label: string, total: number): Task {
+    this.files++;
+    const meter = new Meter();
+    const bar = this.bars.create(Math.max(total, 1), 0, this.payload(label, 0, total, NaN));
+    let note: string | undefined;
+    let bytes = 0;
+    const task: Task = {
+      update: (value) => {
+        bytes = value;
+        meter.add(value);
+        if (value > 0) note = undefined;
+        this.done.set(task, value);
+        bar.update(Math.min(value, Math.max(total, 1)), this.payload(label, value, total, meter.rate(), note));
+        this.refreshTotal();
+      },
+      note: (text) => {
+        note = text;
+        bar.update(bytes, this.payload(label, bytes, total, meter.rate(), note));
+      },
+      succeed: (line) => {
+        this.finished++;
+        this.done.set(task, total);
+        this.bars.remove(bar);
+        // Results belong on stdout; only when it is this same terminal do they go above the bars.
+        if (process.stdout.isTTY) this.bars.log(`${line}\n`);
+        else process.stdout.write(`${line}\n`);
+        this.refreshTotal();
+      },
+      fail: (line) => {
+        this.finished++;
+        this.done.set(task, total); // what is left of it will not be sent: keep the total's ETA honest
+        this.bars.remove(bar);
+        this.bars.log(`${line}\n`);
+        this.refreshTotal();
+      },
+    };
+    return task;
+  }
+
+  stop(): void {
+    this.refreshTotal();
+    this.bars.stop();
+  }
+}
