@@ -136,14 +136,21 @@ export class Session {
     );
   }
 
-  /** Revokes the refresh token on the server, then forgets the credentials here. */
+  /** Revokes the login session on the server, then forgets the credentials here. */
   async logout(): Promise<void> {
-    const res = await send(`${this.url}/api/auth/logout`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ refreshToken: this.credentials.refreshToken }),
-    });
-    if (!res.ok && res.status !== 401) throw await errorFrom(res, 'Logout failed');
+    try {
+      // The access token first: refreshing it replaces the refresh token that the logout names.
+      const token = await this.accessToken();
+      const res = await send(`${this.url}/api/auth/logout`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ refreshToken: this.credentials.refreshToken }),
+      });
+      if (!res.ok) throw await errorFrom(res, 'Logout failed');
+    } catch (err) {
+      // A login that already ended needs no revoking.
+      if (!(err instanceof CliError && err.code === 'session_ended')) throw err;
+    }
     await deleteCredentials(this.dir);
   }
 
