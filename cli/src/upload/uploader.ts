@@ -31,13 +31,19 @@ export interface UploadOutcome {
   restarted: boolean;
 }
 
-/** The server keeps titles to 200 characters; a deep path keeps its end, the part that names the file. */
+/**
+ * `--title`, and for a file found in a directory its relative path (after the title, if any). The
+ * server keeps titles to 200 characters: a deep path keeps its end, the part that names the file;
+ * a title the user typed is sent as typed, for the server to accept or refuse.
+ */
 const MAX_TITLE = 200;
 export function titleFor(file: LocalFile, title?: string): string | undefined {
-  const text = title ? (file.fromDirectory ? `${title}: ${file.relative}` : title) : file.fromDirectory ? file.relative : undefined;
-  if (!text) return undefined;
-  const chars = Array.from(text);
-  return chars.length <= MAX_TITLE ? text : '…' + chars.slice(chars.length - MAX_TITLE + 1).join('');
+  if (!file.fromDirectory) return title;
+  const prefix = title ? `${title}: ` : '';
+  const room = MAX_TITLE - Array.from(prefix).length;
+  const chars = Array.from(file.relative);
+  const relative = chars.length <= room || room < 20 ? file.relative : '…' + chars.slice(chars.length - room + 1).join('');
+  return prefix + relative;
 }
 
 /** Keeps trying through a dropped network or a restarting server for about five minutes. */
@@ -125,7 +131,8 @@ export async function uploadFile(session: Session, storage: DirectoryUrlStorage,
       fingerprint: async () => fingerprint,
       urlStorage: storage,
       storeFingerprintForResuming: true,
-      removeFingerprintOnSuccess: true,
+      // tus would remove the entry without waiting; the process may exit first. onSuccess does it.
+      removeFingerprintOnSuccess: false,
       httpStack: new DroplineHttpStack(plan.checksum),
       retryDelays: RETRY_DELAYS,
       onBeforeRequest: authorize,
@@ -148,7 +155,8 @@ export async function uploadFile(session: Session, storage: DirectoryUrlStorage,
         signal.removeEventListener('abort', onAbort);
         const url = upload.url!;
         const resumedFrom = [...offsets.values()].reduce((a, b) => a + b, 0);
-        resolve({ id: new URL(url).pathname.split('/').filter(Boolean).pop()!, url, resumedFrom, restarted: outdated.length > 0 });
+        const outcome = { id: new URL(url).pathname.split('/').filter(Boolean).pop()!, url, resumedFrom, restarted: outdated.length > 0 };
+        storage.removeFingerprint(fingerprint).then(() => resolve(outcome), reject);
       },
       onError: (err) => {
         signal.removeEventListener('abort', onAbort);

@@ -53,6 +53,11 @@ export class DirectoryUrlStorage implements UrlStorage {
     );
   }
 
+  /** Forgets every entry of a fingerprint: called, and awaited, once its upload is complete. */
+  async removeFingerprint(fingerprint: string): Promise<void> {
+    for (const entry of await this.findUploadsByFingerprint(fingerprint)) await this.removeUpload(entry.urlStorageKey);
+  }
+
   async removeUpload(urlStorageKey: string): Promise<void> {
     if (KEY.test(urlStorageKey)) await rm(path.join(this.dir, urlStorageKey), { force: true });
   }

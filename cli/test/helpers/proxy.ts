@@ -10,6 +10,8 @@ export interface CountingProxy {
   /** Bytes from clients to the server, and back. */
   readonly up: number;
   readonly down: number;
+  /** The requests seen going up: method, path and headers (names lower-cased). */
+  readonly requests: SeenRequest[];
   reset(): void;
   /** Bytes per second for both directions together; null for full speed. */
   limit(bytesPerSecond: number | null): void;
@@ -18,10 +20,31 @@ export interface CountingProxy {
   close(): Promise<void>;
 }
 
+export interface SeenRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+}
+
+const REQUEST_HEAD = /(GET|HEAD|POST|PATCH|DELETE|OPTIONS) (\S+) HTTP\/1\.1\r\n([\s\S]*?)\r\n\r\n/g;
+
+/** Request heads in a chunk of client bytes (a head is written in one piece by Node's http client). */
+function sniff(chunk: Buffer, into: SeenRequest[]): void {
+  for (const match of chunk.toString('latin1').matchAll(REQUEST_HEAD)) {
+    const headers: Record<string, string> = {};
+    for (const line of match[3]!.split('\r\n')) {
+      const colon = line.indexOf(':');
+      if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+    }
+    into.push({ method: match[1]!, path: match[2]!, headers });
+  }
+}
+
 export async function startProxy(targetPort: number): Promise<CountingProxy> {
   let target = targetPort;
   let up = 0;
   let down = 0;
+  let requests: SeenRequest[] = [];
   let rate: number | null = null;
   let budgetStart = Date.now();
   let budgetSent = 0;
@@ -39,12 +62,12 @@ export async function startProxy(targetPort: number): Promise<CountingProxy> {
     return budgetStart + (budgetSent / rate) * 1000 - now;
   };
 
-  const forward = (from: net.Socket, to: net.Socket, count: (n: number) => void) => {
+  const forward = (from: net.Socket, to: net.Socket, count: (n: number, chunk: Buffer) => void) => {
     let holds = 0;
     const hold = () => holds++ === 0 && from.pause();
     const release = () => --holds === 0 && !from.destroyed && from.resume();
     from.on('data', (chunk: Buffer) => {
-      count(chunk.length);
+      count(chunk.length, chunk);
       if (!to.write(chunk)) {
         hold();
         to.once('drain', release);
@@ -67,7 +90,10 @@ export async function startProxy(targetPort: number): Promise<CountingProxy> {
     upstream.on('error', () => client.destroy());
     client.on('close', () => sockets.delete(client));
     upstream.on('close', () => sockets.delete(upstream));
-    forward(client, upstream, (n) => (up += n));
+    forward(client, upstream, (n, chunk) => {
+      up += n;
+      sniff(chunk, requests);
+    });
     forward(upstream, client, (n) => (down += n));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -81,9 +107,13 @@ export async function startProxy(targetPort: number): Promise<CountingProxy> {
     get down() {
       return down;
     },
+    get requests() {
+      return requests;
+    },
     reset: () => {
       up = 0;
       down = 0;
+      requests = [];
     },
     limit: (bytesPerSecond) => {
       rate = bytesPerSecond;
