@@ -36,7 +36,7 @@ export class Output {
   }
 
   display(totalBytes: number, files: number, verb: string): Display {
-    return this.interactive ? new BarDisplay(totalBytes, files, verb) : new LineDisplay(this.json || this.quiet);
+    return this.interactive ? new BarDisplay(totalBytes, files, verb) : new LineDisplay(this.json ? 'json' : this.quiet ? 'quiet' : 'lines');
   }
 }
 

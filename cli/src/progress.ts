@@ -46,18 +46,20 @@ function fit(text: string, width: number): string {
 
 const rateText = (rate: number) => (Number.isFinite(rate) ? `${formatBytes(rate)}/s` : '');
 
-/** One line per finished file on stdout, failures on stderr. */
+/** One line per finished file on stdout, failures on stderr; with --json both are in the result instead. */
 export class LineDisplay implements Display {
-  constructor(private readonly silent: boolean) {}
+  constructor(private readonly mode: 'lines' | 'quiet' | 'json') {}
 
   task(): Task {
     return {
       update: () => {},
       note: () => {},
       succeed: (line) => {
-        if (!this.silent) process.stdout.write(`${line}\n`);
+        if (this.mode === 'lines') process.stdout.write(`${line}\n`);
       },
-      fail: (line) => process.stderr.write(`${line}\n`),
+      fail: (line) => {
+        if (this.mode !== 'json') process.stderr.write(`${line}\n`);
+      },
     };
   }
 

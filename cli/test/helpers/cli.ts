@@ -75,11 +75,11 @@ export async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Waits for `condition` to hold, checking every 20 ms; fails with `what` after `ms`. */
-export async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 60_000): Promise<void> {
+/** Waits for `condition` to hold, checking every `every` ms; fails with `what` after `ms`. */
+export async function until(condition: () => boolean | Promise<boolean>, what: string, { ms = 60_000, every = 20 } = {}): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, every));
   }
 }
