@@ -77,6 +77,11 @@ export async function run(argv: string[]): Promise<number> {
 
 const code = await run(process.argv);
 const signal = interruptedBy();
-// Interrupted: die of the same signal, as an uninterrupted program would, so shells and scripts see it.
-if (signal) process.kill(process.pid, signal);
-else process.exit(code);
+if (!signal) process.exit(code);
+// Interrupted: die of the same signal, as an uninterrupted program would, so that shells and scripts
+// see it (a loop in a script stops on Ctrl-C). Node restores the default action once its signal
+// handle has closed, which takes a turn of the event loop; exit with the shell's code if that fails.
+setTimeout(() => {
+  process.kill(process.pid, signal);
+  setTimeout(() => process.exit(signal === 'SIGINT' ? 130 : 143), 200);
+}, 20);

@@ -85,7 +85,7 @@ export class BarDisplay implements Display {
     this.labelWidth = Math.max(12, Math.min(32, columns - 70));
     const unicode = utf8();
     this.bars = new cliProgress.MultiBar({
-      format: ' {label} {bar} {pct} {amount} {rate} {eta}',
+      format: ' {label} {bar} {pct} {amount} {rate} {remaining}',
       barsize: Math.max(10, Math.min(40, columns - this.labelWidth - 62)),
       barCompleteChar: unicode ? '█' : '#',
       barIncompleteChar: unicode ? '░' : '-',
@@ -95,6 +95,8 @@ export class BarDisplay implements Display {
       stopOnComplete: false,
       emptyOnZero: true,
       fps: 8,
+      // Lines move up when a finished file's bar goes: redraw them all, not only those whose text changed.
+      forceRedraw: true,
       stream: process.stderr,
     });
     this.total = this.bars.create(Math.max(totalBytes, 1), 0, this.payload(this.totalLabel(), 0, totalBytes, NaN));
@@ -105,14 +107,14 @@ export class BarDisplay implements Display {
   }
 
   private payload(label: string, bytes: number, total: number, rate: number, note?: string) {
-    const eta = Number.isFinite(rate) && rate > 0 ? formatDuration((total - bytes) / rate) : '--';
+    const eta = bytes >= total && total > 0 ? null : Number.isFinite(rate) && rate > 0 ? formatDuration((total - bytes) / rate) : '--';
     const pct = total > 0 ? Math.floor((bytes / total) * 100) : 100;
     return {
       label: fit(label, this.labelWidth),
       pct: `${pct}%`.padStart(4),
       amount: `${formatBytes(bytes)}/${formatBytes(total)}`.padStart(19),
       rate: rateText(rate).padStart(12),
-      eta: note ? note : `ETA ${eta}`.padEnd(9),
+      remaining: note ?? (eta === null ? 'done' : `ETA ${eta}`).padEnd(9),
     };
   }
 
@@ -142,27 +144,31 @@ export class BarDisplay implements Display {
         bar.update(bytes, this.payload(label, bytes, total, meter.rate(), note));
       },
       succeed: (line) => {
-        this.finished++;
-        this.done.set(task, total);
-        this.bars.remove(bar);
         // Results belong on stdout; only when it is this same terminal do they go above the bars.
         if (process.stdout.isTTY) this.bars.log(`${line}\n`);
         else process.stdout.write(`${line}\n`);
-        this.refreshTotal();
+        this.finish(task, bar, total);
       },
       fail: (line) => {
-        this.finished++;
-        this.done.set(task, total); // what is left of it will not be sent: keep the total's ETA honest
-        this.bars.remove(bar);
         this.bars.log(`${line}\n`);
-        this.refreshTotal();
+        // What is left of it will not be sent: count it as done to keep the total's ETA honest.
+        this.finish(task, bar, total);
       },
     };
     return task;
   }
 
+  /** Removing the bar redraws at once, with the lines logged just before above the remaining bars. */
+  private finish(task: Task, bar: cliProgress.SingleBar, total: number): void {
+    this.finished++;
+    this.done.set(task, total);
+    this.refreshTotal();
+    this.bars.remove(bar);
+  }
+
   stop(): void {
     this.refreshTotal();
+    this.bars.update(); // stop() alone would drop lines logged since the last redraw
     this.bars.stop();
   }
 }
