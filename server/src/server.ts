@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { buildApp } from './app.js';
 import { AuthService } from './auth/auth.service.js';
-import { authenticate } from './auth/authenticate.js';
+import { Authenticator, authenticate } from './auth/authenticate.js';
 import { SessionsRepository } from './auth/sessions.repository.js';
 import { AccessTokens } from './auth/tokens.js';
 import { UsersRepository } from './auth/users.repository.js';
@@ -35,6 +35,7 @@ import { PlainUploads } from './uploads/plainUploads.js';
 import { RedisLocker } from './uploads/redisLocker.js';
 import { TUS_PATH, createTusServer } from './uploads/tusServer.js';
 import { UploadAdmission } from './uploads/uploadAdmission.js';
+import { LocalLocker } from './uploads/uploadLocks.js';
 import { UploadMaintenance } from './uploads/uploadMaintenance.js';
 import { UploadsRepository } from './uploads/uploads.repository.js';
 import { uploadsRoutes } from './uploads/uploads.routes.js';
@@ -74,7 +75,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const accessTokens = new AccessTokens(config.jwtSecret, config.accessTokenTtlMs);
     const downloadLinks = new DownloadLinks(config.jwtSecret, DOWNLOAD_LINK_TTL_MS);
     const users = new UsersRepository(database.db);
-    const requireAuth = authenticate(accessTokens);
+    const authenticator = new Authenticator(accessTokens, users);
+    const requireAuth = authenticate(authenticator);
     const auth = new AuthService(
       users,
       new SessionsRepository(database.db),
@@ -104,9 +106,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const ingest = new Ingest(uploads, filesRepository, store, layout, queue, events, log);
     const files = new FilesService(filesRepository, store, layout, queue, events, log);
     const admission = new UploadAdmission(uploads, new AllowedFileTypes(config.allowedFileTypes), config.uploadExpirationMs);
-    // With Redis, nodes sharing STORAGE_DIR also share upload locks; alone, tus' in-process locks do.
-    const locker = redis ? new RedisLocker(redis, redis.duplicate(), { prefix: `${config.redisPrefix}:tus-lock:` }) : undefined;
-    if (locker) closers.unshift(() => locker.close());
+    // With Redis, nodes sharing STORAGE_DIR also share upload locks; alone, in-process locks do.
+    // Neither is tus' MemoryLocker, whose waiting grows memory without bound (see uploadLocks.ts).
+    const redisLocker = redis ? new RedisLocker(redis, redis.duplicate(), { prefix: `${config.redisPrefix}:tus-lock:` }) : undefined;
+    if (redisLocker) closers.unshift(() => redisLocker.close());
+    const locker = redisLocker ?? new LocalLocker();
     const tus = createTusServer({
       store,
       uploads,
@@ -114,7 +118,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       ingest,
       maxUploadSize: config.maxUploadSize,
       locker,
-      respectForwardedHeaders: config.trustProxy !== false,
+      publicUrl: config.publicUrl,
       log,
     });
     const plainUploads = new PlainUploads(store, uploads, admission, ingest, config.maxUploadSize);
@@ -144,7 +148,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       authRateLimit: rateLimit(redis ? new RedisRateLimiter(redis, config.redisPrefix) : new MemoryRateLimiter(), 'auth', config.authRateLimit, 60_000),
       streamingRoutes: [
         [TUS_PATH, uploadsRoutes(tus, files, requireAuth)],
-        ['/api/downloads', downloadsRoutes(downloadLinks, users, files)],
+        ['/api/downloads', downloadsRoutes(downloadLinks, authenticator, files)],
       ],
       apiRoutes: [
         ['/files', filesRoutes(files, plainUploads, downloadLinks)],
@@ -154,7 +158,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     });
 
     const server = createServer(app);
-    const realtime = await attachRealtime(server, { tokens: accessTokens, events, log, redis: redis && { connection: redis, prefix: config.redisPrefix } });
+    const realtime = await attachRealtime(server, { auth: authenticator, announceUploads: config.announceUploads, events, log, redis: redis && { connection: redis, prefix: config.redisPrefix } });
     closers.unshift(async () => realtime.close());
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
