@@ -79,8 +79,9 @@ describe('dropline upload', () => {
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^✓ report\.pdf {2}48\.8 KiB {2}→ [\w-]+$/);
-    const id = lines[0]!.split(' ').pop()!;
+    // The rate is added when the upload took a second or more.
+    expect(lines[0]).toMatch(/^✓ report\.pdf {2}48\.8 KiB {2}→ [\w-]+( {2}\([\d.]+ \w+\/s\))?$/);
+    const id = lines[0]!.split(' ')[4]!;
 
     const ls = await cli.run(['ls', '--json', '--q', 'quarterly']);
     const page = JSON.parse(ls.stdout) as { items: { id: string; title: string }[]; nextCursor: string | null };
