@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import { CliError } from './errors.js';
+import { CliError, UsageError } from './errors.js';
 
 /** Asks on the terminal, with echo (for an email address). */
 export async function ask(question: string): Promise<string> {
@@ -55,4 +55,16 @@ export async function readFirstLine(): Promise<string> {
     if (text.includes('\n')) break;
   }
   return text.split(/\r?\n/)[0] ?? '';
+}
+
+/**
+ * A secret that must stay out of `ps` and the shell history: from the environment variable `env`,
+ * else asked for without echo on a terminal, else the first line of stdin.
+ */
+export async function readSecret(env: string, question: string): Promise<string> {
+  const fromEnv = process.env[env];
+  if (fromEnv) return fromEnv;
+  const value = process.stdin.isTTY ? await askHidden(question) : await readFirstLine();
+  if (!value) throw new UsageError(`No password given (type it when asked, pipe it on stdin, or set ${env}).`);
+  return value;
 }

@@ -1,37 +1,24 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CliUser, sha256File, until } from './helpers/cli.js';
-import { PASSWORD, startDropline, type Dropline } from './helpers/dropline.js';
+import { PASSWORD, loggedIn } from './helpers/dropline.js';
 
 const MIB = 2 ** 20;
 
-let dropline: Dropline;
-let cli: CliUser;
-let user: { email: string; id: string; token: string };
-
-beforeAll(async () => {
-  dropline = await startDropline();
-  cli = await CliUser.create();
-  user = await dropline.newUser();
-  await cli.login(dropline.url, user.email, PASSWORD);
-});
-afterAll(async () => {
-  await cli?.cleanup();
-  await dropline?.stop();
-});
+const ctx = loggedIn();
 
 /** Uploads bytes through the CLI and waits until the server has processed them (so their SHA-256 is known). */
 async function uploaded(name: string, bytes: Buffer): Promise<string> {
-  const file = path.join(cli.home, 'src', name);
+  const file = path.join(ctx.cli.home, 'src', name);
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, bytes);
-  const result = await cli.run(['upload', file, '--json']);
+  const result = await ctx.cli.run(['upload', file, '--json']);
   if (result.code !== 0) throw new Error(result.stderr);
   const id = (JSON.parse(result.stdout) as { uploaded: { id: string }[] }).uploaded[0]!.id;
   // Polled gently: API calls count against the per-user rate limit.
-  await until(async () => typeof (await dropline.server.api.get(`/api/files/${id}`, user.token)).body.sha256 === 'string', 'the SHA-256', { every: 250 });
+  await until(async () => typeof (await ctx.dropline.server.api.get(`/api/files/${id}`, ctx.user.token)).body.sha256 === 'string', 'the SHA-256', { every: 250 });
   return id;
 }
 
@@ -41,9 +28,9 @@ describe('dropline download', () => {
   it('saves a file under its own name, checks its SHA-256, and prints JSON for scripts', async () => {
     const bytes = randomBytes(500_000);
     const id = await uploaded('photo one.jpg', bytes);
-    const dir = path.join(cli.home, 'out1');
+    const dir = path.join(ctx.cli.home, 'out1');
     await mkdir(dir);
-    const result = await cli.run(['download', id, '-o', dir, '--json']);
+    const result = await ctx.cli.run(['download', id, '-o', dir, '--json']);
     expect(result.code).toBe(0);
     const target = path.join(dir, 'photo one.jpg');
     expect(JSON.parse(result.stdout)).toEqual({ id, path: target, size: bytes.length, sha256: sha256(bytes), verified: true, resumedFrom: 0 });
@@ -51,14 +38,14 @@ describe('dropline download', () => {
     expect(await readdir(dir)).toEqual(['photo one.jpg']); // no .part left behind
 
     // Again: already there and verified; a different file at the path is not overwritten without --force.
-    const again = await cli.run(['download', id, '-o', dir]);
+    const again = await ctx.cli.run(['download', id, '-o', dir]);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('already there');
     await writeFile(target, 'something else');
-    const refused = await cli.run(['download', id, '-o', target]);
+    const refused = await ctx.cli.run(['download', id, '-o', target]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('already exists');
-    const forced = await cli.run(['download', id, '-o', target, '--force']);
+    const forced = await ctx.cli.run(['download', id, '-o', target, '--force']);
     expect(forced.code).toBe(0);
     expect(await sha256File(target)).toBe(sha256(bytes));
   });
@@ -67,44 +54,44 @@ describe('dropline download', () => {
     const size = 16 * MIB;
     const bytes = randomBytes(size);
     const id = await uploaded('image.iso', bytes);
-    const dir = path.join(cli.home, 'out2');
+    const dir = path.join(ctx.cli.home, 'out2');
     await mkdir(dir);
     const part = path.join(dir, `image.iso.${id}.part`);
-    dropline.proxy.reset();
-    dropline.proxy.limit(4 * MIB);
-    const first = cli.spawn(['download', id, '-o', dir]);
+    ctx.dropline.proxy.reset();
+    ctx.dropline.proxy.limit(4 * MIB);
+    const first = ctx.cli.spawn(['download', id, '-o', dir]);
     await until(async () => ((await stat(part).catch(() => null))?.size ?? 0) > 4 * MIB, 'a quarter of the file on disk');
     first.process.kill('SIGKILL');
     await first.done;
-    dropline.proxy.limit(null);
+    ctx.dropline.proxy.limit(null);
     const partial = (await stat(part)).size;
 
-    const second = await cli.run(['download', id, '-o', dir, '--json']);
+    const second = await ctx.cli.run(['download', id, '-o', dir, '--json']);
     expect(second.code).toBe(0);
     expect(JSON.parse(second.stdout)).toMatchObject({ resumedFrom: partial, verified: true, sha256: sha256(bytes) });
-    expect(dropline.proxy.requests.filter((r) => r.path.endsWith('/content')).map((r) => r.headers.range)).toEqual([undefined, `bytes=${partial}-`]);
-    console.info(`download killed and resumed: ${(dropline.proxy.down / size).toFixed(3)}x the file's size came from the server`);
-    expect(dropline.proxy.down).toBeLessThan(1.1 * size);
+    expect(ctx.dropline.proxy.requests.filter((r) => r.path.endsWith('/content')).map((r) => r.headers.range)).toEqual([undefined, `bytes=${partial}-`]);
+    console.info(`download killed and resumed: ${(ctx.dropline.proxy.down / size).toFixed(3)}x the file's size came from the server`);
+    expect(ctx.dropline.proxy.down).toBeLessThan(1.1 * size);
     expect(await sha256File(path.join(dir, 'image.iso'))).toBe(sha256(bytes));
   });
 
   it('refuses a partial file that does not match the server SHA-256, and deletes it', async () => {
     const bytes = randomBytes(2 * MIB);
     const id = await uploaded('data.bin', bytes);
-    const dir = path.join(cli.home, 'out3');
+    const dir = path.join(ctx.cli.home, 'out3');
     await mkdir(dir);
     await writeFile(path.join(dir, `data.bin.${id}.part`), randomBytes(MIB)); // not the file's first MiB
-    const result = await cli.run(['download', id, '-o', dir, '--json']);
+    const result = await ctx.cli.run(['download', id, '-o', dir, '--json']);
     expect(result).toMatchObject({ code: 1, stdout: '' });
     expect(JSON.parse(result.stderr).error.code).toBe('checksum_mismatch');
     expect(await readdir(dir)).toEqual([]);
     // The next run starts from scratch and succeeds.
-    expect((await cli.run(['download', id, '-o', dir])).code).toBe(0);
+    expect((await ctx.cli.run(['download', id, '-o', dir])).code).toBe(0);
     expect(await sha256File(path.join(dir, 'data.bin'))).toBe(sha256(bytes));
   });
 
   it('says so for an id that is not yours', async () => {
-    const result = await cli.run(['download', 'no-such-id']);
+    const result = await ctx.cli.run(['download', 'no-such-id']);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('dropline: No file with id no-such-id.\n');
   });
@@ -113,8 +100,8 @@ describe('dropline download', () => {
 describe('dropline ls and rm', () => {
   it('lists as a table or JSON, page by page or --all, and rm deletes', async () => {
     const other = await CliUser.create();
-    const owner = await dropline.newUser();
-    await other.login(dropline.url, owner.email, PASSWORD);
+    const owner = await ctx.dropline.newUser();
+    await other.login(ctx.dropline.url, owner.email, PASSWORD);
     const dir = path.join(other.home, 'three');
     await mkdir(dir);
     for (const name of ['one.txt', 'two.txt', 'three.txt']) await writeFile(path.join(dir, name), name);
@@ -141,7 +128,7 @@ describe('dropline ls and rm', () => {
     const rm = await other.run(['rm', first!.id, 'no-such-id', '--json']);
     expect(rm.code).toBe(1);
     expect(JSON.parse(rm.stdout)).toEqual({ deleted: [first!.id], failed: [{ id: 'no-such-id', error: { code: 'not_found', message: 'no file with id no-such-id' } }] });
-    expect((await dropline.server.api.get(`/api/files/${first!.id}`, owner.token)).status).toBe(404);
+    expect((await ctx.dropline.server.api.get(`/api/files/${first!.id}`, owner.token)).status).toBe(404);
     const rmOne = await other.run(['rm', second!.id]);
     expect(rmOne.code).toBe(0);
     expect(rmOne.stdout).toContain(`deleted ${second!.id}`);
@@ -151,15 +138,15 @@ describe('dropline ls and rm', () => {
 });
 
 describe('dropline share', () => {
-  it('makes a link with an expiry, a password and a download limit', async (ctx) => {
-    const probe = await dropline.server.api.post('/api/shares', { fileIds: [] }, user.token);
+  it('makes a link with an expiry, a password and a download limit', async (context) => {
+    const probe = await ctx.dropline.server.api.post('/api/shares', { fileIds: [] }, ctx.user.token);
     if (probe.status === 404) {
       console.warn('\n  NOTICE: this server has no POST /api/shares yet; the share test is SKIPPED.\n');
-      ctx.skip();
+      context.skip();
       return;
     }
     const id = await uploaded('shared.txt', Buffer.from('shared bytes'));
-    const result = await cli.run(['share', id, '--expires', '7d', '--password', '--max-downloads', '3', '--json'], { env: { DROPLINE_SHARE_PASSWORD: 'open sesame' } });
+    const result = await ctx.cli.run(['share', id, '--expires', '7d', '--password', '--max-downloads', '3', '--json'], { env: { DROPLINE_SHARE_PASSWORD: 'open sesame' } });
     expect(result.code).toBe(0);
     const share = JSON.parse(result.stdout);
     expect(share).toMatchObject({ fileIds: [id], hasPassword: true, maxDownloads: 3, downloads: 0 });
@@ -169,13 +156,13 @@ describe('dropline share', () => {
     expect(days).toBeLessThan(7.1);
 
     const token = share.url.split('/').pop();
-    const unlock = await dropline.server.api.post(`/api/public/shares/${token}/unlock`, { password: 'open sesame' });
+    const unlock = await ctx.dropline.server.api.post(`/api/public/shares/${token}/unlock`, { password: 'open sesame' });
     expect(unlock.status).toBe(200);
 
-    const plain = await cli.run(['share', id]);
+    const plain = await ctx.cli.run(['share', id]);
     expect(plain.code).toBe(0);
     expect(plain.stdout.split('\n')[0]).toMatch(/^http:\/\/.+\/s\/[\w-]+$/);
-    const missing = await cli.run(['share', 'no-such-id']);
+    const missing = await ctx.cli.run(['share', 'no-such-id']);
     expect(missing.code).toBe(1);
   });
 });

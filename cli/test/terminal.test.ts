@@ -1,33 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, CliUser } from './helpers/cli.js';
-import { PASSWORD, startDropline, type Dropline } from './helpers/dropline.js';
+import { PASSWORD, loggedIn } from './helpers/dropline.js';
 import { Terminal } from './helpers/tmux.js';
 
 const MIB = 2 ** 20;
 const hasTmux = await Terminal.available();
 if (!hasTmux) console.warn('\n  NOTICE: tmux is not installed; the terminal display tests are SKIPPED.\n');
 
-let dropline: Dropline;
-let cli: CliUser;
-let user: { email: string; id: string; token: string };
+const ctx = loggedIn();
 const terminals: Terminal[] = [];
+afterAll(() => Promise.all(terminals.map((t) => t.close())));
 
-beforeAll(async () => {
-  dropline = await startDropline();
-  cli = await CliUser.create();
-  user = await dropline.newUser();
-  await cli.login(dropline.url, user.email, PASSWORD);
-});
-afterAll(async () => {
-  await Promise.all(terminals.map((t) => t.close()));
-  await cli?.cleanup();
-  await dropline?.stop();
-});
-
-async function terminal(args: string[], as = cli): Promise<Terminal> {
+async function terminal(args: string[], as = ctx.cli): Promise<Terminal> {
   const t = await Terminal.start([process.execPath, BIN, ...args], as.env());
   terminals.push(t);
   return t;
@@ -36,12 +23,12 @@ async function terminal(args: string[], as = cli): Promise<Terminal> {
 describe.runIf(hasTmux)('in a real terminal (tmux)', () => {
   it('asks for the password without showing it', async () => {
     const someone = await CliUser.create();
-    const t = await terminal(['login', dropline.url, '--email', user.email], someone);
+    const t = await terminal(['login', ctx.dropline.url, '--email', ctx.user.email], someone);
     await t.waitFor((s) => s.includes('Password:'), 'the password prompt');
     await t.keys('-l', PASSWORD);
     await t.keys('Enter');
     const screen = await t.waitFor((s) => s.includes('EXIT:'), 'login to finish');
-    expect(screen).toContain(`Logged in to ${dropline.url} as ${user.email}`);
+    expect(screen).toContain(`Logged in to ${ctx.dropline.url} as ${ctx.user.email}`);
     expect(screen).toContain('EXIT:0');
     expect(screen).not.toContain(PASSWORD);
     expect(screen).not.toContain('*'.repeat(PASSWORD.length)); // not even its length
@@ -49,11 +36,11 @@ describe.runIf(hasTmux)('in a real terminal (tmux)', () => {
   });
 
   it('shows a bar per file and a total with rate and ETA, then one line per finished file', async () => {
-    const dir = path.join(cli.home, 'isos');
+    const dir = path.join(ctx.cli.home, 'isos');
     await mkdir(dir);
     await writeFile(path.join(dir, 'alpine.iso'), randomBytes(16 * MIB));
     await writeFile(path.join(dir, 'debian.iso'), randomBytes(12 * MIB));
-    dropline.proxy.limit(3 * MIB);
+    ctx.dropline.proxy.limit(3 * MIB);
     const t = await terminal(['upload', dir]);
     const during = await t.waitFor(
       (s) => /isos\/alpine\.iso .* \d+% /.test(s) && /isos\/debian\.iso .* \d+% /.test(s) && /Uploading 0\/2 files .*\/s +ETA \d/.test(s),
@@ -69,7 +56,7 @@ describe.runIf(hasTmux)('in a real terminal (tmux)', () => {
     }
     // Every line fits the window: no wrapping into a mess.
     expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(120);
-    dropline.proxy.limit(null);
+    ctx.dropline.proxy.limit(null);
 
     const after = await t.waitFor((s) => s.includes('EXIT:'), 'the upload to finish');
     expect(after).toContain('EXIT:0');
@@ -82,16 +69,16 @@ describe.runIf(hasTmux)('in a real terminal (tmux)', () => {
   });
 
   it('stops cleanly on Ctrl-C and the same command then resumes', async () => {
-    const file = path.join(cli.home, 'big.img');
+    const file = path.join(ctx.cli.home, 'big.img');
     await writeFile(file, randomBytes(12 * MIB));
-    dropline.proxy.limit(2 * MIB);
+    ctx.dropline.proxy.limit(2 * MIB);
     const t = await terminal(['upload', file]);
     await t.waitFor((s) => /big\.img .*[1-9]\d*%/.test(s), 'some progress');
     await t.keys('C-c');
     const stopped = await t.waitFor((s) => s.includes('EXIT:'), 'the upload to stop');
     expect(stopped).toContain('Interrupted. Run the same command again to resume');
     expect(stopped).toContain('EXIT:130'); // died of SIGINT, as shells expect
-    dropline.proxy.limit(null);
+    ctx.dropline.proxy.limit(null);
 
     const again = await terminal(['upload', file]);
     const done = await again.waitFor((s) => s.includes('EXIT:'), 'the resumed upload to finish');

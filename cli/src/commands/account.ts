@@ -1,18 +1,10 @@
 import type { Command } from 'commander';
 import { CliError, UsageError, notLoggedIn } from '../errors.js';
 import { Output } from '../output.js';
-import { ask, askHidden, readFirstLine } from '../prompt.js';
+import { ask, readSecret } from '../prompt.js';
 import { Session, normalizeServerUrl } from '../session.js';
 import { formatBytes } from '../units.js';
 import type { Me } from '../wire.js';
-
-async function password(): Promise<string> {
-  const fromEnv = process.env.DROPLINE_PASSWORD;
-  if (fromEnv) return fromEnv;
-  const value = process.stdin.isTTY ? await askHidden('Password: ') : await readFirstLine();
-  if (!value) throw new UsageError('No password given (type it when asked, pipe it on stdin, or set DROPLINE_PASSWORD).');
-  return value;
-}
 
 export function accountCommands(program: Command): void {
   program
@@ -32,7 +24,7 @@ export function accountCommands(program: Command): void {
         if (!process.stdin.isTTY) throw new UsageError('--email is required when stdin is not a terminal.');
         email = await ask('Email: ');
       }
-      const session = await Session.login(url, email, await password());
+      const session = await Session.login(url, email, await readSecret('DROPLINE_PASSWORD', 'Password: '));
       out.result({ url: session.url, user: session.user });
       out.line(`Logged in to ${session.url} as ${session.user.email}${session.user.role === 'admin' ? ' (admin)' : ''}.`);
     });

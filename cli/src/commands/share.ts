@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import QRCode from 'qrcode';
-import { UsageError } from '../errors.js';
 import { Output } from '../output.js';
-import { askHidden, readFirstLine } from '../prompt.js';
+import { readSecret } from '../prompt.js';
 import { Session } from '../session.js';
 import { formatBytes, parseCount, parseExpiry } from '../units.js';
 import type { CreateShareRequest, Share } from '../wire.js';
@@ -12,16 +11,6 @@ interface ShareOptions {
   password?: string | true;
   maxDownloads?: number;
   note?: string;
-}
-
-/** `--password` alone asks for it (or reads stdin, or DROPLINE_SHARE_PASSWORD), so it stays out of `ps` and shell history. */
-async function sharePassword(option: string | true): Promise<string> {
-  if (option !== true) return option;
-  const fromEnv = process.env.DROPLINE_SHARE_PASSWORD;
-  if (fromEnv) return fromEnv;
-  const value = process.stdin.isTTY ? await askHidden('Password for the link: ') : await readFirstLine();
-  if (!value) throw new UsageError('No password given for the link.');
-  return value;
 }
 
 export function shareCommand(program: Command): void {
@@ -40,7 +29,8 @@ export function shareCommand(program: Command): void {
       if (options.maxDownloads) body.maxDownloads = options.maxDownloads;
       if (options.note) body.note = options.note;
       const session = await Session.load();
-      if (options.password !== undefined) body.password = await sharePassword(options.password);
+      // `--password` alone asks for it, so that it stays out of `ps` and the shell history.
+      if (options.password !== undefined) body.password = options.password === true ? await readSecret('DROPLINE_SHARE_PASSWORD', 'Password for the link: ') : options.password;
 
       const share = await session.json<Share>('/api/shares', 'POST', { json: body });
       out.result(share);

@@ -21,14 +21,10 @@ interface UploadOptions {
   jobs: number;
 }
 
-/** With checksums, each request's range is read twice (hash, then send); without a server limit, keep requests this size. */
-const CHECKSUM_CHUNK = 64 * 2 ** 20;
-
 /** Chunk size and parallelism from the options and what the server offers; notices say what was changed. */
 export function planUpload(options: UploadOptions, caps: TusCapabilities, notice: (text: string) => void): UploadPlan {
-  const checksum = checksumAlgorithm(caps);
-  let chunkSize = options.chunkSize ?? caps.maxAppendSize ?? (checksum ? CHECKSUM_CHUNK : Infinity);
-  if (caps.maxAppendSize && chunkSize > caps.maxAppendSize) {
+  let chunkSize = options.chunkSize ?? caps.maxAppendSize ?? undefined;
+  if (caps.maxAppendSize && chunkSize && chunkSize > caps.maxAppendSize) {
     notice(`The server takes at most ${formatBytes(caps.maxAppendSize)} per request; using that as the chunk size.`);
     chunkSize = caps.maxAppendSize;
   }
@@ -37,7 +33,7 @@ export function planUpload(options: UploadOptions, caps: TusCapabilities, notice
     notice('The server does not offer tus concatenation (Tus-Extension), so --parallel is ignored: each file goes as one stream.');
     parallel = 1;
   }
-  return { chunkSize, parallel, checksum, title: options.title, expires: options.expires ? parseExpiry(options.expires) : undefined };
+  return { chunkSize, parallel, checksum: checksumAlgorithm(caps), title: options.title, expires: options.expires ? parseExpiry(options.expires) : undefined };
 }
 
 /** Runs `work` over `items`, at most `limit` at a time, stopping new work once `signal` aborts. */

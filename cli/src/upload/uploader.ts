@@ -11,8 +11,8 @@ import type { LocalFile } from './walk.js';
 
 /** How every file of one `dropline upload` is sent, decided once from the options and the server's offer. */
 export interface UploadPlan {
-  /** Bytes per PATCH; Infinity streams the rest of the file in one request. */
-  chunkSize: number;
+  /** Bytes per PATCH (--chunk-size, else the server's max-append-size); unset: see chunkSizeFor. */
+  chunkSize?: number;
   /** Parts sent at once through tus concatenation; 1 when the server lacks it. */
   parallel: number;
   checksum: string | null;
@@ -49,8 +49,21 @@ export function titleFor(file: LocalFile, title?: string): string | undefined {
 /** Keeps trying through a dropped network or a restarting server for about five minutes. */
 const RETRY_DELAYS = [0, 1000, 2000, 4000, 8000, 15000, 30000, 30000, 30000, 60000, 60000, 60000];
 
+const MIB = 2 ** 20;
+
 /** Smallest part worth its own request in a parallel upload. */
-const MIN_PART = 2 ** 20;
+const MIN_PART = MIB;
+
+/**
+ * Without a chunk size from the user or the server, a file goes as one streamed request: the
+ * server keeps what arrived when it is cut. With checksums the server keeps a request only whole,
+ * so requests are a fiftieth of the file (1 to 64 MiB): an interruption costs at most 2% again.
+ */
+export function chunkSizeFor(plan: UploadPlan, partSize: number): number {
+  if (plan.chunkSize) return plan.chunkSize;
+  if (!plan.checksum) return Infinity;
+  return Math.min(64 * MIB, Math.max(MIB, Math.ceil(partSize / 50)));
+}
 
 function serverMessage(res: HttpResponse | null): { code: string; message: string } | null {
   if (!res) return null;
@@ -123,7 +136,7 @@ export async function uploadFile(session: Session, storage: DirectoryUrlStorage,
   return new Promise<UploadOutcome>((resolve, reject) => {
     const upload = new Upload(source as never, {
       endpoint: session.url + TUS_ENDPOINT,
-      chunkSize: plan.chunkSize,
+      chunkSize: chunkSizeFor(plan, identity.size / parallel),
       parallelUploads: parallel,
       metadata,
       // Partial uploads are no files of their own; the name lets the server apply its type rules early.

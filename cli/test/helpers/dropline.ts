@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
 import { startTestServer, type StartOptions, type TestServer } from '../../../server/test/helpers/testServer.js';
+import { CliUser } from './cli.js';
 import { startProxy, type CountingProxy } from './proxy.js';
 
 export const PASSWORD = 'correct horse battery';
@@ -51,4 +53,27 @@ export async function startDropline(options: StartOptions = {}): Promise<Droplin
     },
   };
   return self;
+}
+
+export interface Session {
+  dropline: Dropline;
+  /** A person with a login on `dropline`. */
+  cli: CliUser;
+  user: { email: string; id: string; token: string };
+}
+
+/** For a test file: a server and a logged-in person, ready before its tests and removed after them. */
+export function loggedIn(options: StartOptions = {}): Session {
+  const session = {} as Session;
+  beforeAll(async () => {
+    session.dropline = await startDropline(options);
+    session.cli = await CliUser.create();
+    session.user = await session.dropline.newUser();
+    await session.cli.login(session.dropline.url, session.user.email, PASSWORD);
+  });
+  afterAll(async () => {
+    await session.cli?.cleanup();
+    await session.dropline?.stop();
+  });
+  return session;
 }
