@@ -7,7 +7,8 @@ import { PASSWORD, loggedIn } from './helpers/dropline.js';
 
 const MIB = 2 ** 20;
 
-const ctx = loggedIn();
+// SHUTDOWN_TIMEOUT=0: a restart cuts requests in flight, as a crash would.
+const ctx = loggedIn({ env: { SHUTDOWN_TIMEOUT: '0' } });
 
 /** Uploads bytes through the CLI and waits until the server has processed them (so their SHA-256 is known). */
 async function uploaded(name: string, bytes: Buffer): Promise<string> {
@@ -73,6 +74,27 @@ describe('dropline download', () => {
     console.info(`download killed and resumed: ${(ctx.dropline.proxy.down / size).toFixed(3)}x the file's size came from the server`);
     expect(ctx.dropline.proxy.down).toBeLessThan(1.1 * size);
     expect(await sha256File(path.join(dir, 'image.iso'))).toBe(sha256(bytes));
+  });
+
+  it('carries on through a dropped connection and a server restart in the same run', async () => {
+    const size = 12 * MIB;
+    const bytes = randomBytes(size);
+    const id = await uploaded('flaky.img', bytes);
+    const dir = path.join(ctx.cli.home, 'out4');
+    await mkdir(dir);
+    const part = path.join(dir, `flaky.img.${id}.part`);
+    ctx.dropline.proxy.limit(3 * MIB);
+    const run = ctx.cli.spawn(['download', id, '-o', dir, '--json']);
+    const onDisk = async () => (await stat(part).catch(() => null))?.size ?? 0;
+    await until(async () => (await onDisk()) > 3 * MIB, 'a quarter on disk');
+    ctx.dropline.proxy.dropAll();
+    await until(async () => (await onDisk()) > 6 * MIB, 'half on disk after the drop');
+    await ctx.dropline.restart();
+    ctx.dropline.proxy.limit(null);
+    const result = await run.done;
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ verified: true, sha256: sha256(bytes), resumedFrom: 0 });
+    expect(await sha256File(path.join(dir, 'flaky.img'))).toBe(sha256(bytes));
   });
 
   it('refuses a partial file that does not match the server SHA-256, and deletes it', async () => {

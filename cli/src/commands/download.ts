@@ -1,9 +1,8 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { Output } from '../output.js';
@@ -28,6 +27,16 @@ async function hashFile(file: string, hash: Hash = createHash('sha256')): Promis
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return hash;
 }
+
+/** A dropped connection or a server error is worth another try (with Range); a refusal or a full disk is not. */
+function transient(err: unknown): boolean {
+  if (err instanceof CliError) return err.code === 'network_error' || (err.status ?? 0) >= 500;
+  const code = (err as NodeJS.ErrnoException).code;
+  return !(code && /^E(NOSPC|ACCES|PERM|ROFS|ISDIR|NOTDIR|DQUOT|FBIG|IO)$/.test(code));
+}
+
+/** Like uploads: about five minutes of tries through a dropped network or a restarting server. */
+const RETRY_DELAYS = [1000, 2000, 4000, 8000, 15000, 30000, 30000, 60000, 60000, 60000];
 
 export function downloadCommand(program: Command): void {
   program
@@ -73,30 +82,46 @@ export function downloadCommand(program: Command): void {
       const display = out.display(file.size, 1, 'Downloading');
       const task = display.task(name, file.size);
       const started = Date.now();
+
+      /** GET the bytes from `have` on, appending each piece to the .part file before it counts. */
+      const fetchRest = async (signal: AbortSignal) => {
+        const res = await session.fetch(`/api/files/${encodeURIComponent(file.id)}/content`, 'GET', { headers: have > 0 ? { range: `bytes=${have}-` } : {}, signal });
+        if (res.status !== 200 && res.status !== 206) throw await errorFrom(res, 'Download failed');
+        if (res.status === 200 && have > 0) {
+          // The server sent it all instead of the range: start over rather than append the start twice.
+          have = 0;
+          hash = createHash('sha256');
+        } else if (res.status === 206 && !res.headers.get('content-range')?.startsWith(`bytes ${have}-`)) {
+          await res.body?.cancel();
+          throw new CliError('The server answered another range than the one asked for.', 'bad_range');
+        }
+        const handle = await open(part, have > 0 ? 'a' : 'w');
+        try {
+          for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+            await handle.write(chunk);
+            hash.update(chunk);
+            have += chunk.length;
+            task.update(have);
+          }
+        } finally {
+          await handle.close();
+        }
+      };
       try {
         await interruptible(async (signal) => {
           task.update(have);
           if (have > 0) task.note(`resuming at ${Math.floor((have / file.size) * 100)}%`);
-          if (have === file.size) return;
-          const res = await session.fetch(`/api/files/${encodeURIComponent(file.id)}/content`, 'GET', { headers: have > 0 ? { range: `bytes=${have}-` } : {}, signal });
-          if (res.status !== 200 && res.status !== 206) throw await errorFrom(res, 'Download failed');
-          if (res.status === 200 && have > 0) {
-            // The server sent it all instead of the range: start over rather than append the start twice.
-            have = 0;
-            hash = createHash('sha256');
-          } else if (res.status === 206 && !res.headers.get('content-range')?.startsWith(`bytes ${have}-`)) {
-            await res.body?.cancel();
-            throw new CliError('The server answered another range than the one asked for.', 'bad_range');
+          for (let attempt = 0; have < file.size; attempt++) {
+            const before = have;
+            try {
+              await fetchRest(signal);
+            } catch (err) {
+              if (signal.aborted || !transient(err) || attempt >= RETRY_DELAYS.length) throw err;
+              if (have > before) attempt = 0; // it moved: the retries start over
+              task.note('retrying');
+              await sleep(RETRY_DELAYS[attempt], undefined, { signal });
+            }
           }
-          const counter = new Transform({
-            transform(chunk: Buffer, _encoding, done) {
-              hash.update(chunk);
-              have += chunk.length;
-              task.update(have);
-              done(null, chunk);
-            },
-          });
-          await pipeline(Readable.fromWeb(res.body as never), counter, createWriteStream(part, { flags: have > 0 ? 'a' : 'w' }));
         });
       } catch (err) {
         display.stop();
