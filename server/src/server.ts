@@ -60,6 +60,9 @@ const DOWNLOAD_LINK_TTL_MS = 5 * 60_000;
 
 const OPENAPI_FILE = fileURLToPath(new URL('../../docs/openapi.yaml', import.meta.url));
 
+/** A connection silent this long is dead or a slowloris; tus clients resume from the stored offset. */
+const IDLE_SOCKET_TIMEOUT_MS = 120_000;
+
 /** Often enough that expired uploads don't linger, rarely enough to cost nothing. */
 const sweepInterval = (expirationMs: number) => Math.min(Math.max(expirationMs / 2, 1000), 10 * 60_000);
 
@@ -158,6 +161,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     });
 
     const server = createServer(app);
+    // Node ends any request whose body takes over 5 minutes (requestTimeout): a single multi-GB
+    // PATCH or form over an ordinary link would get 408 halfway. Bodies may take as long as they
+    // need; a connection that stops moving is what gets closed, and headers still get 60 s.
+    server.requestTimeout = 0;
+    server.timeout = IDLE_SOCKET_TIMEOUT_MS;
     const realtime = await attachRealtime(server, { auth: authenticator, announceUploads: config.announceUploads, events, log, redis: redis && { connection: redis, prefix: config.redisPrefix } });
     closers.unshift(async () => realtime.close());
     await new Promise<void>((resolve, reject) => {

@@ -109,7 +109,12 @@ export async function storedHashes(storageDir: string): Promise<Record<string, s
   const dir = path.join(storageDir, 'uploads');
   const hashes: Record<string, string> = {};
   for (const name of (await readdir(dir)).sort()) {
-    hashes[name] = createHash('sha256').update(await readFile(path.join(dir, name))).digest('hex');
+    // A clean-up may remove a file between the listing and the read: then it is not stored.
+    const bytes = await readFile(path.join(dir, name)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return null;
+      throw err;
+    });
+    if (bytes) hashes[name] = createHash('sha256').update(bytes).digest('hex');
   }
   return hashes;
 }
