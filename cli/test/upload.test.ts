@@ -70,6 +70,9 @@ describe('dropline upload', () => {
     expect(lines[0]).toMatch(/^✓ report\.pdf {2}48\.8 KiB {2}→ [\w-]+( {2}\([\d.]+ \w+\/s\))?$/);
     const id = /→ ([\w-]+)/.exec(lines[0]!)![1]!;
 
+    const quiet = await ctx.cli.run(['upload', await randomFile('notes/quiet.txt', 10), '--quiet']);
+    expect(quiet).toMatchObject({ code: 0, stdout: '', stderr: '' });
+
     const ls = await ctx.cli.run(['ls', '--json', '--q', 'quarterly']);
     const page = JSON.parse(ls.stdout) as { items: { id: string; title: string }[]; nextCursor: string | null };
     expect(page.items.map((f) => [f.id, f.title])).toEqual([[id, 'Quarterly report']]);

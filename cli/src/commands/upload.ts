@@ -120,6 +120,10 @@ server offers the checksum extension, and a failed request is retried for about 
       display.stop();
 
       if (out.json) {
+        // In the order given, whichever finished first.
+        const order = new Map(files.map((f, i) => [f.relative, i]));
+        uploaded.sort((a, b) => order.get(a.path)! - order.get(b.path)!);
+        failed.sort((a, b) => order.get(a.path)! - order.get(b.path)!);
         for (const item of uploaded) item.file = await session.json<FileRecord>(`/api/files/${item.id}`).catch(() => null);
         out.result({ uploaded, failed });
       } else if (files.length > 1) {
