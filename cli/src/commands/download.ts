@@ -35,6 +35,8 @@ function transient(err: unknown): boolean {
   return !(code && /^E(NOSPC|ACCES|PERM|ROFS|ISDIR|NOTDIR|DQUOT|FBIG|IO)$/.test(code));
 }
 
+const WRITE_BLOCK = 2 ** 20;
+
 /** Like uploads: about five minutes of tries through a dropped network or a restarting server. */
 const RETRY_DELAYS = [1000, 2000, 4000, 8000, 15000, 30000, 30000, 60000, 60000, 60000];
 
@@ -96,15 +98,28 @@ export function downloadCommand(program: Command): void {
           throw new CliError('The server answered another range than the one asked for.', 'bad_range');
         }
         const handle = await open(part, have > 0 ? 'a' : 'w');
+        // The network's small pieces are written a MiB at a time: far fewer system calls.
+        let pending: Uint8Array[] = [];
+        let pendingBytes = 0;
+        const flush = async () => {
+          if (pendingBytes === 0) return;
+          const block = Buffer.concat(pending, pendingBytes);
+          pending = [];
+          pendingBytes = 0;
+          await handle.write(block);
+          hash.update(block);
+          have += block.length;
+          task.update(have);
+        };
         try {
           for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-            await handle.write(chunk);
-            hash.update(chunk);
-            have += chunk.length;
-            task.update(have);
+            pending.push(chunk);
+            pendingBytes += chunk.length;
+            if (pendingBytes >= WRITE_BLOCK) await flush();
           }
         } finally {
-          await handle.close();
+          // What arrived before a failure is kept too: the next Range starts after it.
+          await flush().finally(() => handle.close());
         }
       };
       try {

@@ -11,7 +11,20 @@ async function digestRange(file: string, start: number, end: number, algorithm: 
 }
 
 /**
- * tus-js-client's Node HTTP stack with two additions:
+ * The same range of the same file, read 1 MiB at a time instead of fs' 64 KiB: a sixteenth of the
+ * reads and of the chunks piped through to the socket, which shows on a busy machine.
+ */
+function withLargeReads(stream: ReadStream): ReadStream {
+  const { path, start, end, size } = stream as ReadStream & { start?: number; end?: number; size?: number };
+  stream.on('error', () => {}); // it is closed unread; only the replacement is read
+  stream.destroy();
+  const large = createReadStream(String(path), { start, end, highWaterMark: 2 ** 20 });
+  return Object.assign(large, { size });
+}
+
+/**
+ * tus-js-client's Node HTTP stack with these additions:
+ * - large reads (above);
  * - `Upload-Checksum` on every PATCH when the server offers checksums. tus-js-client sends a file
  *   range as a fs.ReadStream; the range is read once to hash it and again to send it, so memory
  *   does not grow with the chunk size.
@@ -47,6 +60,7 @@ class DroplineRequest implements HttpRequest {
   getUnderlyingObject = () => this.inner.getUnderlyingObject();
 
   async send(body: unknown): Promise<HttpResponse> {
+    if (body instanceof ReadStream) body = withLargeReads(body);
     // Listen before anything else: the stream opens its file at once and may fail at once.
     let failed: ((err: Error) => void) | undefined;
     const bodyError = new Promise<never>((_, reject) => (failed = reject));
