@@ -19,6 +19,7 @@ import { filesRoutes } from './files/files.routes.js';
 import { FilesService } from './files/files.service.js';
 import { AllowedFileTypes } from './files/fileTypes.js';
 import { MemoryRateLimiter, RedisRateLimiter, rateLimit } from './http/rateLimit.js';
+import { answerClientErrorsWithJson } from './http/clientErrors.js';
 import { closeHttpServer } from './http/shutdown.js';
 import type { HealthCheck } from './health/health.routes.js';
 import { createQueue } from './jobs/createQueue.js';
@@ -166,6 +167,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     // need; a connection that stops moving is what gets closed, and headers still get 60 s.
     server.requestTimeout = 0;
     server.timeout = IDLE_SOCKET_TIMEOUT_MS;
+    answerClientErrorsWithJson(server);
     const realtime = await attachRealtime(server, { auth: authenticator, announceUploads: config.announceUploads, events, log, redis: redis && { connection: redis, prefix: config.redisPrefix } });
     closers.unshift(async () => realtime.close());
     await new Promise<void>((resolve, reject) => {

@@ -9,9 +9,25 @@ export class UsersRepository implements AccountLookup {
     return this.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
   }
 
-  /** The few columns the per-request auth check reads, by primary key. */
-  standing(id: string): Promise<AccountStanding | undefined> {
-    return this.db.selectFrom('users').select(['id', 'role']).where('id', '=', id).executeTakeFirst();
+  /** The few columns the per-request auth check reads, by primary keys (the user's and the session's). */
+  standing(id: string, sessionId: string | null): Promise<AccountStanding | undefined> {
+    return this.db
+      .selectFrom('users')
+      .select(['users.id', 'users.role'])
+      .where('users.id', '=', id)
+      .$if(sessionId !== null, (qb) =>
+        qb.where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('sessions')
+              .select('sessions.id')
+              .where('sessions.id', '=', sessionId!)
+              .whereRef('sessions.user_id', '=', 'users.id')
+              .where('sessions.revoked_at', 'is', null),
+          ),
+        ),
+      )
+      .executeTakeFirst();
   }
 
   findById(id: string): Promise<UserRow | undefined> {

@@ -1,7 +1,7 @@
 import type { AuthUser } from '../auth/tokens.js';
 import { descriptionFrom, filenameFrom, titleFrom } from '../files/fileFields.js';
 import type { AllowedFileTypes } from '../files/fileTypes.js';
-import { HttpError } from '../http/errors.js';
+import { HttpError, unauthorized } from '../http/errors.js';
 import type { UploadsRepository } from './uploads.repository.js';
 import type { UploadMetadata } from './uploadStore.js';
 
@@ -28,6 +28,9 @@ export class UploadAdmission {
   async admit(user: AuthUser, id: string, metadata: UploadMetadata, createdAt: string): Promise<void> {
     this.check(metadata);
     const expiresAt = new Date(Date.parse(createdAt) + this.expirationMs).toISOString();
-    await this.uploads.create({ id, ownerId: user.id, createdAt, expiresAt });
+    if (!(await this.uploads.create({ id, ownerId: user.id, createdAt, expiresAt }))) {
+      // The account went away between authentication and now: the same answer as its token gets next time.
+      throw unauthorized('The access token is not valid.', 'invalid_token');
+    }
   }
 }

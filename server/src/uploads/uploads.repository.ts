@@ -5,11 +5,22 @@ import type { UploadRow } from '../db/schema.js';
 export class UploadsRepository {
   constructor(private readonly db: Db) {}
 
-  async create(upload: { id: string; ownerId: string; createdAt: string; expiresAt: string }): Promise<void> {
-    await this.db
+  /**
+   * Records a new upload for its owner, in the same statement that checks the owner still exists;
+   * false when the account was deleted since the request was authenticated (no foreign-key error).
+   */
+  async create(upload: { id: string; ownerId: string; createdAt: string; expiresAt: string }): Promise<boolean> {
+    const result = await this.db
       .insertInto('uploads')
-      .values({ id: upload.id, owner_id: upload.ownerId, created_at: upload.createdAt, expires_at: upload.expiresAt, ingested_at: null })
-      .execute();
+      .columns(['id', 'owner_id', 'created_at', 'expires_at'])
+      .expression((eb) =>
+        eb
+          .selectFrom('users')
+          .select([eb.val(upload.id).as('id'), 'users.id as owner_id', eb.val(upload.createdAt).as('created_at'), eb.val(upload.expiresAt).as('expires_at')])
+          .where('users.id', '=', upload.ownerId),
+      )
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
   }
 
   find(id: string): Promise<UploadRow | undefined> {
