@@ -35,7 +35,7 @@ function transient(err: unknown): boolean {
   return !(code && /^E(NOSPC|ACCES|PERM|ROFS|ISDIR|NOTDIR|DQUOT|FBIG|IO)$/.test(code));
 }
 
-const WRITE_BLOCK = 2 ** 20;
+const WRITE_BLOCK = 256 * 1024;
 
 /** Like uploads: about five minutes of tries through a dropped network or a restarting server. */
 const RETRY_DELAYS = [1000, 2000, 4000, 8000, 15000, 30000, 30000, 60000, 60000, 60000];
@@ -98,7 +98,8 @@ export function downloadCommand(program: Command): void {
           throw new CliError('The server answered another range than the one asked for.', 'bad_range');
         }
         const handle = await open(part, have > 0 ? 'a' : 'w');
-        // The network's small pieces are written a MiB at a time: far fewer system calls.
+        // The network's small pieces are written 256 KiB at a time: far fewer system calls, and
+        // little to fetch again after a SIGKILL.
         let pending: Uint8Array[] = [];
         let pendingBytes = 0;
         const flush = async () => {
