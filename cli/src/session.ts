@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError, UsageError, messageOf, notLoggedIn } from './errors.js';
 import { configDir, deleteCredentials, readCredentials, withLock, writeCredentials, type Credentials } from './config.js';
 import type { ErrorBody, LoginResponse, RefreshResponse } from './wire.js';
@@ -165,11 +166,20 @@ export class Session {
       }
       return send(this.url + pathAndQuery, { method, headers, body, signal: options.signal });
     };
-    const token = await this.accessToken();
-    const res = await attempt(token);
+    let token = await this.accessToken();
+    let res = await attempt(token);
+    for (let waits = 0; res.status === 429 && waits < 3; waits++) {
+      // Over the server's rate limit: wait as long as it says (within reason), then try again.
+      const seconds = Number(res.headers.get('retry-after'));
+      if (!Number.isFinite(seconds) || seconds > 60) break;
+      await res.body?.cancel();
+      await sleep(Math.max(seconds, 1) * 1000, undefined, { signal: options.signal });
+      res = await attempt(token);
+    }
     if (res.status !== 401) return res;
     await res.body?.cancel();
-    return attempt(await this.refresh(token));
+    token = await this.refresh(token);
+    return attempt(token);
   }
 
   /** JSON in, JSON out; a non-2xx answer becomes an error with the server's message. */

@@ -160,8 +160,9 @@ export async function uploadFile(session: Session, storage: DirectoryUrlStorage,
           refused = err.originalRequest?.getHeader('Authorization')?.replace(/^Bearer /, '') ?? null;
           return attempt < 2;
         }
-        // 460: the bytes arrived damaged and were dropped; 409/423: offset or lock race; 5xx and no answer: try again.
-        return status === 0 || status >= 500 || status === 409 || status === 423 || status === 460;
+        // 460: the bytes arrived damaged and were dropped; 409/423: offset or lock race; 429: over the
+        // rate limit (creations count); 5xx and no answer: try again.
+        return status === 0 || status >= 500 || [409, 423, 429, 460].includes(status);
       },
       onProgress: (sent) => task.update(sent),
       onSuccess: () => {
