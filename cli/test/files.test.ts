@@ -25,6 +25,17 @@ async function uploaded(name: string, bytes: Buffer): Promise<string> {
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
+/** A random file on the server, an empty directory to download it into, and its .part file's size there. */
+async function toDownload(name: string, size: number) {
+  const bytes = randomBytes(size);
+  const id = await uploaded(name, bytes);
+  const dir = path.join(ctx.cli.home, `into-${id}`);
+  await mkdir(dir);
+  const part = path.join(dir, `${name}.${id}.part`);
+  const onDisk = async () => (await stat(part).catch(() => null))?.size ?? 0;
+  return { bytes, id, dir, part, onDisk };
+}
+
 describe('dropline download', () => {
   it('saves a file under its own name, checks its SHA-256, and prints JSON for scripts', async () => {
     const bytes = randomBytes(500_000);
@@ -54,15 +65,11 @@ describe('dropline download', () => {
   it('continues a download killed midway with a Range request: under 1.1x the bytes, same SHA-256', async () => {
     // What was in flight to the killed process (socket buffers, a block not yet written) is fetched again.
     const size = 32 * MIB;
-    const bytes = randomBytes(size);
-    const id = await uploaded('image.iso', bytes);
-    const dir = path.join(ctx.cli.home, 'out2');
-    await mkdir(dir);
-    const part = path.join(dir, `image.iso.${id}.part`);
+    const { bytes, id, dir, part, onDisk } = await toDownload('image.iso', size);
     ctx.dropline.proxy.reset();
     ctx.dropline.proxy.limit(4 * MIB);
     const first = ctx.cli.spawn(['download', id, '-o', dir]);
-    await until(async () => ((await stat(part).catch(() => null))?.size ?? 0) > 4 * MIB, 'a quarter of the file on disk');
+    await until(async () => (await onDisk()) > 4 * MIB, 'an eighth of the file on disk');
     first.process.kill('SIGKILL');
     await first.done;
     ctx.dropline.proxy.limit(null);
@@ -78,15 +85,9 @@ describe('dropline download', () => {
   });
 
   it('carries on through a dropped connection and a server restart in the same run', async () => {
-    const size = 12 * MIB;
-    const bytes = randomBytes(size);
-    const id = await uploaded('flaky.img', bytes);
-    const dir = path.join(ctx.cli.home, 'out4');
-    await mkdir(dir);
-    const part = path.join(dir, `flaky.img.${id}.part`);
+    const { bytes, id, dir, onDisk } = await toDownload('flaky.img', 12 * MIB);
     ctx.dropline.proxy.limit(3 * MIB);
     const run = ctx.cli.spawn(['download', id, '-o', dir, '--json']);
-    const onDisk = async () => (await stat(part).catch(() => null))?.size ?? 0;
     await until(async () => (await onDisk()) > 3 * MIB, 'a quarter on disk');
     ctx.dropline.proxy.dropAll();
     await until(async () => (await onDisk()) > 6 * MIB, 'half on disk after the drop');
