@@ -70,7 +70,7 @@ const sweepInterval = (expirationMs: number) => Math.min(Math.max(expirationMs /
 /** The composition root: builds every part from the configuration and wires them together. */
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const log = options.log ?? createLogger(config.logLevel);
-  const database = openDatabase(config.databaseUrl);
+  const database = openDatabase(config.databaseUrl, (err) => log.warn({ err }, 'an idle database connection was closed; a new one will be opened'));
   const closers: Array<() => Promise<void>> = [() => database.close()];
   try {
     const applied = await migrateToLatest(database.db);

@@ -19,7 +19,7 @@ import { StorageLayout } from './storage/storageLayout.js';
 async function startWorker(config: Config): Promise<{ close(): Promise<void> }> {
   if (!config.redisUrl) throw new ConfigError(['REDIS_URL is required to run workers as separate processes']);
   const log = createLogger(config.logLevel).child({ role: 'worker' });
-  const database = openDatabase(config.databaseUrl);
+  const database = openDatabase(config.databaseUrl, (err) => log.warn({ err }, 'an idle database connection was closed; a new one will be opened'));
   await migrateToLatest(database.db);
   const redis = await connectRedis(config.redisUrl, 'worker');
   const events = new FileEvents();
