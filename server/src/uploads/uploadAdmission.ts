@@ -2,6 +2,7 @@ import type { AuthUser } from '../auth/tokens.js';
 import { descriptionFrom, filenameFrom, titleFrom } from '../files/fileFields.js';
 import type { AllowedFileTypes } from '../files/fileTypes.js';
 import { HttpError } from '../http/errors.js';
+import type { UploadConcat } from '../db/schema.js';
 import type { UploadsRepository } from './uploads.repository.js';
 import type { UploadMetadata } from './uploadStore.js';
 
@@ -25,9 +26,13 @@ export class UploadAdmission {
     }
   }
 
-  async admit(user: AuthUser, id: string, metadata: UploadMetadata, createdAt: string): Promise<void> {
-    this.check(metadata);
+  /**
+   * A partial upload (tus concatenation) is only a piece of a file: its metadata is whatever the
+   * client likes, and the final upload made of it passes the checks.
+   */
+  async admit(user: AuthUser, id: string, metadata: UploadMetadata, createdAt: string, concat?: { kind: UploadConcat; parts?: string[] }): Promise<void> {
+    if (concat?.kind !== 'partial') this.check(metadata);
     const expiresAt = new Date(Date.parse(createdAt) + this.expirationMs).toISOString();
-    await this.uploads.create({ id, ownerId: user.id, createdAt, expiresAt });
+    await this.uploads.create({ id, ownerId: user.id, createdAt, expiresAt, concat: concat?.kind, parts: concat?.parts });
   }
 }

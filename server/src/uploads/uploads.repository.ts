@@ -1,14 +1,38 @@
 import type { Db } from '../db/database.js';
-import type { UploadRow } from '../db/schema.js';
+import type { UploadConcat, UploadRow } from '../db/schema.js';
+
+export interface NewUploadRecord {
+  id: string;
+  ownerId: string;
+  createdAt: string;
+  expiresAt: string;
+  concat?: UploadConcat;
+  /** A final upload's partial ids, in order. */
+  parts?: string[];
+}
+
+/** A SHA-256 in progress: hash-wasm's saved state after the upload's first `offset` bytes. */
+export interface SavedHash {
+  state: Uint8Array;
+  offset: number;
+}
 
 /** The server's bookkeeping of uploads: who owns each one and whether it has been ingested. */
 export class UploadsRepository {
   constructor(private readonly db: Db) {}
 
-  async create(upload: { id: string; ownerId: string; createdAt: string; expiresAt: string }): Promise<void> {
+  async create(upload: NewUploadRecord): Promise<void> {
     await this.db
       .insertInto('uploads')
-      .values({ id: upload.id, owner_id: upload.ownerId, created_at: upload.createdAt, expires_at: upload.expiresAt, ingested_at: null })
+      .values({
+        id: upload.id,
+        owner_id: upload.ownerId,
+        created_at: upload.createdAt,
+        expires_at: upload.expiresAt,
+        ingested_at: null,
+        concat: upload.concat ?? null,
+        parts: upload.parts ? JSON.stringify(upload.parts) : null,
+      })
       .execute();
   }
 
@@ -24,14 +48,51 @@ export class UploadsRepository {
     await this.db.deleteFrom('uploads').where('id', '=', id).execute();
   }
 
-  /** Uploads not yet handed over as files: still arriving, or finished while the server went down. */
+  /**
+   * Uploads not yet handed over as files: still arriving, or finished while the server went down.
+   * Partials never become files, so they are not among them.
+   */
   async pendingIds(): Promise<string[]> {
-    const rows = await this.db.selectFrom('uploads').select('id').where('ingested_at', 'is', null).orderBy('created_at').execute();
+    const rows = await this.db
+      .selectFrom('uploads')
+      .select('id')
+      .where('ingested_at', 'is', null)
+      .where((eb) => eb.or([eb('concat', 'is', null), eb('concat', '!=', 'partial')]))
+      .orderBy('created_at')
+      .execute();
     return rows.map((r) => r.id);
   }
 
-  async expiredPendingIds(now: string): Promise<string[]> {
-    const rows = await this.db.selectFrom('uploads').select('id').where('ingested_at', 'is', null).where('expires_at', '<', now).execute();
+  async savedHash(id: string): Promise<SavedHash | null> {
+    const row = await this.db.selectFrom('uploads').select(['hash_state', 'hash_offset']).where('id', '=', id).executeTakeFirst();
+    if (!row?.hash_state || row.hash_offset === null) return null;
+    return { state: Buffer.from(row.hash_state, 'base64'), offset: Number(row.hash_offset) };
+  }
+
+  async saveHash(id: string, hash: SavedHash): Promise<void> {
+    await this.db
+      .updateTable('uploads')
+      .set({ hash_state: Buffer.from(hash.state).toString('base64'), hash_offset: hash.offset })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async saveSha256(id: string, sha256: string): Promise<void> {
+    await this.db.updateTable('uploads').set({ sha256 }).where('id', '=', id).execute();
+  }
+
+  /** The digest computed while the file's bytes arrived; null when there is none (then processing hashes). */
+  async sha256Of(fileId: string): Promise<string | null> {
+    const row = await this.db.selectFrom('uploads').select('sha256').where('id', '=', fileId).executeTakeFirst();
+    return row?.sha256 ?? null;
+  }
+
+  async expiredPending(now: string): Promise<Array<Pick<UploadRow, 'id' | 'concat'>>> {
+    return this.db.selectFrom('uploads').select(['id', 'concat']).where('ingested_at', 'is', null).where('expires_at', '<', now).execute();
+  }
+
+  async unassembledFinalIds(): Promise<string[]> {
+    const rows = await this.db.selectFrom('uploads').select('id').where('concat', '=', 'final').where('ingested_at', 'is', null).execute();
     return rows.map((r) => r.id);
   }
 }
