@@ -15,6 +15,8 @@ export interface ClientOptions {
   metadata?: Record<string, string>;
   chunkSize?: number;
   deferLength?: boolean;
+  /** tus-js-client's parallel uploads: this many partial uploads, joined by a final one. */
+  parallelUploads?: number;
   /** Called as bytes go out; returning true aborts the upload there. */
   abortWhen?: (bytesSent: number) => boolean;
 }
@@ -29,6 +31,7 @@ export function runTusClient(data: Buffer, options: ClientOptions): Promise<Clie
       uploadUrl: options.uploadUrl,
       chunkSize: options.chunkSize ?? 1024 * 1024,
       uploadLengthDeferred: options.deferLength ?? false,
+      parallelUploads: options.parallelUploads ?? 1,
       metadata: options.metadata ?? { filename: 'data.bin' },
       headers: { Authorization: `Bearer ${options.token}` },
       retryDelays: [],

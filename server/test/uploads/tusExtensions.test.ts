@@ -140,7 +140,7 @@ describe.each(['sqlite', 'postgres'] as const)('tus conformance, Upload-Limit, c
       const { path: p, id } = await createUpload(s.api, owner, { length: data.length, metadata: { filename: 'sum.bin' } });
       expect((await patchUpload(s.api, owner, p, 0, data.subarray(0, 500))).status).toBe(204);
       const corrupted = Buffer.from(data.subarray(500));
-      corrupted[700] ^= 0xff;
+      corrupted[700] = corrupted[700]! ^ 0xff;
       const res = await patchUpload(s.api, owner, p, 500, corrupted, { 'upload-checksum': `sha256 ${digest('sha256', data.subarray(500))}` });
       expect(res.status).toBe(460);
       expect(errorCode(res)).toBe('checksum_mismatch');
