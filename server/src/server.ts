@@ -32,6 +32,7 @@ import { attachRealtime } from './realtime/socketServer.js';
 import { StorageLayout } from './storage/storageLayout.js';
 import { Concatenation } from './uploads/concatenation.js';
 import { ContentHashes } from './uploads/contentHash.js';
+import { IetfUploads } from './uploads/ietfDraft.js';
 import { Ingest } from './uploads/ingest.js';
 import { PlainUploads } from './uploads/plainUploads.js';
 import { RedisLocker } from './uploads/redisLocker.js';
@@ -123,6 +124,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       log,
     });
     const concatenation = new Concatenation(store, uploads, admission, ingest, locker, layout, config.maxUploadSize, log);
+    const uploadLimits = { maxUploadSize: config.maxUploadSize, maxChunkSize: config.maxChunkSize };
+    const ietf = new IetfUploads(store, uploads, admission, ingest, locker, uploadLimits, TUS_PATH, log);
     const plainUploads = new PlainUploads(store, uploads, admission, ingest, config.maxUploadSize);
 
     if (config.runWorkers) {
@@ -150,7 +153,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       auth,
       authRateLimit: rateLimit(redis ? new RedisRateLimiter(redis, config.redisPrefix) : new MemoryRateLimiter(), 'auth', config.authRateLimit, 60_000),
       streamingRoutes: [
-        [TUS_PATH, uploadsRoutes(tus, files, concatenation, { maxUploadSize: config.maxUploadSize, maxChunkSize: config.maxChunkSize }, requireAuth)],
+        [TUS_PATH, uploadsRoutes({ tus, concatenation, ietf }, files, uploadLimits, requireAuth)],
         ['/api/downloads', downloadsRoutes(downloadLinks, users, files)],
       ],
       apiRoutes: [

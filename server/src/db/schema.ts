@@ -68,6 +68,8 @@ export interface UploadsTable {
   hash_state: string | null;
   hash_offset: number | null;
   sha256: string | null;
+  /** null: tus. */
+  protocol: 'ietf' | null;
 }
 
 export type UploadConcat = 'partial' | 'final';

@@ -65,7 +65,7 @@ export class Concatenation {
 
     const id = newId();
     const createdAt = now();
-    await this.admission.admit(user, id, metadata, createdAt, { kind: 'final', parts: parts.map((p) => p.id) });
+    await this.admission.admit(user, id, metadata, createdAt, { concat: 'final', parts: parts.map((p) => p.id) });
     await this.store.create(new Upload({ id, size, offset: 0, metadata, creation_date: createdAt }));
     await this.assemble(id);
     return id;

@@ -4,6 +4,7 @@ import type { Locker } from '@tus/utils';
 import { mayAccess } from '../auth/ownership.js';
 import type { AuthUser } from '../auth/tokens.js';
 import type { UploadRow } from '../db/schema.js';
+import { protocolMismatch } from './uploadRequest.js';
 import { notFound, unauthorized } from '../http/errors.js';
 import type { Logger } from '../logger.js';
 import { isSafeId, newId } from '../storage/storageLayout.js';
@@ -76,6 +77,7 @@ export function createTusServer(deps: TusDeps): Server {
       if (req.method === 'POST') return;
       const upload = isSafeId(id) ? await uploads.find(id) : undefined;
       if (!upload || !mayAccess(userOf(req), upload.owner_id)) throw notFound('There is no upload with this id.');
+      if (upload.protocol !== null) throw protocolMismatch();
       if (req.method !== 'HEAD') return;
       const res = req.runtime?.node?.res as ServerResponse | undefined;
       // tus sends Upload-Expires with POST and PATCH only; a client that checks with HEAD wants it too.
@@ -85,8 +87,8 @@ export function createTusServer(deps: TusDeps): Server {
     // The client's metadata is stored untouched (HEAD returns it as sent); the owner goes to our table.
     // Final uploads never get here (the routes hand them to Concatenation), so Upload-Concat is "partial".
     onUploadCreate: async (req, upload) => {
-      const concat = req.headers.get('upload-concat') === 'partial' ? { kind: 'partial' as const } : undefined;
-      await admission.admit(userOf(req), upload.id, upload.metadata ?? {}, upload.creation_date!, concat);
+      const concat = req.headers.get('upload-concat') === 'partial' ? 'partial' : undefined;
+      await admission.admit(userOf(req), upload.id, upload.metadata ?? {}, upload.creation_date!, { concat });
       return {};
     },
     onUploadFinish: async (_req, upload) => {

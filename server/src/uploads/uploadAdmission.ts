@@ -2,8 +2,7 @@ import type { AuthUser } from '../auth/tokens.js';
 import { descriptionFrom, filenameFrom, titleFrom } from '../files/fileFields.js';
 import type { AllowedFileTypes } from '../files/fileTypes.js';
 import { HttpError } from '../http/errors.js';
-import type { UploadConcat } from '../db/schema.js';
-import type { UploadsRepository } from './uploads.repository.js';
+import type { NewUploadRecord, UploadsRepository } from './uploads.repository.js';
 import type { UploadMetadata } from './uploadStore.js';
 
 /**
@@ -30,9 +29,15 @@ export class UploadAdmission {
    * A partial upload (tus concatenation) is only a piece of a file: its metadata is whatever the
    * client likes, and the final upload made of it passes the checks.
    */
-  async admit(user: AuthUser, id: string, metadata: UploadMetadata, createdAt: string, concat?: { kind: UploadConcat; parts?: string[] }): Promise<void> {
-    if (concat?.kind !== 'partial') this.check(metadata);
+  async admit(
+    user: AuthUser,
+    id: string,
+    metadata: UploadMetadata,
+    createdAt: string,
+    kind: Pick<NewUploadRecord, 'concat' | 'parts' | 'protocol'> = {},
+  ): Promise<void> {
+    if (kind.concat !== 'partial') this.check(metadata);
     const expiresAt = new Date(Date.parse(createdAt) + this.expirationMs).toISOString();
-    await this.uploads.create({ id, ownerId: user.id, createdAt, expiresAt, concat: concat?.kind, parts: concat?.parts });
+    await this.uploads.create({ id, ownerId: user.id, createdAt, expiresAt, ...kind });
   }
 }

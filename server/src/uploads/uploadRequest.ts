@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { badRequest } from '../http/errors.js';
+import { HttpError, badRequest } from '../http/errors.js';
 
 /** tus' checksum extension: the algorithms a PATCH may name in Upload-Checksum (node:crypto names). */
 export const CHECKSUM_ALGORITHMS = ['sha1', 'sha256', 'md5'] as const;
@@ -34,3 +34,18 @@ export function parseChecksum(header: string): Checksum {
   }
   return { algorithm: algorithm as ChecksumAlgorithm, digest: Buffer.from(match[2]!, 'base64') };
 }
+
+export interface UploadLimits {
+  maxUploadSize: number;
+  /** MAX_CHUNK_SIZE; null: any request size. */
+  maxChunkSize: number | null;
+}
+
+/** `Upload-Limit`, as OPTIONS and creation responses (tus and the IETF draft alike) send it. */
+export function uploadLimitHeader({ maxUploadSize, maxChunkSize }: UploadLimits): string {
+  return `max-size=${maxUploadSize}${maxChunkSize === null ? '' : `,max-append-size=${maxChunkSize}`}`;
+}
+
+/** An upload continues only in the protocol family it was created with (tus or the IETF draft). */
+export const protocolMismatch = () =>
+  new HttpError(400, 'protocol_mismatch', 'This upload was created with another upload protocol; resume it with that one.');

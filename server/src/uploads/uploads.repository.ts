@@ -9,6 +9,7 @@ export interface NewUploadRecord {
   concat?: UploadConcat;
   /** A final upload's partial ids, in order. */
   parts?: string[];
+  protocol?: 'ietf';
 }
 
 /** A SHA-256 in progress: hash-wasm's saved state after the upload's first `offset` bytes. */
@@ -32,6 +33,7 @@ export class UploadsRepository {
         ingested_at: null,
         concat: upload.concat ?? null,
         parts: upload.parts ? JSON.stringify(upload.parts) : null,
+        protocol: upload.protocol ?? null,
       })
       .execute();
   }

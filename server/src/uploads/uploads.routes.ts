@@ -6,19 +6,9 @@ import { sendContent } from '../files/content.js';
 import type { FilesService } from '../files/files.service.js';
 import { HttpError } from '../http/errors.js';
 import type { Concatenation } from './concatenation.js';
+import { INTEROP_HEADER, type IetfUploads } from './ietfDraft.js';
 import { TUS_PATH } from './tusServer.js';
-import { CHECKSUM_ALGORITHMS, parseChecksum, uploadRequest, type UploadRequestLimits } from './uploadRequest.js';
-
-export interface UploadLimits {
-  maxUploadSize: number;
-  /** MAX_CHUNK_SIZE; null: any request size. */
-  maxChunkSize: number | null;
-}
-
-/** `Upload-Limit`, as OPTIONS and creation responses send it. */
-export function uploadLimitHeader({ maxUploadSize, maxChunkSize }: UploadLimits): string {
-  return `max-size=${maxUploadSize}${maxChunkSize === null ? '' : `,max-append-size=${maxChunkSize}`}`;
-}
+import { CHECKSUM_ALGORITHMS, parseChecksum, uploadLimitHeader, uploadRequest, type UploadLimits, type UploadRequestLimits } from './uploadRequest.js';
 
 const OFFSET_OCTET_STREAM = 'application/offset+octet-stream';
 const mediaType = (value: string | undefined) => value?.split(';')[0]!.trim().toLowerCase();
@@ -69,9 +59,16 @@ function checkTusRequest(req: Request, limits: UploadLimits): UploadRequestLimit
 /**
  * `/api/uploads/`: tus, behind the same bearer auth as the API (only CORS preflights go without).
  * A finished upload is a file, so GET and DELETE on its URL are the files API's download and delete.
- * Final concatenated uploads are Dropline's own; everything else tus handles.
+ * Final concatenated uploads and the IETF draft (requests with Upload-Draft-Interop-Version) are
+ * Dropline's own; everything else tus handles.
  */
-export function uploadsRoutes(tus: Server, files: FilesService, concatenation: Concatenation, limits: UploadLimits, requireAuth: RequestHandler): Router {
+export interface UploadProtocols {
+  tus: Server;
+  concatenation: Concatenation;
+  ietf: IetfUploads;
+}
+
+export function uploadsRoutes({ tus, concatenation, ietf }: UploadProtocols, files: FilesService, limits: UploadLimits, requireAuth: RequestHandler): Router {
   const router = Router();
   const handOver: RequestHandler = (req, res) => tus.handle(req, res);
   const uploadLimit = uploadLimitHeader(limits);
@@ -80,8 +77,9 @@ export function uploadsRoutes(tus: Server, files: FilesService, concatenation: C
     next();
   });
   router.use((req, res, next) => (req.method === 'OPTIONS' ? next() : requireAuth(req, res, next)));
-  router.use((req, res, next) => {
+  router.use(async (req, res, next) => {
     if (req.method === 'OPTIONS' || req.method === 'GET') return next();
+    if (req.get(INTEROP_HEADER) !== undefined) return ietf.handle(req, res, currentUser(req));
     const requestLimits = checkTusRequest(req, limits);
     if (req.method === 'POST') res.set('Upload-Limit', uploadLimit);
     const concat = req.get('upload-concat');

@@ -135,14 +135,14 @@ export function errorCode(res: ApiResponse): string {
   return error.code;
 }
 
-/** Polls `probe` until it gives a value (not undefined or false); fails naming `what` after the timeout. */
-export async function waitFor<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
+/** Polls `probe` until it gives a truthy value; fails naming `what` after the timeout. */
+export async function waitFor<T>(probe: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
-    if (value !== undefined && value !== false) return value;
+    if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 
-// What the upload protocols need beyond ownership: tus concatenation (which uploads are partials,
+// What the upload protocols need beyond ownership: which protocol an upload speaks, tus concatenation (which uploads are partials,
 // which partials a final upload is made of) and the SHA-256 computed while bytes arrive, saved so
 // a resume or a restart carries on from it instead of reading the file again. Portable types only.
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -16,10 +16,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('uploads').addColumn('hash_offset', 'bigint').execute();
   // The finished digest (hex), once every byte has been hashed.
   await db.schema.alterTable('uploads').addColumn('sha256', 'text').execute();
+  // null for tus; 'ietf' for the IETF resumable-upload draft. An upload resumes only with its own.
+  await db.schema.alterTable('uploads').addColumn('protocol', 'text').execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const column of ['sha256', 'hash_offset', 'hash_state', 'parts', 'concat']) {
+  for (const column of ['protocol', 'sha256', 'hash_offset', 'hash_state', 'parts', 'concat']) {
     await db.schema.alterTable('uploads').dropColumn(column).execute();
   }
 }
