@@ -4,7 +4,7 @@ import type { SavedHash } from './uploads.repository.js';
 
 /** Where an upload's hash state is kept between requests and restarts (the uploads table). */
 export interface HashStates {
-  savedHash(id: string): Promise<SavedHash | null>;
+  savedHash(id: string): Promise<{ saved: SavedHash | null; partial: boolean }>;
   saveHash(id: string, hash: SavedHash): Promise<void>;
   saveSha256(id: string, sha256: string): Promise<void>;
 }
@@ -56,12 +56,14 @@ export class ContentHashes {
   /**
    * The hash after the upload's first `offset` bytes: the saved state, plus the bytes it lags
    * behind (a crash between a write and its save) read from the file. A state ahead of the file
-   * (its tail was lost) is useless; then the whole prefix is read.
+   * (its tail was lost) is useless; then the whole prefix is read. Null for a partial upload: the
+   * final upload made of it is hashed as it is assembled, so hashing the partial would be wasted.
    */
-  async resume(id: string, offset: number): Promise<RunningHash> {
+  async resume(id: string, offset: number): Promise<RunningHash | null> {
+    const { saved, partial } = await this.states.savedHash(id);
+    if (partial) return null;
     const hasher = await createSHA256();
     hasher.init();
-    const saved = await this.states.savedHash(id);
     let from = 0;
     if (saved && saved.offset <= offset) {
       hasher.load(saved.state);
@@ -76,8 +78,10 @@ export class ContentHashes {
   }
 
   /** The digest of a finished upload of `size` bytes, saved for processing; reads only what was never hashed. */
-  async finish(id: string, size: number): Promise<string> {
-    const sha256 = (await this.resume(id, size)).digest();
+  async finish(id: string, size: number): Promise<string | null> {
+    const hash = await this.resume(id, size);
+    if (!hash) return null;
+    const sha256 = hash.digest();
     await this.states.saveSha256(id, sha256);
     return sha256;
   }

@@ -68,8 +68,9 @@ export class UploadStore extends FileStore {
    */
   private async append(source: AsyncIterable<Buffer>, id: string, offset: number): Promise<number> {
     const hash = await this.hashes.resume(id, offset);
+    let position = offset;
     // A state that could not be saved only lags the file: the next resume reads the gap.
-    const checkpoint = () => hash.checkpoint().catch(() => {});
+    const checkpoint = async () => hash?.checkpoint().catch(() => {});
     const handle = await open(this.layout.uploadPath(id), 'r+');
     let batch: Buffer[] = [];
     let batched = 0;
@@ -81,8 +82,9 @@ export class UploadStore extends FileStore {
       const data = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batched);
       batch = [];
       batched = 0;
-      await writeFully(handle, data, hash.offset);
-      hash.update(data);
+      await writeFully(handle, data, position);
+      position += data.length;
+      hash?.update(data);
       sinceCheckpoint += data.length;
       if (sinceCheckpoint >= CHECKPOINT_BYTES) {
         sinceCheckpoint = 0;
@@ -114,7 +116,7 @@ export class UploadStore extends FileStore {
     await checkpoint();
     if (diskError !== undefined) throw ERRORS.FILE_WRITE_ERROR;
     if (sourceError !== undefined) throw sourceError;
-    return hash.offset;
+    return position;
   }
 
   /**

@@ -65,10 +65,11 @@ export class UploadsRepository {
     return rows.map((r) => r.id);
   }
 
-  async savedHash(id: string): Promise<SavedHash | null> {
-    const row = await this.db.selectFrom('uploads').select(['hash_state', 'hash_offset']).where('id', '=', id).executeTakeFirst();
-    if (!row?.hash_state || row.hash_offset === null) return null;
-    return { state: Buffer.from(row.hash_state, 'base64'), offset: Number(row.hash_offset) };
+  /** The saved hash state, and whether the upload is a partial (whose hash is never used). */
+  async savedHash(id: string): Promise<{ saved: SavedHash | null; partial: boolean }> {
+    const row = await this.db.selectFrom('uploads').select(['hash_state', 'hash_offset', 'concat']).where('id', '=', id).executeTakeFirst();
+    const saved = row?.hash_state && row.hash_offset !== null ? { state: Buffer.from(row.hash_state, 'base64'), offset: Number(row.hash_offset) } : null;
+    return { saved, partial: row?.concat === 'partial' };
   }
 
   async saveHash(id: string, hash: SavedHash): Promise<void> {
