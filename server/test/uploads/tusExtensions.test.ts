@@ -19,7 +19,7 @@ describe.each(['sqlite', 'postgres'] as const)('tus conformance, Upload-Limit, c
   let owner: string;
   let other: string;
   beforeAll(async () => {
-    s = await startTestServer({ database, env: { MAX_UPLOAD_SIZE: String(MAX_UPLOAD), MAX_CHUNK_SIZE: String(MAX_CHUNK) } });
+    s = await startTestServer({ database, env: { MAX_UPLOAD_SIZE: String(MAX_UPLOAD), MAX_CHUNK_SIZE: String(MAX_CHUNK), LOG_LEVEL: 'warn' } });
     owner = (await s.api.newUser('owner')).token;
     other = (await s.api.newUser('other')).token;
   });
