@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { buildApp } from './app.js';
 import { AuthService } from './auth/auth.service.js';
-import { authenticate } from './auth/authenticate.js';
+import { Authenticator, authenticate } from './auth/authenticate.js';
 import { SessionsRepository } from './auth/sessions.repository.js';
 import { AccessTokens } from './auth/tokens.js';
 import { UsersRepository } from './auth/users.repository.js';
@@ -19,6 +19,7 @@ import { filesRoutes } from './files/files.routes.js';
 import { FilesService } from './files/files.service.js';
 import { AllowedFileTypes } from './files/fileTypes.js';
 import { MemoryRateLimiter, RedisRateLimiter, rateLimit } from './http/rateLimit.js';
+import { answerClientErrorsWithJson } from './http/clientErrors.js';
 import { closeHttpServer } from './http/shutdown.js';
 import type { HealthCheck } from './health/health.routes.js';
 import { createQueue } from './jobs/createQueue.js';
@@ -36,9 +37,9 @@ import { IetfUploads } from './uploads/ietfDraft.js';
 import { Ingest } from './uploads/ingest.js';
 import { PlainUploads } from './uploads/plainUploads.js';
 import { RedisLocker } from './uploads/redisLocker.js';
-import { MemoryLocker } from '@tus/server';
-import { TUS_PATH, createTusServer } from './uploads/tusServer.js';
+import { TUS_PATH, createTusServer, uploadUrl } from './uploads/tusServer.js';
 import { UploadAdmission } from './uploads/uploadAdmission.js';
+import { LocalLocker } from './uploads/uploadLocks.js';
 import { UploadMaintenance } from './uploads/uploadMaintenance.js';
 import { UploadsRepository } from './uploads/uploads.repository.js';
 import { uploadsRoutes } from './uploads/uploads.routes.js';
@@ -63,6 +64,9 @@ const DOWNLOAD_LINK_TTL_MS = 5 * 60_000;
 
 const OPENAPI_FILE = fileURLToPath(new URL('../../docs/openapi.yaml', import.meta.url));
 
+/** A connection silent this long is dead or a slowloris; tus clients resume from the stored offset. */
+const IDLE_SOCKET_TIMEOUT_MS = 120_000;
+
 /** Often enough that expired uploads don't linger, rarely enough to cost nothing. */
 const sweepInterval = (expirationMs: number) => Math.min(Math.max(expirationMs / 2, 1000), 10 * 60_000);
 
@@ -78,7 +82,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const accessTokens = new AccessTokens(config.jwtSecret, config.accessTokenTtlMs);
     const downloadLinks = new DownloadLinks(config.jwtSecret, DOWNLOAD_LINK_TTL_MS);
     const users = new UsersRepository(database.db);
-    const requireAuth = authenticate(accessTokens);
+    const authenticator = new Authenticator(accessTokens, users);
+    const requireAuth = authenticate(authenticator);
     const auth = new AuthService(
       users,
       new SessionsRepository(database.db),
@@ -110,9 +115,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const files = new FilesService(filesRepository, store, layout, queue, events, log);
     const admission = new UploadAdmission(uploads, new AllowedFileTypes(config.allowedFileTypes), config.uploadExpirationMs);
     // With Redis, nodes sharing STORAGE_DIR also share upload locks; alone, in-process locks do.
+    // Neither is tus' MemoryLocker, whose waiting grows memory without bound (see uploadLocks.ts).
     const redisLocker = redis ? new RedisLocker(redis, redis.duplicate(), { prefix: `${config.redisPrefix}:tus-lock:` }) : undefined;
     if (redisLocker) closers.unshift(() => redisLocker.close());
-    const locker = redisLocker ?? new MemoryLocker();
+    const locker = redisLocker ?? new LocalLocker();
     const tus = createTusServer({
       store,
       uploads,
@@ -120,12 +126,13 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       ingest,
       maxUploadSize: config.maxUploadSize,
       locker,
-      respectForwardedHeaders: config.trustProxy !== false,
+      publicUrl: config.publicUrl,
       log,
     });
     const concatenation = new Concatenation(store, uploads, admission, ingest, locker, layout, config.maxUploadSize, log);
     const uploadLimits = { maxUploadSize: config.maxUploadSize, maxChunkSize: config.maxChunkSize };
-    const ietf = new IetfUploads(store, uploads, admission, ingest, locker, uploadLimits, TUS_PATH, log);
+    const urlOf = (id: string) => uploadUrl(config.publicUrl, id);
+    const ietf = new IetfUploads(store, uploads, admission, ingest, locker, uploadLimits, urlOf, log);
     const plainUploads = new PlainUploads(store, uploads, admission, ingest, config.maxUploadSize);
 
     if (config.runWorkers) {
@@ -153,8 +160,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       auth,
       authRateLimit: rateLimit(redis ? new RedisRateLimiter(redis, config.redisPrefix) : new MemoryRateLimiter(), 'auth', config.authRateLimit, 60_000),
       streamingRoutes: [
-        [TUS_PATH, uploadsRoutes({ tus, concatenation, ietf }, files, uploadLimits, requireAuth)],
-        ['/api/downloads', downloadsRoutes(downloadLinks, users, files)],
+        [TUS_PATH, uploadsRoutes({ tus, concatenation, ietf }, files, uploadLimits, urlOf, requireAuth)],
+        ['/api/downloads', downloadsRoutes(downloadLinks, authenticator, files)],
       ],
       apiRoutes: [
         ['/files', filesRoutes(files, plainUploads, downloadLinks)],
@@ -164,7 +171,13 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     });
 
     const server = createServer(app);
-    const realtime = await attachRealtime(server, { tokens: accessTokens, events, log, redis: redis && { connection: redis, prefix: config.redisPrefix } });
+    // Node ends any request whose body takes over 5 minutes (requestTimeout): a single multi-GB
+    // PATCH or form over an ordinary link would get 408 halfway. Bodies may take as long as they
+    // need; a connection that stops moving is what gets closed, and headers still get 60 s.
+    server.requestTimeout = 0;
+    server.timeout = IDLE_SOCKET_TIMEOUT_MS;
+    answerClientErrorsWithJson(server);
+    const realtime = await attachRealtime(server, { auth: authenticator, announceUploads: config.announceUploads, events, log, redis: redis && { connection: redis, prefix: config.redisPrefix } });
     closers.unshift(async () => realtime.close());
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -3,6 +3,8 @@ import type { Role, UserRow } from '../db/schema.js';
 import { after, now } from '../db/time.js';
 import { HttpError, badRequest, unauthorized } from '../http/errors.js';
 import type { Logger } from '../logger.js';
+import { defaultDisplayName, parseEmail } from './accountFields.js';
+import { mayActNow } from './authenticate.js';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './passwords.js';
 import type { SessionsRepository } from './sessions.repository.js';
 import { hashRefreshToken, newRefreshToken, type AccessTokens } from './tokens.js';
@@ -12,6 +14,12 @@ export interface PublicUser {
   id: string;
   email: string;
   role: Role;
+  displayName: string;
+}
+
+/** `GET /api/auth/me`: the user and what their finished files take up (a quota, when one is set, comes with issue 11). */
+export interface Me extends PublicUser {
+  usage: { bytes: number; files: number; quotaBytes: number | null };
 }
 
 export interface TokenPair {
@@ -19,18 +27,10 @@ export interface TokenPair {
   refreshToken: string;
 }
 
-const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
 const MIN_PASSWORD = 8;
 const MAX_PASSWORD = 1024;
 
-export const toPublicUser = (u: UserRow): PublicUser => ({ id: u.id, email: u.email, role: u.role });
-
-export function normalizeEmail(email: unknown): string {
-  if (typeof email !== 'string' || email.length > 254 || !EMAIL.test(email.trim())) {
-    throw badRequest('Please give a valid email address.', 'invalid_email');
-  }
-  return email.trim().toLowerCase();
-}
+export const toPublicUser = (u: UserRow): PublicUser => ({ id: u.id, email: u.email, role: u.role, displayName: u.display_name });
 
 function checkPassword(password: unknown): string {
   if (typeof password !== 'string' || password.length < MIN_PASSWORD) {
@@ -55,7 +55,7 @@ export class AuthService {
   ) {}
 
   async register(email: unknown, password: unknown): Promise<{ user: PublicUser } & TokenPair> {
-    const user = await this.createUser(normalizeEmail(email), checkPassword(password), 'user');
+    const user = await this.createUser(parseEmail(email), checkPassword(password), 'user');
     if (!user) throw new HttpError(409, 'email_taken', 'An account with this email already exists.');
     return { user: toPublicUser(user), ...(await this.startSession(user)) };
   }
@@ -64,7 +64,8 @@ export class AuthService {
     if (typeof email !== 'string' || typeof password !== 'string' || password.length > MAX_PASSWORD) {
       throw badRequest('Please give an email and a password.', 'invalid_request');
     }
-    const user = await this.users.findByEmail(email.trim().toLowerCase());
+    // Compared in the one canonical form; an address that could never be registered is refused as at registration.
+    const user = await this.users.findByEmail(parseEmail(email));
     const ok = user ? await verifyPassword(password, user.password_hash) : await verifyAgainstDummy(password);
     if (!user || !ok) throw invalidCredentials();
     return { user: toPublicUser(user), ...(await this.startSession(user)) };
@@ -76,7 +77,7 @@ export class AuthService {
     const found = await this.sessions.findToken(oldHash);
     if (!found || found.revokedAt !== null || found.expiresAt <= now()) throw invalidRefresh();
     const user = await this.users.findById(found.userId);
-    if (!user) throw invalidRefresh();
+    if (!mayActNow(user)) throw invalidRefresh();
 
     const next = newRefreshToken();
     const rotated = found.usedAt === null && (await this.sessions.rotate(found.sessionId, oldHash, next.hash, after(this.refreshTtlMs)));
@@ -86,7 +87,7 @@ export class AuthService {
       this.log.warn({ sessionId: found.sessionId, userId: found.userId }, 'refresh token reuse: session revoked');
       throw unauthorized('This refresh token was already used. The session has been ended; please sign in again.', 'refresh_token_reused');
     }
-    return { accessToken: this.accessTokens.sign(user), refreshToken: next.token };
+    return { accessToken: this.accessTokens.sign(user, found.sessionId), refreshToken: next.token };
   }
 
   /** Ends the session of `refreshToken` when it belongs to `userId`; anything else is silently ignored. */
@@ -96,16 +97,21 @@ export class AuthService {
     if (found && found.userId === userId) await this.sessions.revoke(found.sessionId, 'logout');
   }
 
-  async me(userId: string): Promise<PublicUser> {
+  async me(userId: string): Promise<Me> {
     const user = await this.users.findById(userId);
-    if (!user) throw unauthorized('This account no longer exists.', 'invalid_token');
-    return toPublicUser(user);
+    if (!mayActNow(user)) throw unauthorized('The access token is not valid.', 'invalid_token');
+    return { ...toPublicUser(user), usage: { ...(await this.users.usage(user.id)), quotaBytes: null } };
+  }
+
+  async updateMe(userId: string, changes: { displayName: string }): Promise<Me> {
+    await this.users.update(userId, { display_name: changes.displayName, updated_at: now() });
+    return this.me(userId);
   }
 
   /** Creates the configured users that don't exist yet; existing accounts are never changed. */
   async seed(users: { email: string; password: string; role: Role }[]): Promise<void> {
     for (const seed of users) {
-      const created = await this.createUser(normalizeEmail(seed.email), seed.password, seed.role);
+      const created = await this.createUser(parseEmail(seed.email), seed.password, seed.role);
       if (created) this.log.info({ email: created.email, role: created.role }, 'seeded user');
     }
   }
@@ -113,13 +119,23 @@ export class AuthService {
   private async createUser(email: string, password: string, role: Role): Promise<UserRow | null> {
     if (await this.users.findByEmail(email)) return null;
     const at = now();
-    const row: UserRow = { id: randomUUID(), email, password_hash: await hashPassword(password), role, created_at: at, updated_at: at };
+    const row: UserRow = {
+      id: randomUUID(),
+      email,
+      password_hash: await hashPassword(password),
+      role,
+      display_name: defaultDisplayName(email),
+      original_email: null,
+      created_at: at,
+      updated_at: at,
+    };
     return (await this.users.insertIfAbsent(row)) ? row : null;
   }
 
   private async startSession(user: UserRow): Promise<TokenPair> {
     const refresh = newRefreshToken();
-    await this.sessions.create({ id: randomUUID(), userId: user.id, expiresAt: after(this.refreshTtlMs) }, refresh.hash);
-    return { accessToken: this.accessTokens.sign(user), refreshToken: refresh.token };
+    const sessionId = randomUUID();
+    await this.sessions.create({ id: sessionId, userId: user.id, expiresAt: after(this.refreshTtlMs) }, refresh.hash);
+    return { accessToken: this.accessTokens.sign(user, sessionId), refreshToken: refresh.token };
   }
 }

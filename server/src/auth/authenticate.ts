@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
+import type { Role } from '../db/schema.js';
 import { forbidden, unauthorized } from '../http/errors.js';
-import type { AccessTokens, AuthUser } from './tokens.js';
+import type { AccessTokens, AuthUser, VerifiedToken } from './tokens.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -11,17 +12,67 @@ declare global {
   }
 }
 
-/** Reads `Bearer <token>` from an Authorization header; used by the API, tus and Socket.IO alike. */
-export function userFromAuthorization(header: string | undefined, tokens: AccessTokens): AuthUser {
-  const match = header === undefined ? null : /^Bearer\s+([A-Za-z0-9._~+/=-]{1,4096})\s*$/i.exec(header);
-  if (!match) throw unauthorized();
-  const { id, role } = tokens.verify(match[1]!);
-  return { id, role };
+/** What the gate needs to know about an account: one primary-key read of a few columns. */
+export interface AccountStanding {
+  id: string;
+  role: Role;
 }
 
-export function authenticate(tokens: AccessTokens): RequestHandler {
-  return (req, _res, next) => {
-    req.user = userFromAuthorization(req.headers.authorization, tokens);
+export interface AccountLookup {
+  /** The account, when it exists and (given a session id) that login session has not been ended. */
+  standing(id: string, sessionId: string | null): Promise<AccountStanding | undefined>;
+}
+
+/**
+ * Whether an account may act right now. Every way in (API, tus, Socket.IO, refresh, signed
+ * downloads) asks this one question, so a new reason to refuse (a disabled account) is one more
+ * condition here.
+ */
+export function mayActNow(account: AccountStanding | undefined): account is AccountStanding {
+  return account !== undefined;
+}
+
+/** The same answer as a tampered token: nobody learns whether the account was deleted or never was. */
+const refused = () => unauthorized('The access token is not valid.', 'invalid_token');
+
+const BEARER = /^Bearer +([A-Za-z0-9._~+/-]{1,4096}=*) *$/i;
+
+/**
+ * Checks an access token and then its account, on every request: a token outlives neither the
+ * account it was issued to, nor its login session (logout, refresh-token reuse), nor that
+ * account's role (a demoted admin stops being admin at once).
+ */
+export class Authenticator {
+  constructor(
+    private readonly tokens: AccessTokens,
+    private readonly accounts: AccountLookup,
+  ) {}
+
+  async verify(token: string): Promise<VerifiedToken> {
+    const claims = this.tokens.verify(token);
+    const account = await this.accounts.standing(claims.id, claims.sessionId);
+    if (!mayActNow(account)) throw refused();
+    return { id: account.id, role: account.role, expiresAt: claims.expiresAt, sessionId: claims.sessionId };
+  }
+
+  /** Reads `Bearer <token>` from an Authorization header; the API, tus and signed routes alike. */
+  async fromAuthorization(header: string | undefined): Promise<VerifiedToken> {
+    const match = header === undefined ? null : BEARER.exec(header);
+    if (!match) throw unauthorized();
+    return this.verify(match[1]!);
+  }
+
+  /** Gives an account whose id came from another signed credential (a download link) the same check. */
+  async account(id: string): Promise<AccountStanding | undefined> {
+    const account = await this.accounts.standing(id, null);
+    return mayActNow(account) ? account : undefined;
+  }
+}
+
+export function authenticate(auth: Authenticator): RequestHandler {
+  return async (req, _res, next) => {
+    const { id, role } = await auth.fromAuthorization(req.headers.authorization);
+    req.user = { id, role };
     next();
   };
 }

@@ -15,6 +15,10 @@ export interface UsersTable {
   email: string;
   password_hash: string;
   role: Role;
+  /** What other people see (1..64 characters); the email stays private. */
+  display_name: string;
+  /** The email as stored before migration 004 changed it (normalisation or a collision); null otherwise. */
+  original_email: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -101,6 +105,7 @@ export interface Database {
 
 export type UserRow = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
 export type FileRow = Selectable<FilesTable>;
 export type NewFile = Insertable<FilesTable>;
 export type FileUpdate = Updateable<FilesTable>;

@@ -81,7 +81,8 @@ export class IetfUploads {
     private readonly ingest: Ingest,
     private readonly locker: Locker,
     private readonly limits: UploadLimits,
-    private readonly uploadsPath: string,
+    /** An upload's URL (Location) from its id. */
+    private readonly urlOf: (id: string) => string,
     private readonly log: Logger,
   ) {}
 
@@ -150,7 +151,7 @@ export class IetfUploads {
     const metadata = this.metadataOf(req);
     await this.admission.admit(user, id, metadata, createdAt, { protocol: 'ietf' });
     await this.store.create(new Upload({ id, size, offset: 0, metadata, creation_date: createdAt }));
-    const location = `${this.uploadsPath}/${id}`;
+    const location = this.urlOf(id);
     res.set({ Location: location, 'Upload-Limit': uploadLimitHeader(this.limits) });
     // Before reading the body: the client learns where to resume even if this request breaks.
     sendUploadResumptionSupported(res, { [INTEROP_HEADER]: String(draft.version), Location: location, 'Upload-Limit': uploadLimitHeader(this.limits) });

@@ -16,6 +16,9 @@ import type { UploadStore } from './uploadStore.js';
 
 export const TUS_PATH = '/api/uploads';
 
+/** An upload's URL as every protocol gives it out: under PUBLIC_URL when set, else relative. */
+export const uploadUrl = (publicUrl: string | null, id: string): string => `${publicUrl ?? ''}${TUS_PATH}/${id}`;
+
 type TusRequest = Parameters<NonNullable<ServerOptions['onIncomingRequest']>>[0];
 
 export interface TusDeps {
@@ -25,8 +28,9 @@ export interface TusDeps {
   ingest: Ingest;
   maxUploadSize: number;
   /** Shared across nodes (Redis) when several serve one upload directory; in-process otherwise. */
-  locker?: Locker;
-  respectForwardedHeaders: boolean;
+  locker: Locker;
+  /** Location is built from it when set, else relative: never from the client's Host or X-Forwarded-* headers. */
+  publicUrl: string | null;
   log: Logger;
 }
 
@@ -65,12 +69,15 @@ export function createTusServer(deps: TusDeps): Server {
     path: TUS_PATH,
     datastore: deps.store,
     maxSize: deps.maxUploadSize,
-    respectForwardedHeaders: deps.respectForwardedHeaders,
+    respectForwardedHeaders: false,
+    ...(deps.publicUrl === null
+      ? { relativeLocation: true }
+      : { generateUrl: (_req: unknown, { id }: { path: string; id: string }) => uploadUrl(deps.publicUrl, id) }),
     namingFunction: () => newId(),
     // What browsers may send and read beyond tus' own headers (checksum extension, Upload-Limit).
     allowedHeaders: ['Upload-Checksum'],
     exposedHeaders: ['Tus-Checksum-Algorithm', 'Upload-Limit', 'Upload-Expires'],
-    ...(deps.locker ? { locker: deps.locker } : {}),
+    locker: deps.locker,
     // Owner checks: a new upload gets its owner in onUploadCreate; for any other request, someone
     // else's upload (or a made-up id) is the same 404.
     onIncomingRequest: async (req, id) => {

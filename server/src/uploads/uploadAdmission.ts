@@ -1,7 +1,7 @@
 import type { AuthUser } from '../auth/tokens.js';
 import { descriptionFrom, filenameFrom, titleFrom } from '../files/fileFields.js';
 import type { AllowedFileTypes } from '../files/fileTypes.js';
-import { HttpError } from '../http/errors.js';
+import { HttpError, unauthorized } from '../http/errors.js';
 import type { NewUploadRecord, UploadsRepository } from './uploads.repository.js';
 import type { UploadMetadata } from './uploadStore.js';
 
@@ -38,6 +38,9 @@ export class UploadAdmission {
   ): Promise<void> {
     if (kind.concat !== 'partial') this.check(metadata);
     const expiresAt = new Date(Date.parse(createdAt) + this.expirationMs).toISOString();
-    await this.uploads.create({ id, ownerId: user.id, createdAt, expiresAt, ...kind });
+    if (!(await this.uploads.create({ id, ownerId: user.id, createdAt, expiresAt, ...kind }))) {
+      // The account went away between authentication and now: the same answer as its token gets next time.
+      throw unauthorized('The access token is not valid.', 'invalid_token');
+    }
   }
 }

@@ -22,20 +22,30 @@ export interface SavedHash {
 export class UploadsRepository {
   constructor(private readonly db: Db) {}
 
-  async create(upload: NewUploadRecord): Promise<void> {
-    await this.db
+  /**
+   * Records a new upload for its owner, in the same statement that checks the owner still exists;
+   * false when the account was deleted since the request was authenticated (no foreign-key error).
+   */
+  async create(upload: NewUploadRecord): Promise<boolean> {
+    const result = await this.db
       .insertInto('uploads')
-      .values({
-        id: upload.id,
-        owner_id: upload.ownerId,
-        created_at: upload.createdAt,
-        expires_at: upload.expiresAt,
-        ingested_at: null,
-        concat: upload.concat ?? null,
-        parts: upload.parts ? JSON.stringify(upload.parts) : null,
-        protocol: upload.protocol ?? null,
-      })
-      .execute();
+      .columns(['id', 'owner_id', 'created_at', 'expires_at', 'concat', 'parts', 'protocol'])
+      .expression((eb) =>
+        eb
+          .selectFrom('users')
+          .select([
+            eb.val(upload.id).as('id'),
+            'users.id as owner_id',
+            eb.val(upload.createdAt).as('created_at'),
+            eb.val(upload.expiresAt).as('expires_at'),
+            eb.val(upload.concat ?? null).as('concat'),
+            eb.val(upload.parts ? JSON.stringify(upload.parts) : null).as('parts'),
+            eb.val(upload.protocol ?? null).as('protocol'),
+          ])
+          .where('users.id', '=', upload.ownerId),
+      )
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
   }
 
   find(id: string): Promise<UploadRow | undefined> {

@@ -68,7 +68,13 @@ export interface UploadProtocols {
   ietf: IetfUploads;
 }
 
-export function uploadsRoutes({ tus, concatenation, ietf }: UploadProtocols, files: FilesService, limits: UploadLimits, requireAuth: RequestHandler): Router {
+export function uploadsRoutes(
+  { tus, concatenation, ietf }: UploadProtocols,
+  files: FilesService,
+  limits: UploadLimits,
+  urlOf: (id: string) => string,
+  requireAuth: RequestHandler,
+): Router {
   const router = Router();
   const handOver: RequestHandler = (req, res) => tus.handle(req, res);
   const uploadLimit = uploadLimitHeader(limits);
@@ -90,7 +96,7 @@ export function uploadsRoutes({ tus, concatenation, ietf }: UploadProtocols, fil
       .createFinal(currentUser(req), concat, req.get('upload-metadata'), TUS_PATH)
       .then((id) => {
         res.set({ 'Tus-Resumable': TUS_RESUMABLE, 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': 'Location, Tus-Resumable, Upload-Limit' });
-        res.location(`${TUS_PATH}/${id}`).status(201).end();
+        res.location(urlOf(id)).status(201).end();
       })
       .catch((err: unknown) => next(err instanceof HttpError ? tusRefusal(err.status, err.code, err.message) : err));
   });
