@@ -13,72 +13,25 @@
 //
 // Timings on a shared two-core machine are noisy: each pair alternates order and the best of the
 // repeats counts.
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
-import http from 'node:http';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { GiB, MiB, builtServer, cpuSeconds, dataFile, request, serverDir, startArguments, startChild } from './common.mjs';
 
-const MiB = 2 ** 20;
-const GiB = 2 ** 30;
 const CHUNK = 64 * MiB;
-
-const benchDir = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(benchDir, '..');
-const serverDir = path.join(root, 'server');
-const dataDir = path.join(benchDir, '.data');
-const builtServer = path.join(serverDir, 'dist', 'main.js');
 const tus = createRequire(path.join(serverDir, 'package.json'))('tus-js-client');
-
-function startArguments() {
-  const [command, ...args] = JSON.parse(readFileSync(path.join(serverDir, 'package.json'), 'utf8')).scripts.start.split(/\s+/);
-  if (command !== 'node') throw new Error('the server start script is expected to run node');
-  return args.map((arg) => (arg.startsWith('-') ? arg : path.join(serverDir, arg)));
-}
-
-async function dataFile(size) {
-  const file = path.join(dataDir, `${size / GiB}GiB.bin`);
-  if (existsSync(file) && statSync(file).size === size) return file;
-  await mkdir(dataDir, { recursive: true });
-  const block = randomBytes(64 * MiB);
-  const out = createWriteStream(file);
-  for (let written = 0; written < size; written += block.length) {
-    if (!out.write(block.subarray(0, Math.min(block.length, size - written)))) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-  return file;
-}
-
-function request(base, method, pathname, headers, body) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(new URL(pathname, base), { method, headers }, (res) => {
-      let text = '';
-      res.on('data', (c) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
-    });
-    req.on('error', reject);
-    if (body && typeof body.pipe === 'function') body.pipe(req);
-    else req.end(body);
-  });
-}
-
-function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 async function startServer() {
   const storageDir = await mkdtemp(path.join(tmpdir(), 'dropline-bench-protocol-'));
-  const child = spawn(process.execPath, startArguments(), {
-    env: {
-      PATH: process.env.PATH,
+  const { child, url } = await startChild(
+    startArguments(),
+    {
       NODE_ENV: 'production',
       JWT_SECRET: randomBytes(32).toString('base64url'),
       STORAGE_DIR: storageDir,
@@ -89,18 +42,8 @@ async function startServer() {
       CLIENT_DIR: path.join(storageDir, 'no-client'),
       ACCESS_TOKEN_TTL: '2h',
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise((resolve, reject) => {
-    let buffered = '';
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-    child.stdout.on('data', (chunk) => {
-      buffered += chunk;
-      const lines = buffered.split('\n');
-      buffered = lines.pop();
-      for (const line of lines) if (line.includes('Dropline is listening')) resolve(JSON.parse(line).url);
-    });
-  });
+    (line) => (line.includes('Dropline is listening') ? JSON.parse(line).url : null),
+  );
   const login = await request(url, 'POST', '/api/auth/login', { 'content-type': 'application/json' }, JSON.stringify({ email: 'bench@example.com', password: 'bench-password' }));
   const token = JSON.parse(login.text).accessToken;
   return {
