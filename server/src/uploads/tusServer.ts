@@ -4,13 +4,13 @@ import type { Locker } from '@tus/utils';
 import { mayAccess } from '../auth/ownership.js';
 import type { AuthUser } from '../auth/tokens.js';
 import type { UploadRow } from '../db/schema.js';
-import { protocolMismatch } from './uploadRequest.js';
 import { notFound, unauthorized } from '../http/errors.js';
 import type { Logger } from '../logger.js';
 import { isSafeId, newId } from '../storage/storageLayout.js';
 import type { Ingest } from './ingest.js';
 import { contractError, tusErrorResponse } from './tusErrors.js';
 import type { UploadAdmission } from './uploadAdmission.js';
+import { protocolMismatch } from './uploadRequest.js';
 import type { UploadsRepository } from './uploads.repository.js';
 import type { UploadStore } from './uploadStore.js';
 
