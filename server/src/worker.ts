@@ -10,6 +10,7 @@ import { createLogger } from './logger.js';
 import { fanOutFileEvents, socketIoKey } from './realtime/fanOut.js';
 import { FileEvents } from './realtime/fileEvents.js';
 import { StorageLayout } from './storage/storageLayout.js';
+import { UploadsRepository } from './uploads/uploads.repository.js';
 
 /**
  * A processing worker as a process of its own (`pnpm worker`), beside servers started with
@@ -26,7 +27,7 @@ async function startWorker(config: Config): Promise<{ close(): Promise<void> }> 
   fanOutFileEvents(events, new Emitter(redis, { key: socketIoKey(config.redisPrefix) }), config.announceUploads);
 
   const queue = await createQueue(config, new JobsRepository(database.db), redis, log);
-  const processing = new ProcessingService(new FilesRepository(database.db), new StorageLayout(config.storageDir), events, log);
+  const processing = new ProcessingService(new FilesRepository(database.db), new StorageLayout(config.storageDir), events, log, new UploadsRepository(database.db));
   await queue.start(processing.handle);
   log.info({ concurrency: config.workerConcurrency }, 'Dropline worker is running');
   return {
