@@ -66,7 +66,17 @@ export interface UploadsTable {
   created_at: Timestamp;
   expires_at: Timestamp;
   ingested_at: Timestamp | null;
+  concat: UploadConcat | null;
+  /** JSON array of a final upload's partial ids. */
+  parts: string | null;
+  hash_state: string | null;
+  hash_offset: number | null;
+  sha256: string | null;
+  /** null: tus. */
+  protocol: 'ietf' | null;
 }
+
+export type UploadConcat = 'partial' | 'final';
 
 export interface JobsTable {
   id: string;

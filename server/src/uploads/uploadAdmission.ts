@@ -2,7 +2,7 @@ import type { AuthUser } from '../auth/tokens.js';
 import { descriptionFrom, filenameFrom, titleFrom } from '../files/fileFields.js';
 import type { AllowedFileTypes } from '../files/fileTypes.js';
 import { HttpError, unauthorized } from '../http/errors.js';
-import type { UploadsRepository } from './uploads.repository.js';
+import type { NewUploadRecord, UploadsRepository } from './uploads.repository.js';
 import type { UploadMetadata } from './uploadStore.js';
 
 /**
@@ -25,10 +25,20 @@ export class UploadAdmission {
     }
   }
 
-  async admit(user: AuthUser, id: string, metadata: UploadMetadata, createdAt: string): Promise<void> {
-    this.check(metadata);
+  /**
+   * A partial upload (tus concatenation) is only a piece of a file: its metadata is whatever the
+   * client likes, and the final upload made of it passes the checks.
+   */
+  async admit(
+    user: AuthUser,
+    id: string,
+    metadata: UploadMetadata,
+    createdAt: string,
+    kind: Pick<NewUploadRecord, 'concat' | 'parts' | 'protocol'> = {},
+  ): Promise<void> {
+    if (kind.concat !== 'partial') this.check(metadata);
     const expiresAt = new Date(Date.parse(createdAt) + this.expirationMs).toISOString();
-    if (!(await this.uploads.create({ id, ownerId: user.id, createdAt, expiresAt }))) {
+    if (!(await this.uploads.create({ id, ownerId: user.id, createdAt, expiresAt, ...kind }))) {
       // The account went away between authentication and now: the same answer as its token gets next time.
       throw unauthorized('The access token is not valid.', 'invalid_token');
     }
