@@ -2,9 +2,13 @@ import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { AdminRepository } from './admin/admin.repository.js';
+import { adminRoutes } from './admin/admin.routes.js';
+import { AdminService } from './admin/admin.service.js';
 import { buildApp } from './app.js';
+import { AuditLog } from './audit/auditLog.js';
 import { AuthService } from './auth/auth.service.js';
-import { authenticate } from './auth/authenticate.js';
+import { authenticate, bearerUserId } from './auth/authenticate.js';
 import { SessionsRepository } from './auth/sessions.repository.js';
 import { AccessTokens } from './auth/tokens.js';
 import { UsersRepository } from './auth/users.repository.js';
@@ -18,7 +22,7 @@ import { downloadsRoutes } from './files/downloads.routes.js';
 import { filesRoutes } from './files/files.routes.js';
 import { FilesService } from './files/files.service.js';
 import { AllowedFileTypes } from './files/fileTypes.js';
-import { MemoryRateLimiter, RedisRateLimiter, rateLimit } from './http/rateLimit.js';
+import { LoginThrottle, createLimiter, rateLimit, type RateLimitStore } from './http/rateLimit.js';
 import { closeHttpServer } from './http/shutdown.js';
 import type { HealthCheck } from './health/health.routes.js';
 import { createQueue } from './jobs/createQueue.js';
@@ -28,7 +32,7 @@ import { JobsService } from './jobs/jobs.service.js';
 import { ProcessingService, type FileProcessor } from './jobs/processing.service.js';
 import { createLogger, type Logger } from './logger.js';
 import { FileEvents } from './realtime/fileEvents.js';
-import { attachRealtime } from './realtime/socketServer.js';
+import { attachRealtime, type Realtime } from './realtime/socketServer.js';
 import { StorageLayout } from './storage/storageLayout.js';
 import { Ingest } from './uploads/ingest.js';
 import { PlainUploads } from './uploads/plainUploads.js';
@@ -71,25 +75,23 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const applied = await migrateToLatest(database.db);
     if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
 
-    const accessTokens = new AccessTokens(config.jwtSecret, config.accessTokenTtlMs);
-    const downloadLinks = new DownloadLinks(config.jwtSecret, DOWNLOAD_LINK_TTL_MS);
-    const users = new UsersRepository(database.db);
-    const requireAuth = authenticate(accessTokens);
-    const auth = new AuthService(
-      users,
-      new SessionsRepository(database.db),
-      accessTokens,
-      config.refreshTokenTtlMs,
-      log,
-    );
-    await auth.seed(config.seedUsers);
-
     const healthChecks: Record<string, HealthCheck> = { database: database.ping };
     const redis = config.redisUrl ? await connectRedis(config.redisUrl, 'main') : undefined;
     if (redis) {
       closers.unshift(async () => void redis.disconnect());
       healthChecks.redis = async () => void (await redis.ping());
     }
+    const limits: RateLimitStore = { redis, prefix: config.redisPrefix };
+
+    const audit = new AuditLog(database.db);
+    const accessTokens = new AccessTokens(config.jwtSecret, config.accessTokenTtlMs);
+    const downloadLinks = new DownloadLinks(config.jwtSecret, DOWNLOAD_LINK_TTL_MS);
+    const users = new UsersRepository(database.db);
+    const accounts = users;
+    const requireAuth = authenticate(accessTokens, accounts);
+    const sessions = new SessionsRepository(database.db);
+    const auth = new AuthService(users, sessions, accessTokens, config.refreshTokenTtlMs, log, new LoginThrottle(limits), audit, config.defaultQuotaBytes);
+    await auth.seed(config.seedUsers);
     const events = options.events ?? new FileEvents();
 
     const jobsRepository = new JobsRepository(database.db);
@@ -101,8 +103,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const store = new UploadStore(layout, config.uploadExpirationMs);
     const uploads = new UploadsRepository(database.db);
     const filesRepository = new FilesRepository(database.db);
-    const ingest = new Ingest(uploads, filesRepository, store, layout, queue, events, log);
-    const files = new FilesService(filesRepository, store, layout, queue, events, log);
+    const ingest = new Ingest(uploads, filesRepository, store, layout, queue, events, log, audit);
+    const files = new FilesService(filesRepository, store, layout, queue, events, log, audit);
     const admission = new UploadAdmission(uploads, new AllowedFileTypes(config.allowedFileTypes), config.uploadExpirationMs);
     // With Redis, nodes sharing STORAGE_DIR also share upload locks; alone, tus' in-process locks do.
     const locker = redis ? new RedisLocker(redis, redis.duplicate(), { prefix: `${config.redisPrefix}:tus-lock:` }) : undefined;
@@ -133,6 +135,25 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     maintenance.start();
     closers.unshift(() => maintenance.stop());
 
+    // Sockets are attached once the HTTP server exists; admin actions reach them through this.
+    let realtime: Realtime | undefined;
+    const admin = new AdminService(
+      new AdminRepository(database.db),
+      audit,
+      {
+        endSessions: (userId) => sessions.revokeAllOf(userId, 'account_disabled'),
+        forget: async () => {},
+        disconnect: (userId) => realtime?.disconnectUser(userId),
+      },
+      {
+        deleteAllOf: async (userId) => {
+          await files.deleteAllOf(userId, null);
+          await maintenance.discardAllOf(userId);
+        },
+      },
+      config.defaultQuotaBytes,
+    );
+
     const app = buildApp({
       log,
       trustProxy: config.trustProxy,
@@ -141,7 +162,13 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       healthChecks,
       requireAuth,
       auth,
-      authRateLimit: rateLimit(redis ? new RedisRateLimiter(redis, config.redisPrefix) : new MemoryRateLimiter(), 'auth', config.authRateLimit, 60_000),
+      authRateLimit: rateLimit(createLimiter(limits, 'auth', config.authRateLimit, 60), 'auth', (req) => `ip:${req.ip}`),
+      apiRateLimit: rateLimit(createLimiter(limits, 'api', config.rateLimit, 60), 'api', (req) => {
+        // Upload data and resume checks never count: a large upload must not trip the limit.
+        if ((req.method === 'PATCH' || req.method === 'HEAD') && req.originalUrl.startsWith(`${TUS_PATH}/`)) return null;
+        const userId = bearerUserId(req.headers.authorization, accessTokens);
+        return userId === null ? `ip:${req.ip}` : `user:${userId}`;
+      }),
       streamingRoutes: [
         [TUS_PATH, uploadsRoutes(tus, files, requireAuth)],
         ['/api/downloads', downloadsRoutes(downloadLinks, users, files)],
@@ -149,13 +176,15 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       apiRoutes: [
         ['/files', filesRoutes(files, plainUploads, downloadLinks)],
         ['/config', configRoutes(config)],
-        ['/jobs', jobsRoutes(new JobsService(jobsRepository, queue, files))],
+        ['/jobs', jobsRoutes(new JobsService(jobsRepository, queue, files, audit))],
+        ['/admin', adminRoutes(admin)],
       ],
     });
 
     const server = createServer(app);
-    const realtime = await attachRealtime(server, { tokens: accessTokens, events, log, redis: redis && { connection: redis, prefix: config.redisPrefix } });
-    closers.unshift(async () => realtime.close());
+    const sockets = await attachRealtime(server, { tokens: accessTokens, accounts, events, log, redis: redis && { connection: redis, prefix: config.redisPrefix } });
+    realtime = sockets;
+    closers.unshift(async () => sockets.close());
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => resolve());

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Role, UserRow } from '../db/schema.js';
 import { after, now } from '../db/time.js';
 import { HttpError, badRequest, unauthorized } from '../http/errors.js';
+import type { AuditLog } from '../audit/auditLog.js';
 import type { Logger } from '../logger.js';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './passwords.js';
 import type { SessionsRepository } from './sessions.repository.js';
@@ -12,6 +13,27 @@ export interface PublicUser {
   id: string;
   email: string;
   role: Role;
+}
+
+/** Storage an account uses: finished files plus unfinished uploads' reservations, against its quota (null: none). */
+export interface Usage {
+  bytes: number;
+  files: number;
+  quotaBytes: number | null;
+}
+
+export const usageOf = (u: UserRow, defaultQuota: number | null): Usage => ({
+  bytes: Math.max(0, Number(u.usage_bytes)),
+  files: Number(u.file_count),
+  quotaBytes: u.quota_bytes === null ? defaultQuota : Number(u.quota_bytes),
+});
+
+/** Slows down password guessing against one account, from however many addresses. */
+export interface LoginThrottle {
+  /** Throws (429) while the account must wait. */
+  check(email: string): Promise<void>;
+  failed(email: string): Promise<void>;
+  succeeded(email: string): Promise<void>;
 }
 
 export interface TokenPair {
@@ -52,10 +74,13 @@ export class AuthService {
     private readonly accessTokens: AccessTokens,
     private readonly refreshTtlMs: number,
     private readonly log: Logger,
+    private readonly throttle: LoginThrottle,
+    private readonly audit: AuditLog,
+    private readonly defaultQuota: number | null,
   ) {}
 
   async register(email: unknown, password: unknown): Promise<{ user: PublicUser } & TokenPair> {
-    const user = await this.createUser(normalizeEmail(email), checkPassword(password), 'user');
+    const user = await this.createUser(normalizeEmail(email), checkPassword(password), 'user', true);
     if (!user) throw new HttpError(409, 'email_taken', 'An account with this email already exists.');
     return { user: toPublicUser(user), ...(await this.startSession(user)) };
   }
@@ -64,9 +89,19 @@ export class AuthService {
     if (typeof email !== 'string' || typeof password !== 'string' || password.length > MAX_PASSWORD) {
       throw badRequest('Please give an email and a password.', 'invalid_request');
     }
-    const user = await this.users.findByEmail(email.trim().toLowerCase());
+    const address = email.trim().toLowerCase();
+    await this.throttle.check(address);
+    const user = await this.users.findByEmail(address);
     const ok = user ? await verifyPassword(password, user.password_hash) : await verifyAgainstDummy(password);
-    if (!user || !ok) throw invalidCredentials();
+    if (!user || !ok) {
+      await this.throttle.failed(address);
+      await this.audit.record({ action: 'auth.login_failed', actorId: null, targetType: 'user', targetId: user?.id ?? null, details: EMAIL.test(address) ? { email: address } : {} });
+      throw invalidCredentials();
+    }
+    await this.throttle.succeeded(address);
+    // Only someone who knows the password learns that the account is disabled.
+    if (Number(user.disabled) !== 0) throw new HttpError(403, 'account_disabled', 'This account has been disabled by an administrator.');
+    await this.audit.record({ action: 'auth.login', actorId: user.id, targetType: 'user', targetId: user.id });
     return { user: toPublicUser(user), ...(await this.startSession(user)) };
   }
 
@@ -76,7 +111,7 @@ export class AuthService {
     const found = await this.sessions.findToken(oldHash);
     if (!found || found.revokedAt !== null || found.expiresAt <= now()) throw invalidRefresh();
     const user = await this.users.findById(found.userId);
-    if (!user) throw invalidRefresh();
+    if (!user || Number(user.disabled) !== 0) throw invalidRefresh();
 
     const next = newRefreshToken();
     const rotated = found.usedAt === null && (await this.sessions.rotate(found.sessionId, oldHash, next.hash, after(this.refreshTtlMs)));
@@ -93,13 +128,16 @@ export class AuthService {
   async logout(userId: string, refreshToken: unknown): Promise<void> {
     if (typeof refreshToken !== 'string' || refreshToken.length > 512) return;
     const found = await this.sessions.findToken(hashRefreshToken(refreshToken));
-    if (found && found.userId === userId) await this.sessions.revoke(found.sessionId, 'logout');
+    if (found && found.userId === userId) {
+      await this.sessions.revoke(found.sessionId, 'logout');
+      await this.audit.record({ action: 'auth.logout', actorId: userId, targetType: 'user', targetId: userId });
+    }
   }
 
-  async me(userId: string): Promise<PublicUser> {
+  async me(userId: string): Promise<PublicUser & { usage: Usage }> {
     const user = await this.users.findById(userId);
     if (!user) throw unauthorized('This account no longer exists.', 'invalid_token');
-    return toPublicUser(user);
+    return { ...toPublicUser(user), usage: usageOf(user, this.defaultQuota) };
   }
 
   /** Creates the configured users that don't exist yet; existing accounts are never changed. */
@@ -110,11 +148,23 @@ export class AuthService {
     }
   }
 
-  private async createUser(email: string, password: string, role: Role): Promise<UserRow | null> {
+  private async createUser(email: string, password: string, role: Role, audited = false): Promise<UserRow | null> {
     if (await this.users.findByEmail(email)) return null;
     const at = now();
-    const row: UserRow = { id: randomUUID(), email, password_hash: await hashPassword(password), role, created_at: at, updated_at: at };
-    return (await this.users.insertIfAbsent(row)) ? row : null;
+    const row: UserRow = {
+      id: randomUUID(),
+      email,
+      password_hash: await hashPassword(password),
+      role,
+      created_at: at,
+      updated_at: at,
+      disabled: 0,
+      quota_bytes: null,
+      usage_bytes: 0,
+      file_count: 0,
+    };
+    const audit = audited ? this.audit.write({ action: 'auth.register', actorId: row.id, targetType: 'user', targetId: row.id }) : undefined;
+    return (await this.users.insertIfAbsent(row, audit)) ? row : null;
   }
 
   private async startSession(user: UserRow): Promise<TokenPair> {

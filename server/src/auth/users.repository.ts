@@ -1,5 +1,11 @@
 import type { Db } from '../db/database.js';
-import type { NewUser, UserRow } from '../db/schema.js';
+import type { NewUser, Role, UserRow } from '../db/schema.js';
+
+/** What the auth check needs of an account on every request: small, so it caches well. */
+export interface AccountState {
+  role: Role;
+  disabled: boolean;
+}
 
 export class UsersRepository {
   constructor(private readonly db: Db) {}
@@ -12,13 +18,22 @@ export class UsersRepository {
     return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  async state(id: string): Promise<AccountState | null> {
+    const row = await this.db.selectFrom('users').select(['role', 'disabled']).where('id', '=', id).executeTakeFirst();
+    return row ? { role: row.role, disabled: Number(row.disabled) !== 0 } : null;
+  }
+
   /** Returns false instead of throwing when the email is taken, whatever the database's error shape. */
-  async insertIfAbsent(user: NewUser): Promise<boolean> {
-    const result = await this.db
-      .insertInto('users')
-      .values(user)
-      .onConflict((oc) => oc.column('email').doNothing())
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+  async insertIfAbsent(user: NewUser, alsoWrite?: (db: Db) => Promise<void>): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const result = await trx
+        .insertInto('users')
+        .values(user)
+        .onConflict((oc) => oc.column('email').doNothing())
+        .executeTakeFirst();
+      const inserted = Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+      if (inserted) await alsoWrite?.(trx);
+      return inserted;
+    });
   }
 }

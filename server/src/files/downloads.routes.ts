@@ -7,14 +7,14 @@ import type { FilesService } from './files.service.js';
 
 /**
  * `GET /api/downloads/:token`: the link itself is the credential. It still answers only while its
- * user exists and may see the file, through the same owner check as every other file route.
+ * user exists, is not disabled, and may see the file, through the same owner check as every other file route.
  */
 export function downloadsRoutes(links: DownloadLinks, users: UsersRepository, files: FilesService): Router {
   const router = Router();
   router.get('/:token', async (req, res) => {
     const { fileId, userId } = links.verify(req.params.token);
     const user = await users.findById(userId);
-    if (!user) throw unauthorized('This download link is not valid or has expired.', 'invalid_download_link');
+    if (!user || Number(user.disabled) !== 0) throw unauthorized('This download link is not valid or has expired.', 'invalid_download_link');
     const { file, path } = await files.content({ id: user.id, role: user.role }, fileId);
     await sendContent(res, file, path);
   });

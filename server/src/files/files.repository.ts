@@ -68,14 +68,18 @@ export class FilesRepository {
     return this.withOwner().where('f.id', '=', id).executeTakeFirst();
   }
 
-  /** Inserts unless a file with this id exists; returns whether this call inserted it. */
-  async insertIfAbsent(file: NewFile): Promise<boolean> {
-    const result = await this.db
-      .insertInto('files')
-      .values(file)
-      .onConflict((oc) => oc.column('id').doNothing())
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+  /** Inserts unless a file with this id exists; returns whether this call inserted it (and then wrote `alsoWrite` with it). */
+  async insertIfAbsent(file: NewFile, alsoWrite?: (db: Db) => Promise<void>): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const result = await trx
+        .insertInto('files')
+        .values(file)
+        .onConflict((oc) => oc.column('id').doNothing())
+        .executeTakeFirst();
+      const inserted = Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+      if (inserted) await alsoWrite?.(trx);
+      return inserted;
+    });
   }
 
   /** Newest first, strictly after `cursor`; asks for one more than `limit` so the caller knows if more follow. */
@@ -102,8 +106,12 @@ export class FilesRepository {
     return { rows, total: Number(total) };
   }
 
-  async update(id: string, changes: FileUpdate): Promise<void> {
-    await this.db.updateTable('files').set(changes).where('id', '=', id).execute();
+  /** `alsoWrite` (an audit entry) commits with the change. */
+  async update(id: string, changes: FileUpdate, alsoWrite?: (db: Db) => Promise<void>): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('files').set(changes).where('id', '=', id).execute();
+      await alsoWrite?.(trx);
+    });
   }
 
   /** Updates only while the row is as it was at `seenUpdatedAt`; false when something changed it since. */
@@ -112,11 +120,18 @@ export class FilesRepository {
     return Number(result.numUpdatedRows) > 0;
   }
 
-  /** Removes the file's row and its upload record together; the caller has removed the bytes first. */
-  async delete(id: string): Promise<void> {
+  /** Removes the file's row and its upload record together (with `alsoWrite`, its audit entry); the caller has removed the bytes first. */
+  async delete(id: string, alsoWrite?: (db: Db) => Promise<void>): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('files').where('id', '=', id).execute();
+      const deleted = await trx.deleteFrom('files').where('id', '=', id).executeTakeFirst();
       await trx.deleteFrom('uploads').where('id', '=', id).execute();
+      if (Number(deleted.numDeletedRows) > 0) await alsoWrite?.(trx);
     });
+  }
+
+  /** Some of an owner's file ids: callers removing them all ask again until none are left. */
+  async someIdsOf(ownerId: string, limit: number): Promise<string[]> {
+    const rows = await this.db.selectFrom('files').select('id').where('owner_id', '=', ownerId).limit(limit).execute();
+    return rows.map((r) => r.id);
   }
 }

@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
+import { activeUser, type AccountStates } from '../auth/authenticate.js';
 import type { AccessTokens, VerifiedToken } from '../auth/tokens.js';
 import { HttpError } from '../http/errors.js';
 import type { Logger } from '../logger.js';
@@ -9,6 +10,7 @@ import type { FileEvents } from './fileEvents.js';
 
 export interface RealtimeDeps {
   tokens: AccessTokens;
+  accounts: AccountStates;
   events: FileEvents;
   log: Logger;
   /** With Redis, events reach sockets connected to any node. */
@@ -19,7 +21,14 @@ export interface RealtimeDeps {
  * Socket.IO on the API's HTTP server. The handshake carries the access token (`auth.token`); a bad
  * one is refused with a `connect_error` whose `data.code` says why, so clients refresh and retry.
  */
-export async function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Promise<{ io: Server; close(): void }> {
+export interface Realtime {
+  io: Server;
+  /** Closes every socket of a user on every node (through the Redis adapter when there is one). */
+  disconnectUser(userId: string): void;
+  close(): void;
+}
+
+export async function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Promise<Realtime> {
   const io = new Server(httpServer, { path: '/socket.io', serveClient: false });
   let subscriber: Redis | undefined;
   if (deps.redis) {
@@ -28,11 +37,11 @@ export async function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps)
     io.adapter(createAdapter(deps.redis.connection, subscriber, { key: socketIoKey(deps.redis.prefix) }));
   }
 
-  io.use((socket, next) => {
+  io.use(async (socket, next) => {
     const token: unknown = socket.handshake.auth?.token;
     try {
       if (typeof token !== 'string' || token === '') throw new HttpError(401, 'unauthorized', 'Authentication is required.');
-      socket.data.user = deps.tokens.verify(token);
+      socket.data.user = await activeUser(deps.tokens.verify(token), deps.accounts);
       next();
     } catch (err) {
       const known = err instanceof HttpError ? err : new HttpError(401, 'invalid_token', 'The access token is not valid.');
@@ -54,6 +63,7 @@ export async function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps)
 
   return {
     io,
+    disconnectUser: (userId) => io.in(userRoom(userId)).disconnectSockets(true),
     close: () => {
       unsubscribe();
       io.disconnectSockets(true);

@@ -30,6 +30,11 @@ export class UploadsRepository {
     return rows.map((r) => r.id);
   }
 
+  async pendingIdsOf(ownerId: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('uploads').select('id').where('owner_id', '=', ownerId).where('ingested_at', 'is', null).execute();
+    return rows.map((r) => r.id);
+  }
+
   async expiredPendingIds(now: string): Promise<string[]> {
     const rows = await this.db.selectFrom('uploads').select('id').where('ingested_at', 'is', null).where('expires_at', '<', now).execute();
     return rows.map((r) => r.id);

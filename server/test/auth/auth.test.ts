@@ -104,7 +104,7 @@ describe.each(databases)('accounts on %s', (database) => {
     it('returns the signed-in user', async () => {
       const res = await s.api.get('/api/auth/me', user.token);
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ id: user.id, email: user.email, role: 'user' });
+      expect(res.body).toEqual({ id: user.id, email: user.email, role: 'user', usage: { bytes: 0, files: 0, quotaBytes: null } });
     });
 
     const refused = async (authorization?: string) => {

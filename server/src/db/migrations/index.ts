@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './001_initial.js';
 import * as uploads from './002_uploads.js';
 import * as liveJobPerFile from './003_live_job_per_file.js';
+import * as admin from './007_admin.js';
 
 /** Migrations are listed in code, not read from a folder, so built and test runs see the same set. */
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': initial,
   '002_uploads': uploads,
   '003_live_job_per_file': liveJobPerFile,
+  '007_admin': admin,
 };
 
 export const migrationProvider: MigrationProvider = {
