@@ -36,6 +36,7 @@ import { attachRealtime, type Realtime } from './realtime/socketServer.js';
 import { StorageLayout } from './storage/storageLayout.js';
 import { Ingest } from './uploads/ingest.js';
 import { PlainUploads } from './uploads/plainUploads.js';
+import { QuotaMeter } from './uploads/quotaMeter.js';
 import { RedisLocker } from './uploads/redisLocker.js';
 import { TUS_PATH, createTusServer } from './uploads/tusServer.js';
 import { UploadAdmission } from './uploads/uploadAdmission.js';
@@ -100,12 +101,13 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
 
     const layout = new StorageLayout(config.storageDir);
     await mkdir(layout.uploadsDir, { recursive: true });
-    const store = new UploadStore(layout, config.uploadExpirationMs);
     const uploads = new UploadsRepository(database.db);
+    const quotaMeter = new QuotaMeter(uploads, config.defaultQuotaBytes);
+    const store = new UploadStore(layout, config.uploadExpirationMs, (id, offset) => quotaMeter.forWrite(id, offset));
     const filesRepository = new FilesRepository(database.db);
     const ingest = new Ingest(uploads, filesRepository, store, layout, queue, events, log, audit);
     const files = new FilesService(filesRepository, store, layout, queue, events, log, audit);
-    const admission = new UploadAdmission(uploads, new AllowedFileTypes(config.allowedFileTypes), config.uploadExpirationMs);
+    const admission = new UploadAdmission(uploads, new AllowedFileTypes(config.allowedFileTypes), config.uploadExpirationMs, config.defaultQuotaBytes);
     // With Redis, nodes sharing STORAGE_DIR also share upload locks; alone, tus' in-process locks do.
     const locker = redis ? new RedisLocker(redis, redis.duplicate(), { prefix: `${config.redisPrefix}:tus-lock:` }) : undefined;
     if (locker) closers.unshift(() => locker.close());

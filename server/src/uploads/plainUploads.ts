@@ -92,7 +92,7 @@ export class PlainUploads {
     const metadata: UploadMetadata = { filename: info.filename ?? null, filetype: info.mimeType };
     const written = (async () => {
       const createdAt = now();
-      await this.admission.admit(user, id, metadata, createdAt);
+      await this.admission.admit(user, id, metadata, createdAt, 0);
       await this.store.create(new Upload({ id, offset: 0, metadata, creation_date: createdAt }));
       // pipeline hands the limiter stream itself to the last step, which is what FileStore.write reads.
       await pipeline(stream, byteLimit(this.maxUploadSize), (limited) => this.store.write(limited as Readable, id, 0));

@@ -72,7 +72,7 @@ export function createTusServer(deps: TusDeps): Server {
     },
     // The client's metadata is stored untouched (HEAD returns it as sent); the owner goes to our table.
     onUploadCreate: async (req, upload) => {
-      await admission.admit(userOf(req), upload.id, upload.metadata ?? {}, upload.creation_date!);
+      await admission.admit(userOf(req), upload.id, upload.metadata ?? {}, upload.creation_date!, upload.size ?? 0);
       return {};
     },
     onUploadFinish: async (_req, upload) => {

@@ -5,6 +5,9 @@ import { HttpError } from '../http/errors.js';
 import type { UploadsRepository } from './uploads.repository.js';
 import type { UploadMetadata } from './uploadStore.js';
 
+export const quotaExceeded = () =>
+  new HttpError(413, 'quota_exceeded', 'This upload does not fit in your storage quota. Delete some files or ask an administrator for more space.');
+
 /**
  * The checks every new upload passes, over tus or as a form, before a byte is stored: a filename,
  * a valid title and description, an allowed type. Then its owner is recorded, outside the metadata.
@@ -14,6 +17,7 @@ export class UploadAdmission {
     private readonly uploads: UploadsRepository,
     private readonly allowedTypes: AllowedFileTypes,
     private readonly expirationMs: number,
+    private readonly defaultQuota: number | null,
   ) {}
 
   check(metadata: UploadMetadata): void {
@@ -25,9 +29,12 @@ export class UploadAdmission {
     }
   }
 
-  async admit(user: AuthUser, id: string, metadata: UploadMetadata, createdAt: string): Promise<void> {
+  /** `declaredLength` (0 when deferred) is reserved against the owner's quota now; 413 `quota_exceeded` when it doesn't fit. */
+  async admit(user: AuthUser, id: string, metadata: UploadMetadata, createdAt: string, declaredLength: number): Promise<void> {
     this.check(metadata);
     const expiresAt = new Date(Date.parse(createdAt) + this.expirationMs).toISOString();
-    await this.uploads.create({ id, ownerId: user.id, createdAt, expiresAt });
+    if (!(await this.uploads.create({ id, ownerId: user.id, createdAt, expiresAt, reservedBytes: declaredLength }, this.defaultQuota))) {
+      throw quotaExceeded();
+    }
   }
 }

@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { pipeline, type Readable, type Transform } from 'node:stream';
 import { FileStore } from '@tus/file-store';
 import { Upload } from '@tus/utils';
 import type { StorageLayout } from '../storage/storageLayout.js';
@@ -16,8 +17,27 @@ export class UploadStore extends FileStore {
   constructor(
     private readonly layout: StorageLayout,
     expirationMs: number,
+    /** Checks each write against the owner's quota (see QuotaMeter). */
+    private readonly meter?: (id: string, offset: number) => Promise<Transform | null>,
   ) {
     super({ directory: layout.uploadsDir, expirationPeriodInMilliseconds: expirationMs });
+  }
+
+  /**
+   * Every write, from tus or a form, goes through the quota meter. FileStore reports any failure as
+   * its generic write error; the meter's own refusal (413 quota_exceeded) is what the client sees.
+   */
+  override async write(readable: Readable, id: string, offset: number): Promise<number> {
+    const meter = await this.meter?.(id, offset);
+    if (!meter) return super.write(readable, id, offset);
+    let refusal: unknown;
+    meter.once('error', (err) => (refusal ??= err));
+    const metered = pipeline(readable, meter, () => {});
+    try {
+      return await super.write(metered, id, offset);
+    } catch (err) {
+      throw refusal ?? err;
+    }
   }
 
   /**

@@ -5,11 +5,54 @@ import type { UploadRow } from '../db/schema.js';
 export class UploadsRepository {
   constructor(private readonly db: Db) {}
 
-  async create(upload: { id: string; ownerId: string; createdAt: string; expiresAt: string }): Promise<void> {
-    await this.db
-      .insertInto('uploads')
-      .values({ id: upload.id, owner_id: upload.ownerId, created_at: upload.createdAt, expires_at: upload.expiresAt, ingested_at: null })
-      .execute();
+  /**
+   * Records a new upload with `reservedBytes` counted against its owner's quota, in one
+   * transaction: false (nothing recorded) when that would pass the quota. The trigger's update of
+   * the owner's counter locks that row until commit, so of two creations that together pass the
+   * quota, the second sees the first's reservation and is refused.
+   */
+  async create(upload: { id: string; ownerId: string; createdAt: string; expiresAt: string; reservedBytes: number }, defaultQuota: number | null): Promise<boolean> {
+    return this.withinQuota(upload.ownerId, defaultQuota, (trx) =>
+      trx
+        .insertInto('uploads')
+        .values({
+          id: upload.id,
+          owner_id: upload.ownerId,
+          created_at: upload.createdAt,
+          expires_at: upload.expiresAt,
+          ingested_at: null,
+          reserved_bytes: upload.reservedBytes,
+        })
+        .execute(),
+    );
+  }
+
+  /** Adds to an unfinished upload's reservation, as bytes of unknown total length arrive; false when past the quota. */
+  async reserveMore(id: string, ownerId: string, bytes: number, defaultQuota: number | null): Promise<boolean> {
+    return this.withinQuota(ownerId, defaultQuota, (trx) =>
+      trx
+        .updateTable('uploads')
+        .set((eb) => ({ reserved_bytes: eb('reserved_bytes', '+', bytes) }))
+        .where('id', '=', id)
+        .where('ingested_at', 'is', null)
+        .execute(),
+    );
+  }
+
+  private async withinQuota(ownerId: string, defaultQuota: number | null, change: (trx: Db) => Promise<unknown>): Promise<boolean> {
+    const over = new Error('over quota');
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await change(trx);
+        const owner = await trx.selectFrom('users').select(['usage_bytes', 'quota_bytes']).where('id', '=', ownerId).executeTakeFirst();
+        const quota = owner?.quota_bytes ?? defaultQuota;
+        if (owner && quota !== null && Number(owner.usage_bytes) > Number(quota)) throw over;
+      });
+      return true;
+    } catch (err) {
+      if (err === over) return false;
+      throw err;
+    }
   }
 
   find(id: string): Promise<UploadRow | undefined> {
