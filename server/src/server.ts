@@ -104,7 +104,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const uploads = new UploadsRepository(database.db);
     const quotaMeter = new QuotaMeter(uploads, config.defaultQuotaBytes);
     const store = new UploadStore(layout, config.uploadExpirationMs, (id, offset) => quotaMeter.forWrite(id, offset));
-    const filesRepository = new FilesRepository(database.db);
+    const filesRepository = new FilesRepository(database.db, database.kind);
     const ingest = new Ingest(uploads, filesRepository, store, layout, queue, events, log, audit);
     const files = new FilesService(filesRepository, store, layout, queue, events, log, audit);
     const admission = new UploadAdmission(uploads, new AllowedFileTypes(config.allowedFileTypes), config.uploadExpirationMs, config.defaultQuotaBytes);

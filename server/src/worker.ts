@@ -26,7 +26,7 @@ async function startWorker(config: Config): Promise<{ close(): Promise<void> }> 
   fanOutFileEvents(events, new Emitter(redis, { key: socketIoKey(config.redisPrefix) }));
 
   const queue = await createQueue(config, new JobsRepository(database.db), redis, log);
-  const processing = new ProcessingService(new FilesRepository(database.db), new StorageLayout(config.storageDir), events, log);
+  const processing = new ProcessingService(new FilesRepository(database.db, database.kind), new StorageLayout(config.storageDir), events, log);
   await queue.start(processing.handle);
   log.info({ concurrency: config.workerConcurrency }, 'Dropline worker is running');
   return {

@@ -15,7 +15,10 @@ import type { FileRecord, FilesRepository } from './files.repository.js';
 import { toFileView } from './fileView.js';
 import type { ListQuery } from './listQuery.js';
 
-export type FileList = { items: FileView[]; nextCursor: string | null } | { items: FileView[]; page: number; pageSize: number; total: number };
+/** `totalExact` is false when the count stopped at its cap: `total` is then a lower bound. */
+export type FileList =
+  | { items: FileView[]; nextCursor: string | null }
+  | { items: FileView[]; page: number; pageSize: number; total: number; totalExact: boolean };
 
 const EDITABLE = ['title', 'description', 'filename'];
 
@@ -50,14 +53,15 @@ export class FilesService {
     const filter = { ...query.filter, ownerId: query.owner === 'all' && user.role === 'admin' ? null : user.id };
     const { pagination } = query;
     if (pagination.kind === 'page') {
-      const { rows, total } = await this.files.page(filter, (pagination.page - 1) * pagination.pageSize, pagination.pageSize);
-      return { items: rows.map(toFileView), page: pagination.page, pageSize: pagination.pageSize, total };
+      const { rows, total, exact } = await this.files.page(filter, (pagination.page - 1) * pagination.pageSize, pagination.pageSize);
+      return { items: rows.map(toFileView), page: pagination.page, pageSize: pagination.pageSize, total, totalExact: exact };
     }
-    const rows = await this.files.listAfter(filter, pagination.cursor, pagination.limit);
+    const { rows, scannedTo } = await this.files.listAfter(filter, pagination.cursor, pagination.limit);
     const items = rows.slice(0, pagination.limit);
     const last = items.at(-1);
-    const nextCursor = rows.length > pagination.limit && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null;
-    return { items: items.map(toFileView), nextCursor };
+    // A short query's page may end early at the edge of what it examined; the cursor goes on from there.
+    const next = rows.length > pagination.limit && last ? { createdAt: last.created_at, id: last.id } : scannedTo;
+    return { items: items.map(toFileView), nextCursor: next ? encodeCursor(next) : null };
   }
 
   async update(user: AuthUser, id: string, body: unknown): Promise<FileView> {
