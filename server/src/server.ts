@@ -15,6 +15,7 @@ import { UsersRepository } from './auth/users.repository.js';
 import type { Config } from './config/config.js';
 import { configRoutes } from './config/config.routes.js';
 import { migrateToLatest, openDatabase } from './db/database.js';
+import { createCache } from './cache/createCache.js';
 import { connectRedis } from './db/redis.js';
 import { FilesRepository } from './files/files.repository.js';
 import { DownloadLinks } from './files/downloadLinks.js';
@@ -84,10 +85,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     }
     const limits: RateLimitStore = { redis, prefix: config.redisPrefix };
 
+    const cache = createCache(config, redis);
     const audit = new AuditLog(database.db);
     const accessTokens = new AccessTokens(config.jwtSecret, config.accessTokenTtlMs);
     const downloadLinks = new DownloadLinks(config.jwtSecret, DOWNLOAD_LINK_TTL_MS);
-    const users = new UsersRepository(database.db);
+    const users = new UsersRepository(database.db, cache);
     const accounts = users;
     const requireAuth = authenticate(accessTokens, accounts);
     const sessions = new SessionsRepository(database.db);
@@ -104,7 +106,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const uploads = new UploadsRepository(database.db);
     const quotaMeter = new QuotaMeter(uploads, config.defaultQuotaBytes);
     const store = new UploadStore(layout, config.uploadExpirationMs, (id, offset) => quotaMeter.forWrite(id, offset));
-    const filesRepository = new FilesRepository(database.db, database.kind);
+    const filesRepository = new FilesRepository(database.db, database.kind, cache);
     const ingest = new Ingest(uploads, filesRepository, store, layout, queue, events, log, audit);
     const files = new FilesService(filesRepository, store, layout, queue, events, log, audit);
     const admission = new UploadAdmission(uploads, new AllowedFileTypes(config.allowedFileTypes), config.uploadExpirationMs, config.defaultQuotaBytes);
@@ -144,7 +146,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       audit,
       {
         endSessions: (userId) => sessions.revokeAllOf(userId, 'account_disabled'),
-        forget: async () => {},
+        forget: (userId) => users.forget(userId),
         disconnect: (userId) => realtime?.disconnectUser(userId),
       },
       {

@@ -1,6 +1,7 @@
 import { Emitter } from '@socket.io/redis-emitter';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { migrateToLatest, openDatabase } from './db/database.js';
+import { createCache } from './cache/createCache.js';
 import { connectRedis } from './db/redis.js';
 import { FilesRepository } from './files/files.repository.js';
 import { createQueue } from './jobs/createQueue.js';
@@ -26,7 +27,7 @@ async function startWorker(config: Config): Promise<{ close(): Promise<void> }> 
   fanOutFileEvents(events, new Emitter(redis, { key: socketIoKey(config.redisPrefix) }));
 
   const queue = await createQueue(config, new JobsRepository(database.db), redis, log);
-  const processing = new ProcessingService(new FilesRepository(database.db, database.kind), new StorageLayout(config.storageDir), events, log);
+  const processing = new ProcessingService(new FilesRepository(database.db, database.kind, createCache(config, redis)), new StorageLayout(config.storageDir), events, log);
   await queue.start(processing.handle);
   log.info({ concurrency: config.workerConcurrency }, 'Dropline worker is running');
   return {

@@ -42,7 +42,7 @@ export interface Config {
   rateLimit: number;
   /** Bytes each account may use unless it has a quota of its own; null: no limit. */
   defaultQuotaBytes: number | null;
-  /** How long cached file and account metadata may be served. */
+  /** How long cached file and account metadata may be served; 0: not cached. */
   cacheTtlMs: number;
   trustProxy: boolean | number | string;
   clientDir: string;
@@ -117,7 +117,7 @@ export function loadConfig(env: Env = process.env): Config {
   const authRateLimit = parsed('AUTH_RATE_LIMIT', 20, integer(1, 1_000_000), 'a whole number of requests per minute');
   const rateLimit = parsed('RATE_LIMIT', 100, integer(1, 1_000_000), 'a whole number of requests per minute');
   const defaultQuotaBytes = parsed('DEFAULT_QUOTA_BYTES', null, parseSize, 'a size in bytes or like 10GiB');
-  const cacheTtlMs = parsed('CACHE_TTL', 5 * 60e3, positive(parseDuration), 'a duration such as 5m');
+  const cacheTtlMs = parsed('CACHE_TTL', 5 * 60e3, parseDuration, 'a duration such as 5m (0 turns the cache off)');
   const shutdownTimeoutMs = parsed('SHUTDOWN_TIMEOUT', 10e3, parseDuration, 'a duration such as 10s');
   const trustProxy = parsed<boolean | number | string>('TRUST_PROXY', false, (v) => bool(v) ?? (/^\d+$/.test(v) ? Number(v) : v), 'true, false, a hop count or a subnet list');
   const clientDir = path.resolve(read('CLIENT_DIR') ?? DEFAULT_CLIENT_DIR);

@@ -1,4 +1,5 @@
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import type { MetadataCache } from '../cache/metadataCache.js';
 import type { Cursor } from '../db/cursor.js';
 import type { Db } from '../db/database.js';
 import type { Database, FileRow, FileStatus, FileUpdate, NewFile } from '../db/schema.js';
@@ -79,10 +80,14 @@ const after = (cursor: Cursor) => (eb: FilesEb) =>
 const unfiltered = (f: FileFilter) =>
   f.text === null && f.mimeType === null && f.mimePrefix === null && f.status === null && f.createdFrom === null && f.createdBefore === null;
 
+const fileKey = (id: string) => `file:${id}`;
+
 export class FilesRepository {
   constructor(
     private readonly db: Db,
     private readonly engine: Engine,
+    /** Every write below invalidates the file's entry once it has committed. */
+    private readonly cache: MetadataCache,
   ) {}
 
   /** Whether a text search is short (no trigram to look up), and on SQLite, whether the FTS index should narrow it. */
@@ -112,7 +117,7 @@ export class FilesRepository {
   }
 
   find(id: string): Promise<FileRecord | undefined> {
-    return this.withOwner().where('f.id', '=', id).executeTakeFirst();
+    return this.cache.get(fileKey(id), () => this.withOwner().where('f.id', '=', id).executeTakeFirst());
   }
 
   /** Inserts unless a file with this id exists; returns whether this call inserted it (and then wrote `alsoWrite` with it). */
@@ -127,6 +132,10 @@ export class FilesRepository {
       if (inserted) await alsoWrite?.(trx);
       return inserted;
     });
+  }
+
+  private invalidate(id: string): Promise<void> {
+    return this.cache.invalidate(fileKey(id));
   }
 
   /**
@@ -219,12 +228,15 @@ export class FilesRepository {
       await trx.updateTable('files').set(changes).where('id', '=', id).execute();
       await alsoWrite?.(trx);
     });
+    await this.invalidate(id);
   }
 
   /** Updates only while the row is as it was at `seenUpdatedAt`; false when something changed it since. */
   async updateIfUnchanged(id: string, seenUpdatedAt: string, changes: FileUpdate): Promise<boolean> {
     const result = await this.db.updateTable('files').set(changes).where('id', '=', id).where('updated_at', '=', seenUpdatedAt).executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
+    const changed = Number(result.numUpdatedRows) > 0;
+    if (changed) await this.invalidate(id);
+    return changed;
   }
 
   /** Removes the file's row and its upload record together (with `alsoWrite`, its audit entry); the caller has removed the bytes first. */
@@ -234,6 +246,7 @@ export class FilesRepository {
       await trx.deleteFrom('uploads').where('id', '=', id).execute();
       if (Number(deleted.numDeletedRows) > 0) await alsoWrite?.(trx);
     });
+    await this.invalidate(id);
   }
 
   /** Some of an owner's file ids: callers removing them all ask again until none are left. */

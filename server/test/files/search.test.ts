@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewFile } from '../../src/db/schema.js';
 import { postgresAvailable } from '../helpers/services.js';
-import { ADMIN, startTestServer, withDatabase, type TestServer } from '../helpers/testServer.js';
+import { ADMIN, startTestServer, withDatabase, type ApiResponse, type TestServer } from '../helpers/testServer.js';
 import { randomData, uploadFile } from '../helpers/tus.js';
 
 const databases: Array<'sqlite' | 'postgres'> = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
@@ -76,7 +76,7 @@ describe.each(databases)('search and page totals at scale on %s', (database) => 
     const ids: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = await s.api.get(`/api/files?limit=37&${query}${cursor ? `&cursor=${cursor}` : ''}`, token);
+      const res: ApiResponse = await s.api.get(`/api/files?limit=37&${query}${cursor ? `&cursor=${cursor}` : ''}`, token);
       expect(res.status).toBe(200);
       ids.push(...res.body.items.map((f: { id: string }) => f.id));
       cursor = res.body.nextCursor;
