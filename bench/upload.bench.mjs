@@ -126,7 +126,8 @@ async function upload(target, file, size, mode) {
     'Upload-Metadata': `filename ${Buffer.from(path.basename(file)).toString('base64')}`,
   });
   if (created.status !== 201) throw new Error(`create failed: ${created.status} ${created.text}`);
-  const location = new URL(created.headers.location).pathname;
+  // Location is relative unless PUBLIC_URL is set.
+  const location = new URL(created.headers.location, target.url).pathname;
   const step = mode === 'single PATCH' ? size : CHUNK;
   for (let offset = 0; offset < size; offset += step) {
     const length = Math.min(step, size - offset);

@@ -19,8 +19,10 @@ test("another signed-in user sees a toast naming the first user's upload, withou
     await chooseFiles(alicePage, [{ name, mimeType: 'text/plain', buffer: Buffer.from(`a list of photos\n`.repeat(500)) }]);
     await alicePage.getByTestId('upload-panel').getByRole('button', { name: 'Upload 1 file' }).click();
 
-    const toast = bobPage.getByTestId('toast').filter({ hasText: `${alice.email} uploaded ${name}` });
+    const toast = bobPage.getByTestId('toast').filter({ hasText: `${alice.email.split('@')[0]} uploaded ${name}` });
     await expect(toast).toBeVisible({ timeout: 20_000 });
+    // Others see Alice by her display name (the part of her email before @ by default), never her email.
+    await expect(bobPage.getByTestId('toast').filter({ hasText: alice.email })).toHaveCount(0);
     expect(await bobPage.evaluate(() => (window as Window & { e2eMark?: string }).e2eMark)).toBe('still here');
 
     // The news is for everyone; the file is Alice's alone.

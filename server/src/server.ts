@@ -8,7 +8,7 @@ import { AdminService } from './admin/admin.service.js';
 import { buildApp } from './app.js';
 import { AuditLog } from './audit/auditLog.js';
 import { AuthService } from './auth/auth.service.js';
-import { authenticate, bearerUserId } from './auth/authenticate.js';
+import { Authenticator, authenticate, bearerUserId } from './auth/authenticate.js';
 import { SessionsRepository } from './auth/sessions.repository.js';
 import { AccessTokens } from './auth/tokens.js';
 import { UsersRepository } from './auth/users.repository.js';
@@ -41,6 +41,7 @@ import { QuotaMeter } from './uploads/quotaMeter.js';
 import { RedisLocker } from './uploads/redisLocker.js';
 import { TUS_PATH, createTusServer } from './uploads/tusServer.js';
 import { UploadAdmission } from './uploads/uploadAdmission.js';
+import { LocalLocker } from './uploads/uploadLocks.js';
 import { UploadMaintenance } from './uploads/uploadMaintenance.js';
 import { UploadsRepository } from './uploads/uploads.repository.js';
 import { uploadsRoutes } from './uploads/uploads.routes.js';
@@ -90,8 +91,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const accessTokens = new AccessTokens(config.jwtSecret, config.accessTokenTtlMs);
     const downloadLinks = new DownloadLinks(config.jwtSecret, DOWNLOAD_LINK_TTL_MS);
     const users = new UsersRepository(database.db, cache);
-    const accounts = users;
-    const requireAuth = authenticate(accessTokens, accounts);
+    const authenticator = new Authenticator(accessTokens, users);
+    const requireAuth = authenticate(authenticator);
     const sessions = new SessionsRepository(database.db);
     const auth = new AuthService(users, sessions, accessTokens, config.refreshTokenTtlMs, log, new LoginThrottle(limits), audit, config.defaultQuotaBytes);
     await auth.seed(config.seedUsers);
@@ -110,9 +111,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const ingest = new Ingest(uploads, filesRepository, store, layout, queue, events, log, audit);
     const files = new FilesService(filesRepository, store, layout, queue, events, log, audit);
     const admission = new UploadAdmission(uploads, new AllowedFileTypes(config.allowedFileTypes), config.uploadExpirationMs, config.defaultQuotaBytes);
-    // With Redis, nodes sharing STORAGE_DIR also share upload locks; alone, tus' in-process locks do.
-    const locker = redis ? new RedisLocker(redis, redis.duplicate(), { prefix: `${config.redisPrefix}:tus-lock:` }) : undefined;
-    if (locker) closers.unshift(() => locker.close());
+    // With Redis, nodes sharing STORAGE_DIR also share upload locks; alone, in-process locks do.
+    // Neither is tus' MemoryLocker, whose waiting grows memory without bound (see uploadLocks.ts).
+    const redisLocker = redis ? new RedisLocker(redis, redis.duplicate(), { prefix: `${config.redisPrefix}:tus-lock:` }) : undefined;
+    if (redisLocker) closers.unshift(() => redisLocker.close());
+    const locker = redisLocker ?? new LocalLocker();
     const tus = createTusServer({
       store,
       uploads,
@@ -120,7 +123,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       ingest,
       maxUploadSize: config.maxUploadSize,
       locker,
-      respectForwardedHeaders: config.trustProxy !== false,
+      publicUrl: config.publicUrl,
       log,
     });
     const plainUploads = new PlainUploads(store, uploads, admission, ingest, config.maxUploadSize);
@@ -175,7 +178,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       }),
       streamingRoutes: [
         [TUS_PATH, uploadsRoutes(tus, files, requireAuth)],
-        ['/api/downloads', downloadsRoutes(downloadLinks, users, files)],
+        ['/api/downloads', downloadsRoutes(downloadLinks, authenticator, files)],
       ],
       apiRoutes: [
         ['/files', filesRoutes(files, plainUploads, downloadLinks)],
@@ -186,7 +189,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     });
 
     const server = createServer(app);
-    const sockets = await attachRealtime(server, { tokens: accessTokens, accounts, events, log, redis: redis && { connection: redis, prefix: config.redisPrefix } });
+    const sockets = await attachRealtime(server, { auth: authenticator, announceUploads: config.announceUploads, events, log, redis: redis && { connection: redis, prefix: config.redisPrefix } });
     realtime = sockets;
     closers.unshift(async () => sockets.close());
     await new Promise<void>((resolve, reject) => {

@@ -24,7 +24,7 @@ async function startWorker(config: Config): Promise<{ close(): Promise<void> }> 
   await migrateToLatest(database.db);
   const redis = await connectRedis(config.redisUrl, 'worker');
   const events = new FileEvents();
-  fanOutFileEvents(events, new Emitter(redis, { key: socketIoKey(config.redisPrefix) }));
+  fanOutFileEvents(events, new Emitter(redis, { key: socketIoKey(config.redisPrefix) }), config.announceUploads);
 
   const queue = await createQueue(config, new JobsRepository(database.db), redis, log);
   const processing = new ProcessingService(new FilesRepository(database.db, database.kind, createCache(config, redis)), new StorageLayout(config.storageDir), events, log);

@@ -4,6 +4,8 @@ export interface User {
   id: string
   email: string
   role: Role
+  /** What other people see; the email stays private to the user (and admins). */
+  displayName: string
 }
 
 export type FileStatus = 'uploaded' | 'processing' | 'processed' | 'failed'
@@ -22,16 +24,16 @@ export interface FileItem {
   createdAt: string
   updatedAt: string
   processedAt: string | null
-  owner: { id: string; email: string }
+  owner: { id: string; email: string; displayName: string }
 }
 
-/** The `file:created` broadcast: enough to announce an upload, not a whole File. */
+/** The `file:created` broadcast: enough to announce an upload, not a whole File, and never an email. */
 export interface FileCreatedEvent {
   id: string
   filename: string
   size: number
   mimeType: string
-  owner: { id: string; email: string }
+  owner: { id: string; displayName: string }
   createdAt: string
 }
 

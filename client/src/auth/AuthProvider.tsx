@@ -5,7 +5,7 @@ import type { User } from '../api/types'
 import { AuthContext } from './AuthContext'
 
 function sameUser(a: User, b: User): boolean {
-  return a.id === b.id && a.email === b.email && a.role === b.role
+  return a.id === b.id && a.email === b.email && a.role === b.role && a.displayName === b.displayName
 }
 
 export function AuthProvider({ children }: { children: ReactNode }) {

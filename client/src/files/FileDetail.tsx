@@ -98,7 +98,9 @@ export function FileDetail({ file, onClose, onChanged, onDeleted }: FileDetailPr
           </div>
           <div className="details-list__row">
             <dt>Owner</dt>
-            <dd>{file.owner.email}</dd>
+            <dd>
+              {file.owner.displayName} ({file.owner.email})
+            </dd>
           </div>
           <div className="details-list__row">
             <dt>SHA-256</dt>

@@ -50,7 +50,11 @@ export function FileRow({ file, showOwner, onOpen }: FileRowProps) {
           {formatShortDate(file.createdAt)}
         </time>
       </td>
-      {showOwner && <td role="cell" data-label="Owner">{file.owner.email}</td>}
+      {showOwner && (
+        <td role="cell" data-label="Owner" title={file.owner.email}>
+          {file.owner.displayName}
+        </td>
+      )}
     </tr>
   )
 }

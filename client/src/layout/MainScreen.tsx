@@ -59,7 +59,7 @@ export function MainScreen() {
 
   const connection = useSocket({
     onFileCreated: (event: FileCreatedEvent) => {
-      notify(`${event.owner.email} uploaded ${event.filename}`)
+      notify(`${event.owner.id === user.id ? 'You' : event.owner.displayName} uploaded ${event.filename}`)
       // The event is a summary; the list needs the whole File.
       if (event.owner.id === user.id || query.allOwners) fetchAndApply(event.id)
     },

@@ -28,7 +28,14 @@ export class AdminRepository {
     return this.db
       .selectFrom('users')
       .selectAll()
-      .$if(q !== null, (qb) => qb.where(sql<boolean>`lower(${sql.ref('email')}) like lower(${`%${escapeLike(q!)}%`}) escape '\\'`))
+      .$if(q !== null, (qb) =>
+        qb.where((eb) =>
+          eb.or([
+            sql<boolean>`lower(${sql.ref('email')}) like lower(${`%${escapeLike(q!)}%`}) escape '\\'`,
+            sql<boolean>`lower(${sql.ref('display_name')}) like lower(${`%${escapeLike(q!)}%`}) escape '\\'`,
+          ]),
+        ),
+      )
       .$if(cursor !== null, (qb) =>
         qb.where((eb) => eb.or([eb('created_at', '<', cursor!.createdAt), eb.and([eb('created_at', '=', cursor!.createdAt), eb('id', '<', cursor!.id)])])),
       )

@@ -33,7 +33,7 @@ export interface OwnedData {
   deleteAllOf(userId: string): Promise<void>;
 }
 
-const displayNameOf = (u: UserRow) => u.email.slice(0, u.email.indexOf('@'));
+
 
 const lastAdmin = () => new HttpError(409, 'last_admin', 'This is the last active administrator: make another account an administrator first.');
 const noUser = () => notFound('There is no user with this id.');
@@ -51,7 +51,7 @@ export class AdminService {
     return {
       id: u.id,
       email: u.email,
-      displayName: displayNameOf(u),
+      displayName: u.display_name,
       role: u.role,
       disabled: Number(u.disabled) !== 0,
       createdAt: u.created_at,

@@ -1,6 +1,12 @@
 import { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import { parseBody } from '../http/validation.js';
 import type { AuthService } from './auth.service.js';
+import { parseDisplayName } from './accountFields.js';
 import { currentUser } from './authenticate.js';
+
+/** `PATCH /api/auth/me`: only the display name can change here; anything else is a 400. */
+const UpdateMeBody = z.strictObject({ displayName: z.unknown().transform((value) => parseDisplayName(value)) });
 
 /**
  * Register, login and refresh are open, so they are rate limited (password guessing, account
@@ -24,6 +30,9 @@ export function authRoutes(auth: AuthService, requireAuth: RequestHandler, limit
   });
   router.get('/me', requireAuth, async (req, res) => {
     res.json(await auth.me(currentUser(req).id));
+  });
+  router.patch('/me', requireAuth, async (req, res) => {
+    res.json(await auth.updateMe(currentUser(req).id, parseBody(UpdateMeBody, req.body)));
   });
   return router;
 }

@@ -4,6 +4,8 @@ import { after, now } from '../db/time.js';
 import { HttpError, badRequest, unauthorized } from '../http/errors.js';
 import type { AuditLog } from '../audit/auditLog.js';
 import type { Logger } from '../logger.js';
+import { defaultDisplayName, parseEmail } from './accountFields.js';
+import { mayActNow } from './authenticate.js';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './passwords.js';
 import type { SessionsRepository } from './sessions.repository.js';
 import { hashRefreshToken, newRefreshToken, type AccessTokens } from './tokens.js';
@@ -13,18 +15,29 @@ export interface PublicUser {
   id: string;
   email: string;
   role: Role;
+  displayName: string;
 }
 
-/** Storage an account uses: finished files plus unfinished uploads' reservations, against its quota (null: none). */
+/** `GET /api/auth/me`: the user and the storage they use against their quota. */
+export interface Me extends PublicUser {
+  usage: Usage;
+}
+
+/**
+ * Storage an account uses: its finished files (`bytes`, `files`) and what its unfinished uploads
+ * have reserved (`reservedBytes`); the two together count against `quotaBytes` (null: no quota).
+ */
 export interface Usage {
   bytes: number;
   files: number;
+  reservedBytes: number;
   quotaBytes: number | null;
 }
 
 export const usageOf = (u: UserRow, defaultQuota: number | null): Usage => ({
-  bytes: Math.max(0, Number(u.usage_bytes)),
+  bytes: Number(u.files_bytes),
   files: Number(u.file_count),
+  reservedBytes: Number(u.reserved_bytes),
   quotaBytes: u.quota_bytes === null ? defaultQuota : Number(u.quota_bytes),
 });
 
@@ -41,18 +54,10 @@ export interface TokenPair {
   refreshToken: string;
 }
 
-const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
 const MIN_PASSWORD = 8;
 const MAX_PASSWORD = 1024;
 
-export const toPublicUser = (u: UserRow): PublicUser => ({ id: u.id, email: u.email, role: u.role });
-
-export function normalizeEmail(email: unknown): string {
-  if (typeof email !== 'string' || email.length > 254 || !EMAIL.test(email.trim())) {
-    throw badRequest('Please give a valid email address.', 'invalid_email');
-  }
-  return email.trim().toLowerCase();
-}
+export const toPublicUser = (u: UserRow): PublicUser => ({ id: u.id, email: u.email, role: u.role, displayName: u.display_name });
 
 function checkPassword(password: unknown): string {
   if (typeof password !== 'string' || password.length < MIN_PASSWORD) {
@@ -80,7 +85,7 @@ export class AuthService {
   ) {}
 
   async register(email: unknown, password: unknown): Promise<{ user: PublicUser } & TokenPair> {
-    const user = await this.createUser(normalizeEmail(email), checkPassword(password), 'user', true);
+    const user = await this.createUser(parseEmail(email), checkPassword(password), 'user', true);
     if (!user) throw new HttpError(409, 'email_taken', 'An account with this email already exists.');
     return { user: toPublicUser(user), ...(await this.startSession(user)) };
   }
@@ -89,13 +94,14 @@ export class AuthService {
     if (typeof email !== 'string' || typeof password !== 'string' || password.length > MAX_PASSWORD) {
       throw badRequest('Please give an email and a password.', 'invalid_request');
     }
-    const address = email.trim().toLowerCase();
+    // Compared in the one canonical form; an address that could never be registered is refused as at registration.
+    const address = parseEmail(email);
     await this.throttle.check(address);
     const user = await this.users.findByEmail(address);
     const ok = user ? await verifyPassword(password, user.password_hash) : await verifyAgainstDummy(password);
     if (!user || !ok) {
       await this.throttle.failed(address);
-      await this.audit.record({ action: 'auth.login_failed', actorId: null, targetType: 'user', targetId: user?.id ?? null, details: EMAIL.test(address) ? { email: address } : {} });
+      await this.audit.record({ action: 'auth.login_failed', actorId: null, targetType: 'user', targetId: user?.id ?? null, details: { email: address } });
       throw invalidCredentials();
     }
     await this.throttle.succeeded(address);
@@ -111,7 +117,7 @@ export class AuthService {
     const found = await this.sessions.findToken(oldHash);
     if (!found || found.revokedAt !== null || found.expiresAt <= now()) throw invalidRefresh();
     const user = await this.users.findById(found.userId);
-    if (!user || Number(user.disabled) !== 0) throw invalidRefresh();
+    if (!mayActNow(user)) throw invalidRefresh();
 
     const next = newRefreshToken();
     const rotated = found.usedAt === null && (await this.sessions.rotate(found.sessionId, oldHash, next.hash, after(this.refreshTtlMs)));
@@ -134,16 +140,21 @@ export class AuthService {
     }
   }
 
-  async me(userId: string): Promise<PublicUser & { usage: Usage }> {
+  async me(userId: string): Promise<Me> {
     const user = await this.users.findById(userId);
-    if (!user) throw unauthorized('This account no longer exists.', 'invalid_token');
+    if (!mayActNow(user)) throw unauthorized('The access token is not valid.', 'invalid_token');
     return { ...toPublicUser(user), usage: usageOf(user, this.defaultQuota) };
+  }
+
+  async updateMe(userId: string, changes: { displayName: string }): Promise<Me> {
+    await this.users.update(userId, { display_name: changes.displayName, updated_at: now() });
+    return this.me(userId);
   }
 
   /** Creates the configured users that don't exist yet; existing accounts are never changed. */
   async seed(users: { email: string; password: string; role: Role }[]): Promise<void> {
     for (const seed of users) {
-      const created = await this.createUser(normalizeEmail(seed.email), seed.password, seed.role);
+      const created = await this.createUser(parseEmail(seed.email), seed.password, seed.role);
       if (created) this.log.info({ email: created.email, role: created.role }, 'seeded user');
     }
   }
@@ -156,12 +167,15 @@ export class AuthService {
       email,
       password_hash: await hashPassword(password),
       role,
+      display_name: defaultDisplayName(email),
+      original_email: null,
       created_at: at,
       updated_at: at,
       disabled: 0,
       quota_bytes: null,
-      usage_bytes: 0,
+      files_bytes: 0,
       file_count: 0,
+      reserved_bytes: 0,
     };
     const audit = audited ? this.audit.write({ action: 'auth.register', actorId: row.id, targetType: 'user', targetId: row.id }) : undefined;
     return (await this.users.insertIfAbsent(row, audit)) ? row : null;

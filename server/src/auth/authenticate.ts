@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
+import type { Role } from '../db/schema.js';
 import { forbidden, unauthorized } from '../http/errors.js';
 import type { AccessTokens, AuthUser, VerifiedToken } from './tokens.js';
-import type { AccountState } from './users.repository.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -12,41 +12,76 @@ declare global {
   }
 }
 
-/** Where the auth check learns an account's current role and whether it may act at all (cached). */
-export interface AccountStates {
-  state(userId: string): Promise<AccountState | null>;
+/** What the gate needs to know about an account: one primary-key read of a few columns (cached). */
+export interface AccountStanding {
+  id: string;
+  role: Role;
+  disabled: boolean;
 }
 
-/** Reads `Bearer <token>` from an Authorization header; used by the API, tus and Socket.IO alike. */
-export function userFromAuthorization(header: string | undefined, tokens: AccessTokens): VerifiedToken {
-  const match = header === undefined ? null : /^Bearer\s+([A-Za-z0-9._~+/=-]{1,4096})\s*$/i.exec(header);
-  if (!match) throw unauthorized();
-  return tokens.verify(match[1]!);
+export interface AccountLookup {
+  standing(id: string): Promise<AccountStanding | undefined>;
 }
 
-/** The user id of a request's valid bearer token, or null: what the rate limit counts a request against. */
+/**
+ * Whether an account may act right now. Every way in (API, tus, Socket.IO, refresh, signed
+ * downloads) asks this one question, so a new reason to refuse (a disabled account) is one more
+ * condition here.
+ */
+export function mayActNow<T extends { disabled: boolean | number }>(account: T | undefined): account is T {
+  return account !== undefined && !account.disabled;
+}
+
+/** The same answer as a tampered token: nobody learns whether the account was deleted or never was. */
+const refused = () => unauthorized('The access token is not valid.', 'invalid_token');
+
+const BEARER = /^Bearer +([A-Za-z0-9._~+/-]{1,4096}=*) *$/i;
+
+/**
+ * Checks an access token and then its account, on every request: a token outlives neither the
+ * account it was issued to nor that account's role (a demoted admin stops being admin at once).
+ */
+export class Authenticator {
+  constructor(
+    private readonly tokens: AccessTokens,
+    private readonly accounts: AccountLookup,
+  ) {}
+
+  async verify(token: string): Promise<VerifiedToken> {
+    const claims = this.tokens.verify(token);
+    const account = await this.accounts.standing(claims.id);
+    if (!mayActNow(account)) throw refused();
+    return { id: account.id, role: account.role, expiresAt: claims.expiresAt };
+  }
+
+  /** Reads `Bearer <token>` from an Authorization header; the API, tus and signed routes alike. */
+  async fromAuthorization(header: string | undefined): Promise<VerifiedToken> {
+    const match = header === undefined ? null : BEARER.exec(header);
+    if (!match) throw unauthorized();
+    return this.verify(match[1]!);
+  }
+
+  /** Gives an account whose id came from another signed credential (a download link) the same check. */
+  async account(id: string): Promise<AccountStanding | undefined> {
+    const account = await this.accounts.standing(id);
+    return mayActNow(account) ? account : undefined;
+  }
+}
+
+/** The user id of a request's validly signed bearer token, or null: what the rate limit counts a request against. */
 export function bearerUserId(header: string | undefined, tokens: AccessTokens): string | null {
+  const match = header === undefined ? null : BEARER.exec(header);
+  if (!match) return null;
   try {
-    return userFromAuthorization(header, tokens).id;
+    return tokens.verify(match[1]!).id;
   } catch {
     return null;
   }
 }
 
-/**
- * The token's signature and expiry are not enough: a user deleted or disabled since it was issued
- * is refused like a tampered token, and the role is the account's current one, so a demotion
- * takes effect on the next request rather than when the token expires.
- */
-export async function activeUser(token: VerifiedToken, accounts: AccountStates): Promise<VerifiedToken> {
-  const state = await accounts.state(token.id);
-  if (!state || state.disabled) throw unauthorized('The access token is not valid.', 'invalid_token');
-  return { ...token, role: state.role };
-}
-
-export function authenticate(tokens: AccessTokens, accounts: AccountStates): RequestHandler {
+export function authenticate(auth: Authenticator): RequestHandler {
   return async (req, _res, next) => {
-    const { id, role } = await activeUser(userFromAuthorization(req.headers.authorization, tokens), accounts);
+    const { id, role } = await auth.fromAuthorization(req.headers.authorization);
     req.user = { id, role };
     next();
   };

@@ -28,7 +28,7 @@ export class AccessTokens {
     });
   }
 
-  /** Returns the token's user, or throws the contract's 401. */
+  /** Checks signature, algorithm and expiry (the account behind it is the Authenticator's part); throws the contract's 401. */
   verify(token: string): VerifiedToken {
     let claims: jwt.JwtPayload | string;
     try {
@@ -37,10 +37,17 @@ export class AccessTokens {
       if (err instanceof jwt.TokenExpiredError) throw unauthorized('The access token has expired.', 'token_expired');
       throw unauthorized('The access token is not valid.', 'invalid_token');
     }
-    if (typeof claims !== 'object' || typeof claims.sub !== 'string' || (claims.role !== 'user' && claims.role !== 'admin')) {
+    // jsonwebtoken checks `exp` only when present; a token without one would never expire.
+    if (
+      typeof claims !== 'object' ||
+      typeof claims.sub !== 'string' ||
+      claims.sub === '' ||
+      typeof claims.exp !== 'number' ||
+      (claims.role !== 'user' && claims.role !== 'admin')
+    ) {
       throw unauthorized('The access token is not valid.', 'invalid_token');
     }
-    return { id: claims.sub, role: claims.role, expiresAt: (claims.exp ?? 0) * 1000 };
+    return { id: claims.sub, role: claims.role, expiresAt: claims.exp * 1000 };
   }
 }
 

@@ -1,19 +1,14 @@
 import type { MetadataCache } from '../cache/metadataCache.js';
+import type { AccountLookup, AccountStanding } from './authenticate.js';
 import type { Db } from '../db/database.js';
-import type { NewUser, Role, UserRow } from '../db/schema.js';
+import type { NewUser, UserRow, UserUpdate } from '../db/schema.js';
 
-/** What the auth check needs of an account on every request: small, so it caches well. */
-export interface AccountState {
-  role: Role;
-  disabled: boolean;
-}
+const accountKey = (id: string) => `account:${id}`;
 
-export const accountKey = (id: string) => `account:${id}`;
-
-export class UsersRepository {
+export class UsersRepository implements AccountLookup {
   constructor(
     private readonly db: Db,
-    /** Holds account states; whoever changes a role or disables an account invalidates `accountKey`. */
+    /** Holds account standings; whoever changes a role or disables an account calls `forget`. */
     private readonly cache: MetadataCache,
   ) {}
 
@@ -21,21 +16,26 @@ export class UsersRepository {
     return this.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
   }
 
+  /** The few columns the per-request auth check reads, by primary key; cached, as every request asks. */
+  standing(id: string): Promise<AccountStanding | undefined> {
+    return this.cache.get(accountKey(id), async () => {
+      const row = await this.db.selectFrom('users').select(['id', 'role', 'disabled']).where('id', '=', id).executeTakeFirst();
+      return row && { id: row.id, role: row.role, disabled: Number(row.disabled) !== 0 };
+    });
+  }
+
+  /** Drops the cached standing on every node. */
+  forget(id: string): Promise<void> {
+    return this.cache.invalidate(accountKey(id));
+  }
+
   findById(id: string): Promise<UserRow | undefined> {
     return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  /** Asked on every authenticated request, so it is cached. */
-  async state(id: string): Promise<AccountState | null> {
-    const state = await this.cache.get(accountKey(id), async () => {
-      const row = await this.db.selectFrom('users').select(['role', 'disabled']).where('id', '=', id).executeTakeFirst();
-      return row ? { role: row.role, disabled: Number(row.disabled) !== 0 } : undefined;
-    });
-    return state ?? null;
-  }
-
-  forget(id: string): Promise<void> {
-    return this.cache.invalidate(accountKey(id));
+  async update(id: string, changes: UserUpdate): Promise<void> {
+    await this.db.updateTable('users').set(changes).where('id', '=', id).execute();
+    await this.forget(id);
   }
 
   /** Returns false instead of throwing when the email is taken, whatever the database's error shape. */

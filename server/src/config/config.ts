@@ -45,8 +45,14 @@ export interface Config {
   /** How long cached file and account metadata may be served; 0: not cached. */
   cacheTtlMs: number;
   trustProxy: boolean | number | string;
+  /** Where clients reach this deployment (`https://files.example.com`), no trailing slash; null: answer with relative URLs. */
+  publicUrl: string | null;
+  /** Who hears `file:created`: every connected user, or only the owner and admins. */
+  announceUploads: AnnounceUploads;
   clientDir: string;
 }
+
+export type AnnounceUploads = 'everyone' | 'owner';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -120,6 +126,8 @@ export function loadConfig(env: Env = process.env): Config {
   const cacheTtlMs = parsed('CACHE_TTL', 5 * 60e3, parseDuration, 'a duration such as 5m (0 turns the cache off)');
   const shutdownTimeoutMs = parsed('SHUTDOWN_TIMEOUT', 10e3, parseDuration, 'a duration such as 10s');
   const trustProxy = parsed<boolean | number | string>('TRUST_PROXY', false, (v) => bool(v) ?? (/^\d+$/.test(v) ? Number(v) : v), 'true, false, a hop count or a subnet list');
+  const publicUrl = parsed('PUBLIC_URL', null, parsePublicUrl, 'an absolute http:// or https:// URL without credentials, query or fragment');
+  const announceUploads = parsed<AnnounceUploads>('ANNOUNCE_UPLOADS', 'everyone', (v) => (v === 'everyone' || v === 'owner' ? v : null), 'everyone or owner');
   const clientDir = path.resolve(read('CLIENT_DIR') ?? DEFAULT_CLIENT_DIR);
 
   let jwtSecret = read('JWT_SECRET');
@@ -159,6 +167,8 @@ export function loadConfig(env: Env = process.env): Config {
     defaultQuotaBytes,
     cacheTtlMs,
     trustProxy,
+    publicUrl,
+    announceUploads,
     clientDir,
   };
 }
@@ -168,6 +178,20 @@ function parseDatabaseUrl(value: string): string | null {
   const file = value.replace(/^sqlite:(\/\/)?/, '').replace(/^file:/, '');
   if (file === '') return null;
   return `sqlite:${file === ':memory:' ? file : path.resolve(file)}`;
+}
+
+/** The origin (and optional path prefix) that absolute URLs are built from instead of a client's Host header. */
+function parsePublicUrl(value: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return null;
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || url.search || url.hash || value.includes('?') || value.includes('#')) {
+    return null;
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
 function parseAllowedTypes(value: string): string[] | null {

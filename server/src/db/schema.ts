@@ -15,15 +15,20 @@ export interface UsersTable {
   email: string;
   password_hash: string;
   role: Role;
+  /** What other people see (1..64 characters); the email stays private. */
+  display_name: string;
+  /** The email as stored before migration 004 changed it (normalisation or a collision); null otherwise. */
+  original_email: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
   /** 0 or 1 (portable): a disabled account can't sign in and its tokens are refused. */
   disabled: Generated<number>;
   /** null: DEFAULT_QUOTA_BYTES applies. */
   quota_bytes: number | null;
-  /** Finished files plus unfinished uploads' reservations; kept in step by triggers (007_admin). */
-  usage_bytes: Generated<number>;
+  /** Counters kept in step by triggers (007_admin): finished files, and unfinished uploads' reservations. */
+  files_bytes: Generated<number>;
   file_count: Generated<number>;
+  reserved_bytes: Generated<number>;
 }
 
 /** One login: the chain of refresh tokens that rotation produces shares one session. */
@@ -115,6 +120,7 @@ export interface Database {
 
 export type UserRow = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
 export type FileRow = Selectable<FilesTable>;
 export type NewFile = Insertable<FilesTable>;
 export type FileUpdate = Updateable<FilesTable>;

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { UsersRepository } from '../auth/users.repository.js';
+import type { Authenticator } from '../auth/authenticate.js';
 import { unauthorized } from '../http/errors.js';
 import { sendContent } from './content.js';
 import type { DownloadLinks } from './downloadLinks.js';
@@ -7,14 +7,14 @@ import type { FilesService } from './files.service.js';
 
 /**
  * `GET /api/downloads/:token`: the link itself is the credential. It still answers only while its
- * user exists, is not disabled, and may see the file, through the same owner check as every other file route.
+ * user may act (the same check as every token's) and may see the file, through the same owner check as every other file route.
  */
-export function downloadsRoutes(links: DownloadLinks, users: UsersRepository, files: FilesService): Router {
+export function downloadsRoutes(links: DownloadLinks, auth: Authenticator, files: FilesService): Router {
   const router = Router();
   router.get('/:token', async (req, res) => {
     const { fileId, userId } = links.verify(req.params.token);
-    const user = await users.findById(userId);
-    if (!user || Number(user.disabled) !== 0) throw unauthorized('This download link is not valid or has expired.', 'invalid_download_link');
+    const user = await auth.account(userId);
+    if (!user) throw unauthorized('This download link is not valid or has expired.', 'invalid_download_link');
     const { file, path } = await files.content({ id: user.id, role: user.role }, fileId);
     await sendContent(res, file, path);
   });

@@ -17,7 +17,7 @@ export function toFileView(file: FileRecord): FileView {
     createdAt: file.created_at,
     updatedAt: file.updated_at,
     processedAt: file.processed_at,
-    owner: { id: file.owner_id, email: file.owner_email },
+    owner: { id: file.owner_id, email: file.owner_email, displayName: file.owner_display_name },
   };
 }
 

@@ -4,8 +4,8 @@ import type { Cursor } from '../db/cursor.js';
 import type { Db } from '../db/database.js';
 import type { Database, FileRow, FileStatus, FileUpdate, NewFile } from '../db/schema.js';
 
-/** A file row with its owner's email, which every File view carries. */
-export type FileRecord = FileRow & { owner_email: string };
+/** A file row with its owner's email and display name, which every File view carries. */
+export type FileRecord = FileRow & { owner_email: string; owner_display_name: string };
 
 /** Which files a listing shows. Dates are ISO text, compared as text like every stored timestamp. */
 export interface FileFilter {
@@ -109,7 +109,7 @@ export class FilesRepository {
   }
 
   private withOwner() {
-    return this.joined().selectAll('f').select('u.email as owner_email');
+    return this.joined().selectAll('f').select(['u.email as owner_email', 'u.display_name as owner_display_name']);
   }
 
   private newestFirst(filter: FileFilter, plan?: TextPlan) {

@@ -38,6 +38,8 @@ function fromMiddleware(err: { status?: number; type?: string }): HttpError | nu
   return null;
 }
 
+const REPRESENTATION_HEADERS = ['Content-Type', 'Content-Disposition', 'Content-Encoding', 'Content-Language', 'Content-Length', 'Content-Range', 'ETag', 'Last-Modified', 'Accept-Ranges'];
+
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const known = err instanceof HttpError ? err : fromMiddleware(err ?? {});
   if (!known) {
@@ -48,7 +50,10 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     res.destroy();
     return;
   }
-  res.set(error.headers).status(error.status).json(errorBody(error.code, error.message));
+  // A download that failed before its first byte (416, 412, ...) has already set the file's own
+  // headers; none of them may describe the JSON error (a text/html type would render it).
+  for (const name of REPRESENTATION_HEADERS) res.removeHeader(name);
+  res.set(error.headers).status(error.status).type('application/json').json(errorBody(error.code, error.message));
 };
 
 export const notFoundHandler: RequestHandler = (req, _res, next) => {

@@ -1,3 +1,4 @@
+import type { AnnounceUploads } from '../config/config.js';
 import type { FileEvents, FileView } from './fileEvents.js';
 
 /** What both a Socket.IO server and a Redis emitter (in a worker process) can do. */
@@ -9,15 +10,27 @@ export interface Broadcaster {
 export const userRoom = (id: string) => `user:${id}`;
 export const ADMINS = 'admins';
 
-/** The summary everyone may see when an upload completes: no title, description or data. */
-const announcement = (f: FileView) => ({ id: f.id, filename: f.filename, size: f.size, mimeType: f.mimeType, owner: f.owner, createdAt: f.createdAt });
+/**
+ * The summary others may see when an upload completes: no title, description or data, and the
+ * owner by display name only; an email address never goes to other users.
+ */
+const announcement = (f: FileView) => ({
+  id: f.id,
+  filename: f.filename,
+  size: f.size,
+  mimeType: f.mimeType,
+  owner: { id: f.owner.id, displayName: f.owner.displayName },
+  createdAt: f.createdAt,
+});
 
 /**
- * The contract's audiences: a finished upload is announced to everyone; a file's changes and
- * deletion go to its owner, and to admins, who manage everyone's files. Returns the unsubscribe.
+ * The contract's audiences: a finished upload is announced to everyone (ANNOUNCE_UPLOADS=everyone)
+ * or to its owner and admins (owner); a file's changes and deletion go to its owner, and to admins,
+ * who manage everyone's files. Returns the unsubscribe.
  */
-export function fanOutFileEvents(events: FileEvents, to: Broadcaster): () => void {
-  const onCreated = (file: FileView) => to.emit('file:created', announcement(file));
+export function fanOutFileEvents(events: FileEvents, to: Broadcaster, announce: AnnounceUploads): () => void {
+  const onCreated = (file: FileView) =>
+    (announce === 'everyone' ? to : to.to(userRoom(file.owner.id)).to(ADMINS)).emit('file:created', announcement(file));
   const onUpdated = (file: FileView) => to.to(userRoom(file.owner.id)).to(ADMINS).emit('file:updated', file);
   const onDeleted = (file: { id: string; ownerId: string }) => to.to(userRoom(file.ownerId)).to(ADMINS).emit('file:deleted', { id: file.id });
   events.on('created', onCreated);

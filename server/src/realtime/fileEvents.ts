@@ -15,7 +15,7 @@ export interface FileView {
   createdAt: string;
   updatedAt: string;
   processedAt: string | null;
-  owner: { id: string; email: string };
+  owner: { id: string; email: string; displayName: string };
 }
 
 export interface FileEventMap {

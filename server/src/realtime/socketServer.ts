@@ -1,16 +1,17 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
-import { activeUser, type AccountStates } from '../auth/authenticate.js';
-import type { AccessTokens, VerifiedToken } from '../auth/tokens.js';
+import type { Authenticator } from '../auth/authenticate.js';
+import type { VerifiedToken } from '../auth/tokens.js';
 import { HttpError } from '../http/errors.js';
+import type { AnnounceUploads } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import { ADMINS, fanOutFileEvents, socketIoKey, userRoom } from './fanOut.js';
 import type { FileEvents } from './fileEvents.js';
 
 export interface RealtimeDeps {
-  tokens: AccessTokens;
-  accounts: AccountStates;
+  auth: Authenticator;
+  announceUploads: AnnounceUploads;
   events: FileEvents;
   log: Logger;
   /** With Redis, events reach sockets connected to any node. */
@@ -40,8 +41,8 @@ export async function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps)
   io.use(async (socket, next) => {
     const token: unknown = socket.handshake.auth?.token;
     try {
-      if (typeof token !== 'string' || token === '') throw new HttpError(401, 'unauthorized', 'Authentication is required.');
-      socket.data.user = await activeUser(deps.tokens.verify(token), deps.accounts);
+      if (typeof token !== 'string' || token === '' || token.length > 4096) throw new HttpError(401, 'unauthorized', 'Authentication is required.');
+      socket.data.user = await deps.auth.verify(token);
       next();
     } catch (err) {
       const known = err instanceof HttpError ? err : new HttpError(401, 'invalid_token', 'The access token is not valid.');
@@ -59,7 +60,7 @@ export async function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps)
     socket.once('disconnect', () => clearTimeout(expiry));
   });
 
-  const unsubscribe = fanOutFileEvents(deps.events, io);
+  const unsubscribe = fanOutFileEvents(deps.events, io, deps.announceUploads);
 
   return {
     io,

@@ -53,12 +53,12 @@ export class PlainUploads {
         if (TEXT_FIELDS.includes(name)) fields[name] = value;
       });
       form.on('file', (name, stream, info) => {
-        if (name !== 'file' || receiving) return void stream.resume();
+        if (name !== 'file' || receiving) return void ignore(stream);
         receiving = this.start(user, stream, info);
         receiving.written.catch(reject);
       });
       form.on('close', resolve);
-      form.on('error', reject);
+      form.on('error', (err) => reject(clientFault(err)));
       req.on('close', () => {
         if (!req.complete) form.destroy(new HttpError(400, 'upload_interrupted', 'The upload ended before the whole form arrived.'));
       });
@@ -86,16 +86,41 @@ export class PlainUploads {
     }
   }
 
-  /** Admits the file part (400/415 before a byte is stored), then writes it; `written` settles when done. */
+  /**
+   * Admits the file part (400/415 before a byte is stored), then writes it; `written` settles when
+   * done, and never before the admission and store creation it started have settled (so a discard
+   * that follows cannot race them and leave a row or a file behind).
+   */
   private start(user: AuthUser, stream: Readable, info: FileInfo): Receiving {
     const id = newId();
     const metadata: UploadMetadata = { filename: info.filename ?? null, filetype: info.mimeType };
+    // busboy destroys the part's stream with an error when the form ends early; that can happen
+    // while the admission below is still awaited, before any pipeline listens, so listen now.
+    // The first failure decides the answer: the client's (the form broke) unless the store failed first.
+    let failure: unknown;
+    let storeFailed = false;
+    stream.on('error', (err) => {
+      if (!storeFailed) failure ??= clientFault(err);
+    });
+    const write = async (limited: Readable) => {
+      try {
+        return await this.store.write(limited, id, 0);
+      } catch (err) {
+        if (failure === undefined) storeFailed = true;
+        throw err;
+      }
+    };
     const written = (async () => {
-      const createdAt = now();
-      await this.admission.admit(user, id, metadata, createdAt, 0);
-      await this.store.create(new Upload({ id, offset: 0, metadata, creation_date: createdAt }));
-      // pipeline hands the limiter stream itself to the last step, which is what FileStore.write reads.
-      await pipeline(stream, byteLimit(this.maxUploadSize), (limited) => this.store.write(limited as Readable, id, 0));
+      try {
+        const createdAt = now();
+        await this.admission.admit(user, id, metadata, createdAt, 0);
+        await this.store.create(new Upload({ id, offset: 0, metadata, creation_date: createdAt }));
+        if (failure !== undefined) throw failure;
+        // pipeline hands the limiter stream itself to the last step, which is what FileStore.write reads.
+        await pipeline(stream, byteLimit(this.maxUploadSize), (limited) => write(limited as Readable));
+      } catch (err) {
+        throw failure ?? err;
+      }
     })();
     // Failures are handled where `written` is awaited; this only stops an unhandled-rejection report meanwhile.
     written.catch(() => {});
@@ -108,6 +133,18 @@ export class PlainUploads {
     await this.store.discard(id);
     await this.uploads.forget(id);
   }
+}
+
+/** Parts other than the file are drained; a failure of theirs is the form's, which reports it. */
+function ignore(stream: Readable): void {
+  stream.on('error', () => {});
+  stream.resume();
+}
+
+/** busboy's errors all mean the body is not a well-formed form: the client's fault, never a 500. */
+function clientFault(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  return badRequest('The multipart/form-data body is malformed or ended before its closing boundary.', 'invalid_multipart');
 }
 
 function byteLimit(max: number): Transform {

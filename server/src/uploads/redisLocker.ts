@@ -1,36 +1,50 @@
 import { randomBytes } from 'node:crypto';
-import { ERRORS, type Lock, type Locker, type RequestRelease } from '@tus/utils';
+import type { Lock, Locker, RequestRelease } from '@tus/utils';
 import type { Redis } from 'ioredis';
+import { DEFAULT_ACQUIRE_TIMEOUT_MS, Waiter, askToRelease, uploadBusy } from './uploadLocks.js';
 
 // Compare-and-act in one step, so a node never renews or deletes a lock that expired and was taken.
 const RENEW_IF_OWNER = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
-const RELEASE_IF_OWNER = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+// Releasing and announcing it are one step too: no waiter can miss the release of a lock it saw taken.
+const RELEASE_IF_OWNER = `if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('del', KEYS[1]); redis.call('publish', ARGV[2], ARGV[3]); return 1 else return 0 end`;
 
 export interface RedisLockerOptions {
   prefix?: string;
   /** How long a lock outlives a node that died holding it; renewed while held. */
   ttlMs?: number;
-  /** How long a request waits for a lock before tus answers it with an error (MemoryLocker: 30 s). */
+  /** How long a request waits for a lock before it is answered 423. */
   acquireTimeoutMs?: number;
-  retryMs?: number;
+}
+
+/** Messages on the locker's channel: a request wants a lock (`token` is its own), or a lock was freed. */
+type Message = ['want', id: string, token: string] | ['free', id: string];
+
+interface Waiting {
+  token: string;
+  waiter: Waiter;
+  /** Its own `want` came back: from then on, any later `want` for the upload is newer than it. */
+  announced: boolean;
+  wake(): void;
 }
 
 /**
  * tus' Locker on Redis, so several nodes can share one upload directory. A lock is `SET NX PX` with
  * a random token, renewed while held and released only by its owner. A request that finds the lock
- * taken publishes a release request; the node holding it calls that request's `requestRelease`
- * (tus then ends the older request, as with MemoryLocker, which is how a resumed client takes over
- * from its own stale connection).
+ * taken publishes `want`: the node holding it asks its request to let go, and any older waiter, on
+ * any node, is answered 423 (Redis delivers messages in one order to every node, so exactly the
+ * newest waiter remains). The waiter then sleeps until the release is published; a single timer set
+ * to the lock's remaining TTL covers a holder that died without releasing.
  */
 export class RedisLocker implements Locker {
   readonly prefix: string;
   readonly ttlMs: number;
   readonly acquireTimeoutMs: number;
-  readonly retryMs: number;
-  /** Locks this node holds, by upload id, with the callback that asks their request to let go. */
-  readonly held = new Map<string, RequestRelease>();
+  /** Locks this node holds, by upload id: their token and the callback that asks their request to let go. */
+  readonly held = new Map<string, { token: string; release: RequestRelease }>();
+  /** The newest request of this node waiting for each upload. */
+  readonly waiting = new Map<string, Waiting>();
   readonly ready: Promise<unknown>;
-  private readonly channel: string;
+  readonly channel: string;
 
   /** `subscriber` is a connection of its own: Redis allows nothing else on a subscribed one. */
   constructor(
@@ -40,11 +54,10 @@ export class RedisLocker implements Locker {
   ) {
     this.prefix = options.prefix ?? 'dropline:tus-lock:';
     this.ttlMs = options.ttlMs ?? 30_000;
-    this.acquireTimeoutMs = options.acquireTimeoutMs ?? 30_000;
-    this.retryMs = options.retryMs ?? 50;
-    this.channel = `${this.prefix}release`;
-    subscriber.on('message', (channel: string, id: string) => {
-      if (channel === this.channel) void this.held.get(id)?.();
+    this.acquireTimeoutMs = options.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS;
+    this.channel = `${this.prefix}events`;
+    subscriber.on('message', (channel: string, raw: string) => {
+      if (channel === this.channel) this.receive(raw);
     });
     this.ready = subscriber.subscribe(this.channel);
   }
@@ -53,12 +66,31 @@ export class RedisLocker implements Locker {
     return new RedisLock(this, id);
   }
 
-  requestRelease(id: string): Promise<unknown> {
-    return this.redis.publish(this.channel, id);
+  publish(message: Message): Promise<unknown> {
+    return this.redis.publish(this.channel, JSON.stringify(message));
   }
 
   async close(): Promise<void> {
+    for (const { waiter } of this.waiting.values()) waiter.refuse(uploadBusy());
     await this.subscriber.quit();
+  }
+
+  private receive(raw: string): void {
+    let message: Message;
+    try {
+      message = JSON.parse(raw) as Message;
+    } catch {
+      return;
+    }
+    const [kind, id] = message;
+    const waiting = this.waiting.get(id);
+    if (kind === 'free') return waiting?.wake();
+    const token = message[2];
+    const holder = this.held.get(id);
+    if (holder && holder.token !== token) askToRelease(holder.release);
+    if (!waiting) return;
+    if (waiting.token === token) waiting.announced = true;
+    else if (waiting.announced) waiting.waiter.refuse();
   }
 }
 
@@ -76,26 +108,75 @@ class RedisLock implements Lock {
   }
 
   async lock(signal: AbortSignal, requestRelease: RequestRelease): Promise<void> {
-    const { redis, ttlMs, acquireTimeoutMs, retryMs } = this.locker;
-    await this.locker.ready;
-    const deadline = Date.now() + acquireTimeoutMs;
-    for (;;) {
-      if (signal.aborted) throw ERRORS.ERR_LOCK_TIMEOUT;
-      if ((await redis.set(this.key, this.token, 'PX', ttlMs, 'NX')) === 'OK') break;
-      await this.locker.requestRelease(this.id);
-      if (Date.now() >= deadline) throw ERRORS.ERR_LOCK_TIMEOUT;
-      await sleep(retryMs, signal);
+    const { locker, id } = this;
+    await locker.ready;
+    const taken = await this.take().catch(() => {
+      throw uploadBusy('The upload lock could not be checked. Please try again.');
+    });
+    if (taken) return this.hold(requestRelease);
+
+    const waiter = new Waiter(requestRelease, signal, locker.acquireTimeoutMs);
+    let recheck: NodeJS.Timeout | undefined;
+    let attempting = false;
+    let again = false;
+    /** Tries to take the lock; when it is still taken, sleeps until a release or the holder's TTL ends. */
+    const attempt = async (): Promise<void> => {
+      if (attempting) return void (again = true);
+      attempting = true;
+      clearTimeout(recheck);
+      try {
+        do {
+          again = false;
+          if (!waiter.pending) return;
+          if (await this.take()) {
+            if (!waiter.grant()) await this.unlock();
+            return;
+          }
+          const ttl = again ? 0 : await locker.redis.pttl(this.key);
+          // -2: gone since; -1: no expiry (not ours; someone set it by hand), look again after a TTL.
+          if (ttl === -2) again = true;
+          else if (!again) recheck = setTimeout(() => void attempt(), (ttl < 0 ? locker.ttlMs : ttl) + 10);
+        } while (again);
+      } catch {
+        waiter.refuse(uploadBusy('The upload lock could not be checked. Please try again.'));
+      } finally {
+        attempting = false;
+      }
+    };
+
+    const waiting: Waiting = { token: this.token, waiter, announced: false, wake: () => void attempt() };
+    locker.waiting.get(id)?.waiter.refuse();
+    locker.waiting.set(id, waiting);
+    try {
+      await locker.publish(['want', id, this.token]).then(
+        // The holder may have let go between the first try and the announcement.
+        () => attempt(),
+        () => waiter.refuse(uploadBusy('The upload lock could not be requested. Please try again.')),
+      );
+      await waiter.settled;
+      this.hold(requestRelease);
+    } finally {
+      clearTimeout(recheck);
+      if (locker.waiting.get(id) === waiting) locker.waiting.delete(id);
     }
-    this.release = requestRelease;
-    this.locker.held.set(this.id, requestRelease);
-    this.renewal = setInterval(() => void this.renew(), Math.max(10, Math.floor(ttlMs / 3)));
-    this.renewal.unref();
   }
 
   async unlock(): Promise<void> {
     clearInterval(this.renewal);
-    if (this.locker.held.get(this.id) === this.release) this.locker.held.delete(this.id);
-    await this.locker.redis.eval(RELEASE_IF_OWNER, 1, this.key, this.token);
+    this.renewal = undefined;
+    if (this.locker.held.get(this.id)?.token === this.token) this.locker.held.delete(this.id);
+    await this.locker.redis.eval(RELEASE_IF_OWNER, 1, this.key, this.token, this.locker.channel, JSON.stringify(['free', this.id]));
+  }
+
+  private async take(): Promise<boolean> {
+    return (await this.locker.redis.set(this.key, this.token, 'PX', this.locker.ttlMs, 'NX')) === 'OK';
+  }
+
+  private hold(requestRelease: RequestRelease): void {
+    this.release = requestRelease;
+    this.locker.held.set(this.id, { token: this.token, release: requestRelease });
+    this.renewal = setInterval(() => void this.renew(), Math.max(10, Math.floor(this.locker.ttlMs / 3)));
+    this.renewal.unref();
   }
 
   /**
@@ -106,19 +187,7 @@ class RedisLock implements Lock {
     const renewed = await this.locker.redis.eval(RENEW_IF_OWNER, 1, this.key, this.token, this.locker.ttlMs).catch(() => null);
     if (renewed === 0) {
       clearInterval(this.renewal);
-      await this.release?.();
+      askToRelease(this.release);
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

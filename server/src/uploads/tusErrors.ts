@@ -37,6 +37,8 @@ export function contractError(status: number, tusBody: string): ErrorBody {
 /** For tus' onResponseError: our HttpErrors keep their code, tus errors are translated, the rest is logged. */
 export function tusErrorResponse(err: unknown, log: Logger): { status_code: number; body: string } {
   if (err instanceof HttpError) return { status_code: err.status, body: JSON.stringify(errorBody(err.code, err.message)) };
+  // tus' own lockers time out with a 500; waiting for a busy upload is the client's to retry.
+  if (err === ERRORS.ERR_LOCK_TIMEOUT) return { status_code: 423, body: JSON.stringify(contractError(423, ERRORS.ERR_LOCK_TIMEOUT.body)) };
   const { status_code: status, body } = (err ?? {}) as { status_code?: unknown; body?: unknown };
   if (typeof status === 'number' && typeof body === 'string') {
     if (status >= 500) log.error({ err }, 'tus request failed');

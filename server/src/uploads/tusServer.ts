@@ -23,8 +23,9 @@ export interface TusDeps {
   ingest: Ingest;
   maxUploadSize: number;
   /** Shared across nodes (Redis) when several serve one upload directory; in-process otherwise. */
-  locker?: Locker;
-  respectForwardedHeaders: boolean;
+  locker: Locker;
+  /** Location is built from it when set, else relative: never from the client's Host or X-Forwarded-* headers. */
+  publicUrl: string | null;
   log: Logger;
 }
 
@@ -56,9 +57,12 @@ export function createTusServer(deps: TusDeps): Server {
     path: TUS_PATH,
     datastore: deps.store,
     maxSize: deps.maxUploadSize,
-    respectForwardedHeaders: deps.respectForwardedHeaders,
+    respectForwardedHeaders: false,
+    ...(deps.publicUrl === null
+      ? { relativeLocation: true }
+      : { generateUrl: (_req: unknown, { path, id }: { path: string; id: string }) => `${deps.publicUrl}${path}/${id}` }),
     namingFunction: () => newId(),
-    ...(deps.locker ? { locker: deps.locker } : {}),
+    locker: deps.locker,
     // Owner checks: a new upload gets its owner in onUploadCreate; for any other request, someone
     // else's upload (or a made-up id) is the same 404.
     onIncomingRequest: async (req, id) => {

@@ -44,9 +44,9 @@ export class UploadsRepository {
     try {
       await this.db.transaction().execute(async (trx) => {
         await change(trx);
-        const owner = await trx.selectFrom('users').select(['usage_bytes', 'quota_bytes']).where('id', '=', ownerId).executeTakeFirst();
+        const owner = await trx.selectFrom('users').select(['files_bytes', 'reserved_bytes', 'quota_bytes']).where('id', '=', ownerId).executeTakeFirst();
         const quota = owner?.quota_bytes ?? defaultQuota;
-        if (owner && quota !== null && Number(owner.usage_bytes) > Number(quota)) throw over;
+        if (owner && quota !== null && Number(owner.files_bytes) + Number(owner.reserved_bytes) > Number(quota)) throw over;
       });
       return true;
     } catch (err) {

@@ -50,11 +50,11 @@ describe.each(databases)('administration on %s', (database) => {
       role: 'user',
       disabled: false,
       createdAt: expect.any(String),
-      usage: { bytes: 0, files: 0, quotaBytes: null },
+      usage: { bytes: 0, files: 0, reservedBytes: 0, quotaBytes: null },
     });
     const second = await s.api.get(`/api/admin/users?q=${tag}&limit=2&cursor=${first.body.nextCursor}`, admin);
     expect(second.body.items.map((u: { id: string }) => u.id)).toEqual([made[0]!.id]);
-    expect(second.body.items[0].usage).toEqual({ bytes: 1000, files: 1, quotaBytes: null });
+    expect(second.body.items[0].usage).toEqual({ bytes: 1000, files: 1, reservedBytes: 0, quotaBytes: null });
     expect(second.body.nextCursor).toBeNull();
 
     for (const bad of ['limit=0', 'limit=101', 'cursor=nonsense', 'other=1']) {
@@ -68,7 +68,7 @@ describe.each(databases)('administration on %s', (database) => {
     const user = await s.api.newUser('me');
     await uploadFile(s.api, user.token, randomData(321), { filename: 'x.bin' });
     const me = await s.api.get('/api/auth/me', user.token);
-    expect(me.body).toMatchObject({ id: user.id, email: user.email, role: 'user', usage: { bytes: 321, files: 1, quotaBytes: null } });
+    expect(me.body).toMatchObject({ id: user.id, email: user.email, role: 'user', usage: { bytes: 321, files: 1, reservedBytes: 0, quotaBytes: null } });
   });
 
   it('changes role and quota, validating the body', async () => {

@@ -21,7 +21,7 @@ describe.each(databases)('accounts on %s', (database) => {
       const address = email();
       const res = await s.api.post('/api/auth/register', { email: address, password });
       expect(res.status).toBe(201);
-      expect(res.body.user).toEqual({ id: expect.any(String), email: address, role: 'user' });
+      expect(res.body.user).toEqual({ id: expect.any(String), email: address, role: 'user', displayName: address.split('@')[0] });
       expect(res.body.accessToken).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
       expect(res.body.refreshToken).toEqual(expect.any(String));
       const claims = jwt.decode(res.body.accessToken, { complete: true })!;
@@ -104,7 +104,13 @@ describe.each(databases)('accounts on %s', (database) => {
     it('returns the signed-in user', async () => {
       const res = await s.api.get('/api/auth/me', user.token);
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ id: user.id, email: user.email, role: 'user', usage: { bytes: 0, files: 0, quotaBytes: null } });
+      expect(res.body).toEqual({
+        id: user.id,
+        email: user.email,
+        role: 'user',
+        displayName: user.email.split('@')[0],
+        usage: { bytes: 0, files: 0, reservedBytes: 0, quotaBytes: null },
+      });
     });
 
     const refused = async (authorization?: string) => {

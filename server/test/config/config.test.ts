@@ -72,6 +72,36 @@ describe('loadConfig', () => {
     expect(config.seedUsers).toEqual([{ email: 'ops@example.com', password: 'pa:ss:word', role: 'admin' }]);
     expect(config.databaseUrl).toBe('postgres://u@db:5432/dropline');
   });
+
+  it('takes PUBLIC_URL as an absolute http(s) URL (trailing slash dropped) and ANNOUNCE_UPLOADS as everyone or owner', () => {
+    const defaults = loadConfig({ STORAGE_DIR: tempDir() });
+    expect(defaults.publicUrl).toBeNull();
+    expect(defaults.announceUploads).toBe('everyone');
+    expect(loadConfig({ STORAGE_DIR: tempDir(), PUBLIC_URL: 'https://Files.Example.com/' }).publicUrl).toBe('https://files.example.com');
+    expect(loadConfig({ STORAGE_DIR: tempDir(), PUBLIC_URL: 'http://10.0.0.5:8080/dropline/' }).publicUrl).toBe('http://10.0.0.5:8080/dropline');
+    expect(loadConfig({ STORAGE_DIR: tempDir(), ANNOUNCE_UPLOADS: 'owner' }).announceUploads).toBe('owner');
+  });
+
+  it.each([
+    ['PUBLIC_URL', 'files.example.com'],
+    ['PUBLIC_URL', 'ftp://files.example.com'],
+    ['PUBLIC_URL', 'https://user:secret@files.example.com'],
+    ['PUBLIC_URL', 'https://files.example.com/?x=1'],
+    ['PUBLIC_URL', 'https://files.example.com/#top'],
+    ['PUBLIC_URL', 'javascript:alert(1)'],
+    ['ANNOUNCE_UPLOADS', 'nobody'],
+    ['ANNOUNCE_UPLOADS', 'Everyone'],
+  ])('refuses %s=%s', (name, value) => {
+    const err = (() => {
+      try {
+        loadConfig({ STORAGE_DIR: tempDir(), [name]: value });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems.join('\n')).toContain(name);
+  });
 });
 
 describe('units', () => {

@@ -28,7 +28,7 @@ describe.each(targets)('migrations on %s', (_name, makeUrl) => {
   it('apply to an empty database, then re-run as a no-op', async () => {
     const handle = openDatabase(await makeUrl());
     try {
-      expect(await migrateToLatest(handle.db)).toEqual(['001_initial', '002_uploads', '003_live_job_per_file', '007_admin']);
+      expect(await migrateToLatest(handle.db)).toEqual(['001_initial', '002_uploads', '003_live_job_per_file', '004_accounts', '007_admin']);
       expect(await migrateToLatest(handle.db)).toEqual([]);
       const tables = (await handle.db.introspection.getTables()).map((t) => t.name).sort();
       expect(tables).toEqual(expect.arrayContaining(['files', 'jobs', 'refresh_tokens', 'sessions', 'uploads', 'users']));
@@ -46,7 +46,7 @@ describe.each(targets)('migrations on %s', (_name, makeUrl) => {
     try {
       await migrateToLatest(handle.db);
       const at = new Date().toISOString();
-      await handle.db.insertInto('users').values({ id: 'u1', email: 'a@b.co', password_hash: 'x', role: 'user', created_at: at, updated_at: at }).execute();
+      await handle.db.insertInto('users').values({ id: 'u1', email: 'a@b.co', password_hash: 'x', role: 'user', display_name: 'a', created_at: at, updated_at: at }).execute();
       const insert = (status: string) =>
         handle.db
           .insertInto('files')

@@ -30,7 +30,8 @@ export async function createUpload(api: Api, token: string, options: CreateOptio
   if (options.body) headers['content-type'] = 'application/offset+octet-stream';
   const res = await api.request('POST', '/api/uploads/', { token, headers: { ...headers, ...options.headers }, body: options.body });
   const location = res.headers.get('location') ?? '';
-  const path = location ? new URL(location).pathname : '';
+  // Location is relative unless PUBLIC_URL is set.
+  const path = location ? new URL(location, api.base).pathname : '';
   return { ...res, path, id: path.split('/').pop() ?? '' };
 }
 

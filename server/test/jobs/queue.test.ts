@@ -50,7 +50,7 @@ describe.each(kinds)('%s queue', (kind) => {
     database = openDatabase(`sqlite:${path.join(mkdtempSync(path.join(tmpdir(), 'dropline-queue-')), 'db.sqlite')}`);
     await migrateToLatest(database.db);
     const at = new Date().toISOString();
-    await database.db.insertInto('users').values({ id: 'owner', email: 'o@example.com', password_hash: 'x', role: 'user', created_at: at, updated_at: at }).execute();
+    await database.db.insertInto('users').values({ id: 'owner', email: 'o@example.com', password_hash: 'x', role: 'user', display_name: 'o', created_at: at, updated_at: at }).execute();
     jobs = new JobsRepository(database.db);
   });
 

@@ -148,3 +148,57 @@ function tarHeader(name: string, size: number, type: string): Buffer {
   header.write(`${checksum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
   return header;
 }
+
+// --- TIFF -------------------------------------------------------------------
+
+/**
+ * An RGB TIFF whose pixels are all zero, stored as one deflated strip: libtiff must inflate the
+ * whole strip (width x height x 3 bytes) to hand out its first row, whatever the file's size.
+ */
+export async function buildSingleStripTiff(width: number, height: number): Promise<Buffer> {
+  const { createDeflate } = await import('node:zlib');
+  const deflate = createDeflate({ level: 9 });
+  const chunks: Buffer[] = [];
+  deflate.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const done = new Promise((resolve, reject) => deflate.on('end', resolve).on('error', reject));
+  const row = Buffer.alloc(width * 3);
+  for (let y = 0; y < height; y++) if (!deflate.write(row)) await new Promise((r) => deflate.once('drain', r));
+  deflate.end();
+  await done;
+  const strip = Buffer.concat(chunks);
+
+  const SHORT = 3;
+  const LONG = 4;
+  const entries: Array<[tag: number, type: number, count: number, value: number]> = [];
+  const ifdOffset = 8;
+  const entryCount = 10;
+  const bitsOffset = ifdOffset + 2 + entryCount * 12 + 4;
+  const stripOffset = bitsOffset + 6;
+  entries.push(
+    [256, LONG, 1, width],
+    [257, LONG, 1, height],
+    [258, SHORT, 3, bitsOffset],
+    [259, SHORT, 1, 8], // Adobe deflate
+    [262, SHORT, 1, 2], // RGB
+    [273, LONG, 1, stripOffset],
+    [277, SHORT, 1, 3],
+    [278, LONG, 1, height], // the whole image in one strip
+    [279, LONG, 1, strip.length],
+    [284, SHORT, 1, 1],
+  );
+  const head = Buffer.alloc(stripOffset);
+  head.write('II', 0, 'latin1');
+  head.writeUInt16LE(42, 2);
+  head.writeUInt32LE(ifdOffset, 4);
+  head.writeUInt16LE(entryCount, ifdOffset);
+  entries.forEach(([tag, type, count, value], i) => {
+    const at = ifdOffset + 2 + i * 12;
+    head.writeUInt16LE(tag, at);
+    head.writeUInt16LE(type, at + 2);
+    head.writeUInt32LE(count, at + 4);
+    if (type === SHORT && count === 1) head.writeUInt16LE(value, at + 8);
+    else head.writeUInt32LE(value, at + 8);
+  });
+  for (let i = 0; i < 3; i++) head.writeUInt16LE(8, bitsOffset + i * 2);
+  return Buffer.concat([head, strip]);
+}

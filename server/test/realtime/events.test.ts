@@ -35,8 +35,12 @@ describe('file events over Socket.IO', () => {
 
     const id = await uploadFile(s.api, owner.token, Buffer.from('hello world\n'), { filename: 'hello.txt', title: 'Secret title' });
     await expect.poll(() => theirs.created.length).toBe(1);
-    expect(theirs.created[0]).toEqual({ id, filename: 'hello.txt', size: 12, mimeType: 'text/plain', owner: { id: owner.id, email: owner.email }, createdAt: expect.any(String) });
+    const displayName = owner.email.split('@')[0];
+    expect(theirs.created[0]).toEqual({ id, filename: 'hello.txt', size: 12, mimeType: 'text/plain', owner: { id: owner.id, displayName }, createdAt: expect.any(String) });
+    // Nobody collects addresses from announcements, not even in a field the client ignores.
+    expect(JSON.stringify(theirs.created)).not.toContain('@');
     expect(mine.created).toEqual(theirs.created);
+    expect(admins.created).toEqual(theirs.created);
 
     // Processing moves the file to processing, then processed: each change reaches the owner.
     await expect.poll(() => mine.updated.map((f) => f.status)).toEqual(['processing', 'processed']);
@@ -52,6 +56,42 @@ describe('file events over Socket.IO', () => {
     // Someone else hears that a file arrived, never what happens to it afterwards.
     expect(theirs.updated).toEqual([]);
     expect(theirs.deleted).toEqual([]);
+  });
+});
+
+describe('file events with ANNOUNCE_UPLOADS=owner', () => {
+  let s: TestServer;
+  const sockets: Socket[] = [];
+  beforeAll(async () => {
+    s = await startTestServer({ env: { ANNOUNCE_UPLOADS: 'owner' } });
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.close();
+    await s?.stop();
+  });
+
+  const listen = async (token: string) => {
+    const socket = await openSocket(s.url, token);
+    sockets.push(socket);
+    return collect(socket, 'file:created');
+  };
+
+  it('announces an upload to its owner and admins only', async () => {
+    const owner = await s.api.newUser('owner');
+    const other = await s.api.newUser('other');
+    await s.api.patch('/api/auth/me', { displayName: 'The Owner' }, owner.token);
+    const mine = await listen(owner.token);
+    const theirs = await listen(other.token);
+    const admins = await listen(await s.api.login(ADMIN.email, ADMIN.password));
+
+    const id = await uploadFile(s.api, owner.token, Buffer.from('private\n'), { filename: 'private.txt' });
+    await expect.poll(() => mine.map((f) => f.id)).toEqual([id]);
+    await expect.poll(() => admins.map((f) => f.id)).toEqual([id]);
+    expect(mine[0].owner).toEqual({ id: owner.id, displayName: 'The Owner' });
+    // A socket's events arrive in order: once the other user hears of their own later upload,
+    // the owner's announcement would have come before it, had it been sent to them.
+    const theirId = await uploadFile(s.api, other.token, Buffer.from('mine\n'), { filename: 'theirs.txt' });
+    await expect.poll(() => theirs.map((f) => f.id)).toEqual([theirId]);
   });
 });
 

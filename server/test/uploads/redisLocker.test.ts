@@ -1,4 +1,3 @@
-import { ERRORS } from '@tus/utils';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisLocker, type RedisLockerOptions } from '../../src/uploads/redisLocker.js';
@@ -13,8 +12,8 @@ describe.skipIf(!(await redisAvailable()))('RedisLocker against a real Redis', (
   let admin: Redis;
 
   /** A locker with connections of its own, as another node would have. */
-  function node(options: RedisLockerOptions = {}): RedisLocker {
-    const redis = new Redis(REDIS_URL);
+  function node(options: RedisLockerOptions = {}, connectionName?: string): RedisLocker {
+    const redis = new Redis(REDIS_URL, { connectionName });
     connections.push(redis);
     const locker = new RedisLocker(redis, redis.duplicate(), { prefix, ...options });
     lockers.push(locker);
@@ -69,7 +68,7 @@ describe.skipIf(!(await redisAvailable()))('RedisLocker against a real Redis', (
     const holder = node().newLock('upload-2');
     await holder.lock(signal(), () => {});
     const started = Date.now();
-    await expect(node({ acquireTimeoutMs: 300 }).newLock('upload-2').lock(signal(), () => {})).rejects.toBe(ERRORS.ERR_LOCK_TIMEOUT);
+    await expect(node({ acquireTimeoutMs: 300 }).newLock('upload-2').lock(signal(), () => {})).rejects.toMatchObject({ status: 423, code: 'upload_busy' });
     expect(Date.now() - started).toBeLessThan(2000);
     await holder.unlock();
   });
@@ -80,7 +79,7 @@ describe.skipIf(!(await redisAvailable()))('RedisLocker against a real Redis', (
     const controller = new AbortController();
     const waiting = node().newLock('upload-3').lock(controller.signal, () => {});
     setTimeout(() => controller.abort(), 100);
-    await expect(waiting).rejects.toBe(ERRORS.ERR_LOCK_TIMEOUT);
+    await expect(waiting).rejects.toMatchObject({ status: 423, code: 'upload_busy' });
     await holder.unlock();
   });
 
@@ -89,7 +88,7 @@ describe.skipIf(!(await redisAvailable()))('RedisLocker against a real Redis', (
     await lock.lock(signal(), () => {});
     await sleep(900);
     expect(await admin.pttl(`${prefix}upload-4`)).toBeGreaterThan(0);
-    await expect(node({ acquireTimeoutMs: 200 }).newLock('upload-4').lock(signal(), () => {})).rejects.toBe(ERRORS.ERR_LOCK_TIMEOUT);
+    await expect(node({ acquireTimeoutMs: 200 }).newLock('upload-4').lock(signal(), () => {})).rejects.toMatchObject({ status: 423, code: 'upload_busy' });
     await lock.unlock();
   });
 
@@ -105,5 +104,51 @@ describe.skipIf(!(await redisAvailable()))('RedisLocker against a real Redis', (
     expect(lost).toBeGreaterThan(0);
     await lock.unlock();
     expect(await admin.get(`${prefix}upload-5`)).toBe('someone-else');
+  });
+
+  it('keeps only the newest waiter across nodes: older ones get 423 at once, the newest gets the lock', async () => {
+    const holder = node().newLock('upload-6');
+    let asked = 0;
+    await holder.lock(signal(), () => void asked++);
+    const nodes = [node(), node(), node()];
+    const outcomes: Array<Promise<unknown>> = [];
+    const locks = [];
+    for (let i = 0; i < 9; i++) {
+      const lock = nodes[i % 3]!.newLock('upload-6');
+      locks.push(lock);
+      outcomes.push(lock.lock(signal(), () => {}).then(() => 'granted', (err) => err));
+      // One after the other, so "newest" is well defined.
+      await sleep(30);
+    }
+    for (const outcome of await Promise.all(outcomes.slice(0, 8))) expect(outcome).toMatchObject({ status: 423, code: 'upload_busy' });
+    expect(asked).toBeGreaterThan(0);
+    await holder.unlock();
+    expect(await outcomes[8]).toBe('granted');
+    await locks[8]!.unlock();
+    expect(await admin.exists(`${prefix}upload-6`)).toBe(0);
+  });
+
+  it('waits for the release event without sending Redis a command meanwhile', async () => {
+    const holder = node().newLock('upload-7');
+    await holder.lock(signal(), () => {});
+    const name = `waiter-${process.pid}-${Date.now()}`;
+    const waiting = node({}, name).newLock('upload-7').lock(signal(), () => {});
+    await sleep(2500);
+    const clients = (await admin.client('LIST')) as string;
+    const line = clients.split('\n').find((l) => l.includes(` name=${name} `));
+    expect(line).toBeDefined();
+    // Seconds since that connection's last command: it has been quiet while waiting.
+    expect(Number(/ idle=(\d+) /.exec(line!)![1])).toBeGreaterThanOrEqual(2);
+    await holder.unlock();
+    await waiting;
+  });
+
+  it('takes over a lock whose holder died without releasing it, once its TTL ends', async () => {
+    // A holder that vanished: its key stays until the TTL, and no release is ever published.
+    await admin.set(`${prefix}upload-8`, 'dead-node', 'PX', 400);
+    const lock = node().newLock('upload-8');
+    await lock.lock(signal(), () => {});
+    expect(await admin.get(`${prefix}upload-8`)).not.toBe('dead-node');
+    await lock.unlock();
   });
 });

@@ -3,11 +3,12 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely';
 /**
  * Administration, quotas, audit and search at scale.
  *
- * Counters (`users.usage_bytes`, `users.file_count`) and the search index are kept in step by
- * triggers, so every path that writes files or uploads (ingest, deletion, expiry, a cascade from a
- * deleted user, code added later) updates them in the same transaction, and nothing counts a
- * million rows per request. `usage_bytes` is finished files plus the reservations of unfinished
- * uploads (`uploads.reserved_bytes`): a file's insert hands its upload's reservation over to it.
+ * Counters (`users.files_bytes`, `users.file_count`, `users.reserved_bytes`) and the search index
+ * are kept in step by triggers, so every path that writes files or uploads (ingest, deletion,
+ * expiry, a cascade from a deleted user, code added later) updates them in the same transaction,
+ * and nothing counts a million rows per request. `reserved_bytes` sums the reservations of
+ * unfinished uploads (`uploads.reserved_bytes`); a file's insert releases its upload's reservation
+ * as it adds the file's size, and the quota covers both.
  *
  * The search index is engine-specific by nature: SQLite FTS5 with the trigram tokenizer (keyed by
  * the files table's rowid, which SQLite keeps unless someone runs VACUUM by hand), and pg_trgm GIN
@@ -19,11 +20,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('users').addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0)).execute();
   // null: DEFAULT_QUOTA_BYTES applies.
   await db.schema.alterTable('users').addColumn('quota_bytes', 'bigint').execute();
-  await db.schema.alterTable('users').addColumn('usage_bytes', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema.alterTable('users').addColumn('files_bytes', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
   await db.schema.alterTable('users').addColumn('file_count', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema.alterTable('users').addColumn('reserved_bytes', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
   await db.schema.alterTable('uploads').addColumn('reserved_bytes', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
   await sql`update users set
-      usage_bytes = coalesce((select sum(size) from files where files.owner_id = users.id), 0),
+      files_bytes = coalesce((select sum(size) from files where files.owner_id = users.id), 0),
       file_count = (select count(*) from files where files.owner_id = users.id)`.execute(db);
 
   await db.schema
@@ -57,12 +59,12 @@ async function sqliteParts(db: Kysely<unknown>): Promise<void> {
   await sql`create virtual table files_fts using fts5(filename, title, content='', contentless_delete=1, tokenize='trigram')`.execute(db);
   await sql`insert into files_fts(rowid, filename, title) select rowid, filename, coalesce(title, '') from files`.execute(db);
   await sql`create trigger files_after_insert after insert on files begin
-      update users set usage_bytes = usage_bytes + new.size, file_count = file_count + 1 where id = new.owner_id;
+      update users set files_bytes = files_bytes + new.size, file_count = file_count + 1 where id = new.owner_id;
       update uploads set reserved_bytes = 0 where id = new.id and reserved_bytes <> 0;
       insert into files_fts(rowid, filename, title) values (new.rowid, new.filename, coalesce(new.title, ''));
     end`.execute(db);
   await sql`create trigger files_after_delete after delete on files begin
-      update users set usage_bytes = usage_bytes - old.size, file_count = file_count - 1 where id = old.owner_id;
+      update users set files_bytes = files_bytes - old.size, file_count = file_count - 1 where id = old.owner_id;
       delete from files_fts where rowid = old.rowid;
     end`.execute(db);
   await sql`create trigger files_after_rename after update of filename, title on files begin
@@ -70,13 +72,13 @@ async function sqliteParts(db: Kysely<unknown>): Promise<void> {
       insert into files_fts(rowid, filename, title) values (new.rowid, new.filename, coalesce(new.title, ''));
     end`.execute(db);
   await sql`create trigger uploads_after_insert after insert on uploads when new.reserved_bytes <> 0 begin
-      update users set usage_bytes = usage_bytes + new.reserved_bytes where id = new.owner_id;
+      update users set reserved_bytes = reserved_bytes + new.reserved_bytes where id = new.owner_id;
     end`.execute(db);
   await sql`create trigger uploads_after_reserve after update of reserved_bytes on uploads begin
-      update users set usage_bytes = usage_bytes + new.reserved_bytes - old.reserved_bytes where id = new.owner_id;
+      update users set reserved_bytes = reserved_bytes + new.reserved_bytes - old.reserved_bytes where id = new.owner_id;
     end`.execute(db);
   await sql`create trigger uploads_after_delete after delete on uploads when old.reserved_bytes <> 0 begin
-      update users set usage_bytes = usage_bytes - old.reserved_bytes where id = old.owner_id;
+      update users set reserved_bytes = reserved_bytes - old.reserved_bytes where id = old.owner_id;
     end`.execute(db);
 }
 
@@ -87,25 +89,25 @@ async function postgresParts(db: Kysely<unknown>): Promise<void> {
   await sql`create function dropline_files_counters() returns trigger language plpgsql as $$
     begin
       if tg_op = 'INSERT' then
-        update users set usage_bytes = usage_bytes + new.size, file_count = file_count + 1 where id = new.owner_id;
+        update users set files_bytes = files_bytes + new.size, file_count = file_count + 1 where id = new.owner_id;
         update uploads set reserved_bytes = 0 where id = new.id and reserved_bytes <> 0;
         return new;
       end if;
-      update users set usage_bytes = usage_bytes - old.size, file_count = file_count - 1 where id = old.owner_id;
+      update users set files_bytes = files_bytes - old.size, file_count = file_count - 1 where id = old.owner_id;
       return old;
     end $$`.execute(db);
   await sql`create trigger files_counters after insert or delete on files for each row execute function dropline_files_counters()`.execute(db);
   await sql`create function dropline_upload_reservations() returns trigger language plpgsql as $$
     begin
       if tg_op = 'INSERT' then
-        update users set usage_bytes = usage_bytes + new.reserved_bytes where id = new.owner_id and new.reserved_bytes <> 0;
+        update users set reserved_bytes = reserved_bytes + new.reserved_bytes where id = new.owner_id and new.reserved_bytes <> 0;
         return new;
       elsif tg_op = 'UPDATE' then
-        update users set usage_bytes = usage_bytes + new.reserved_bytes - old.reserved_bytes
+        update users set reserved_bytes = reserved_bytes + new.reserved_bytes - old.reserved_bytes
           where id = new.owner_id and new.reserved_bytes <> old.reserved_bytes;
         return new;
       end if;
-      update users set usage_bytes = usage_bytes - old.reserved_bytes where id = old.owner_id and old.reserved_bytes <> 0;
+      update users set reserved_bytes = reserved_bytes - old.reserved_bytes where id = old.owner_id and old.reserved_bytes <> 0;
       return old;
     end $$`.execute(db);
   await sql`create trigger uploads_reservations after insert or update of reserved_bytes or delete on uploads
@@ -131,7 +133,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropIndex('files_owner_type_created').execute();
   await db.schema.dropTable('audit_log').execute();
   await db.schema.alterTable('uploads').dropColumn('reserved_bytes').execute();
-  for (const column of ['file_count', 'usage_bytes', 'quota_bytes', 'disabled']) {
+  for (const column of ['reserved_bytes', 'file_count', 'files_bytes', 'quota_bytes', 'disabled']) {
     await db.schema.alterTable('users').dropColumn(column).execute();
   }
 }

@@ -104,7 +104,7 @@ interface Findings {
 async function describe(kind: FileKind, { input, handle, head, type, text }: Findings): Promise<Record<string, unknown>> {
   switch (kind) {
     case 'image':
-      return { ...(await describeImage(input.path, input.derivedDir)) };
+      return { ...(await describeImage(input.path, input.derivedDir, input.signal)) };
     case 'text':
       return { ...text!.summary() };
     case 'iso':
