@@ -109,7 +109,12 @@ export async function storedHashes(storageDir: string): Promise<Record<string, s
   const dir = path.join(storageDir, 'uploads');
   const hashes: Record<string, string> = {};
   for (const name of (await readdir(dir)).sort()) {
-    hashes[name] = createHash('sha256').update(await readFile(path.join(dir, name))).digest('hex');
+    // A file listed a moment ago may be gone by now: clean-up of a dropped upload is still running.
+    const data = await readFile(path.join(dir, name)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return null;
+      throw err;
+    });
+    if (data !== null) hashes[name] = createHash('sha256').update(data).digest('hex');
   }
   return hashes;
 }
