@@ -23,6 +23,7 @@ import { downloadsRoutes } from './files/downloads.routes.js';
 import { filesRoutes } from './files/files.routes.js';
 import { FilesService } from './files/files.service.js';
 import { AllowedFileTypes } from './files/fileTypes.js';
+import { answerClientErrorsWithJson } from './http/clientErrors.js';
 import { LoginThrottle, createLimiter, rateLimit, type RateLimitStore } from './http/rateLimit.js';
 import { closeHttpServer } from './http/shutdown.js';
 import type { HealthCheck } from './health/health.routes.js';
@@ -66,6 +67,9 @@ const DOWNLOAD_LINK_TTL_MS = 5 * 60_000;
 
 const OPENAPI_FILE = fileURLToPath(new URL('../../docs/openapi.yaml', import.meta.url));
 
+/** A connection silent this long is dead or a slowloris; tus clients resume from the stored offset. */
+const IDLE_SOCKET_TIMEOUT_MS = 120_000;
+
 /** Often enough that expired uploads don't linger, rarely enough to cost nothing. */
 const sweepInterval = (expirationMs: number) => Math.min(Math.max(expirationMs / 2, 1000), 10 * 60_000);
 
@@ -90,7 +94,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const audit = new AuditLog(database.db);
     const accessTokens = new AccessTokens(config.jwtSecret, config.accessTokenTtlMs);
     const downloadLinks = new DownloadLinks(config.jwtSecret, DOWNLOAD_LINK_TTL_MS);
-    const users = new UsersRepository(database.db, cache);
+    const users = new UsersRepository(database.db);
     const authenticator = new Authenticator(accessTokens, users);
     const requireAuth = authenticate(authenticator);
     const sessions = new SessionsRepository(database.db);
@@ -149,7 +153,6 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       audit,
       {
         endSessions: (userId) => sessions.revokeAllOf(userId, 'account_disabled'),
-        forget: (userId) => users.forget(userId),
         disconnect: (userId) => realtime?.disconnectUser(userId),
       },
       {
@@ -189,6 +192,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     });
 
     const server = createServer(app);
+    // Node ends any request whose body takes over 5 minutes (requestTimeout): a single multi-GB
+    // PATCH or form over an ordinary link would get 408 halfway. Bodies may take as long as they
+    // need; a connection that stops moving is what gets closed, and headers still get 60 s.
+    server.requestTimeout = 0;
+    server.timeout = IDLE_SOCKET_TIMEOUT_MS;
+    answerClientErrorsWithJson(server);
     const sockets = await attachRealtime(server, { auth: authenticator, announceUploads: config.announceUploads, events, log, redis: redis && { connection: redis, prefix: config.redisPrefix } });
     realtime = sockets;
     closers.unshift(async () => sockets.close());

@@ -18,12 +18,10 @@ export interface AdminUserView {
   usage: Usage;
 }
 
-/** What ending an account's access takes, wherever it lives: sessions, cached state, open sockets. */
+/** What ending an account's access takes, wherever it lives: sessions and open sockets. */
 export interface AccountAccess {
-  /** Revokes every login session (refresh tokens) of the user. */
+  /** Revokes every login session (refresh tokens, and the access tokens that carry their session id) of the user. */
   endSessions(userId: string): Promise<void>;
-  /** Forgets any cached copy of the account's state, on every node. */
-  forget(userId: string): Promise<void>;
   /** Closes the user's sockets on every node. */
   disconnect(userId: string): void;
 }
@@ -75,7 +73,6 @@ export class AdminService {
       this.audit.write({ action: 'user.update', actorId: actor.id, targetType: 'user', targetId: id, details: { ...changes } }),
     );
     this.check(outcome);
-    await this.access.forget(id);
     if (changes.disabled === true) await this.cutOff(id);
     const after = await this.users.find(id);
     if (!after) throw noUser();
@@ -90,11 +87,9 @@ export class AdminService {
     const user = await this.users.find(id);
     if (!user) throw noUser();
     this.check(await this.users.update(id, { disabled: true }, async () => {}));
-    await this.access.forget(id);
     await this.cutOff(id);
     await this.owned.deleteAllOf(id);
     this.check(await this.users.delete(id, this.audit.write({ action: 'user.delete', actorId: actor.id, targetType: 'user', targetId: id, details: { email: user.email } })));
-    await this.access.forget(id);
   }
 
   auditTrail(query: AuditQuery): Promise<{ items: AuditItem[]; nextCursor: string | null }> {

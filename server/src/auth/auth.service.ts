@@ -127,7 +127,7 @@ export class AuthService {
       this.log.warn({ sessionId: found.sessionId, userId: found.userId }, 'refresh token reuse: session revoked');
       throw unauthorized('This refresh token was already used. The session has been ended; please sign in again.', 'refresh_token_reused');
     }
-    return { accessToken: this.accessTokens.sign(user), refreshToken: next.token };
+    return { accessToken: this.accessTokens.sign(user, found.sessionId), refreshToken: next.token };
   }
 
   /** Ends the session of `refreshToken` when it belongs to `userId`; anything else is silently ignored. */
@@ -183,7 +183,8 @@ export class AuthService {
 
   private async startSession(user: UserRow): Promise<TokenPair> {
     const refresh = newRefreshToken();
-    await this.sessions.create({ id: randomUUID(), userId: user.id, expiresAt: after(this.refreshTtlMs) }, refresh.hash);
-    return { accessToken: this.accessTokens.sign(user), refreshToken: refresh.token };
+    const sessionId = randomUUID();
+    await this.sessions.create({ id: sessionId, userId: user.id, expiresAt: after(this.refreshTtlMs) }, refresh.hash);
+    return { accessToken: this.accessTokens.sign(user, sessionId), refreshToken: refresh.token };
   }
 }

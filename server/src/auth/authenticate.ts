@@ -12,15 +12,17 @@ declare global {
   }
 }
 
-/** What the gate needs to know about an account: one primary-key read of a few columns (cached). */
+/** What the gate needs to know about an account: one primary-key read of a few columns. */
 export interface AccountStanding {
   id: string;
   role: Role;
-  disabled: boolean;
+  /** 0 or 1 as stored (a portable boolean). */
+  disabled: number;
 }
 
 export interface AccountLookup {
-  standing(id: string): Promise<AccountStanding | undefined>;
+  /** The account, when it exists and (given a session id) that login session has not been ended. */
+  standing(id: string, sessionId: string | null): Promise<AccountStanding | undefined>;
 }
 
 /**
@@ -39,7 +41,8 @@ const BEARER = /^Bearer +([A-Za-z0-9._~+/-]{1,4096}=*) *$/i;
 
 /**
  * Checks an access token and then its account, on every request: a token outlives neither the
- * account it was issued to nor that account's role (a demoted admin stops being admin at once).
+ * account it was issued to, nor its login session (logout, refresh-token reuse), nor that
+ * account's role (a demoted admin stops being admin at once).
  */
 export class Authenticator {
   constructor(
@@ -49,9 +52,9 @@ export class Authenticator {
 
   async verify(token: string): Promise<VerifiedToken> {
     const claims = this.tokens.verify(token);
-    const account = await this.accounts.standing(claims.id);
+    const account = await this.accounts.standing(claims.id, claims.sessionId);
     if (!mayActNow(account)) throw refused();
-    return { id: account.id, role: account.role, expiresAt: claims.expiresAt };
+    return { id: account.id, role: account.role, expiresAt: claims.expiresAt, sessionId: claims.sessionId };
   }
 
   /** Reads `Bearer <token>` from an Authorization header; the API, tus and signed routes alike. */
@@ -63,7 +66,7 @@ export class Authenticator {
 
   /** Gives an account whose id came from another signed credential (a download link) the same check. */
   async account(id: string): Promise<AccountStanding | undefined> {
-    const account = await this.accounts.standing(id);
+    const account = await this.accounts.standing(id, null);
     return mayActNow(account) ? account : undefined;
   }
 }

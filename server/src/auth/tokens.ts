@@ -11,6 +11,8 @@ export interface AuthUser {
 /** A verified token's user, and when the token stops being valid (ms since the epoch). */
 export interface VerifiedToken extends AuthUser {
   expiresAt: number;
+  /** The login session the token was issued for (`sid`), when it names one. */
+  sessionId: string | null;
 }
 
 /** HS256 access tokens. The algorithm is pinned on verify, so `alg: none` and RS/ES tokens fail. */
@@ -20,8 +22,9 @@ export class AccessTokens {
     private readonly ttlMs: number,
   ) {}
 
-  sign(user: AuthUser): string {
-    return jwt.sign({ role: user.role }, this.secret, {
+  /** `sid` ties the token to its login session, so ending the session (logout, reuse) ends the token too. */
+  sign(user: AuthUser, sessionId: string): string {
+    return jwt.sign({ role: user.role, sid: sessionId }, this.secret, {
       algorithm: 'HS256',
       subject: user.id,
       expiresIn: Math.max(1, Math.floor(this.ttlMs / 1000)),
@@ -43,11 +46,12 @@ export class AccessTokens {
       typeof claims.sub !== 'string' ||
       claims.sub === '' ||
       typeof claims.exp !== 'number' ||
+      (claims.sid !== undefined && typeof claims.sid !== 'string') ||
       (claims.role !== 'user' && claims.role !== 'admin')
     ) {
       throw unauthorized('The access token is not valid.', 'invalid_token');
     }
-    return { id: claims.sub, role: claims.role, expiresAt: claims.exp * 1000 };
+    return { id: claims.sub, role: claims.role, expiresAt: claims.exp * 1000, sessionId: typeof claims.sid === 'string' ? claims.sid : null };
   }
 }
 

@@ -1,32 +1,33 @@
-import type { MetadataCache } from '../cache/metadataCache.js';
 import type { AccountLookup, AccountStanding } from './authenticate.js';
 import type { Db } from '../db/database.js';
 import type { NewUser, UserRow, UserUpdate } from '../db/schema.js';
 
-const accountKey = (id: string) => `account:${id}`;
-
 export class UsersRepository implements AccountLookup {
-  constructor(
-    private readonly db: Db,
-    /** Holds account standings; whoever changes a role or disables an account calls `forget`. */
-    private readonly cache: MetadataCache,
-  ) {}
+  constructor(private readonly db: Db) {}
 
   findByEmail(email: string): Promise<UserRow | undefined> {
     return this.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
   }
 
-  /** The few columns the per-request auth check reads, by primary key; cached, as every request asks. */
-  standing(id: string): Promise<AccountStanding | undefined> {
-    return this.cache.get(accountKey(id), async () => {
-      const row = await this.db.selectFrom('users').select(['id', 'role', 'disabled']).where('id', '=', id).executeTakeFirst();
-      return row && { id: row.id, role: row.role, disabled: Number(row.disabled) !== 0 };
-    });
-  }
-
-  /** Drops the cached standing on every node. */
-  forget(id: string): Promise<void> {
-    return this.cache.invalidate(accountKey(id));
+  /** The few columns the per-request auth check reads, by primary keys (the user's and the session's). */
+  standing(id: string, sessionId: string | null): Promise<AccountStanding | undefined> {
+    return this.db
+      .selectFrom('users')
+      .select(['users.id', 'users.role', 'users.disabled'])
+      .where('users.id', '=', id)
+      .$if(sessionId !== null, (qb) =>
+        qb.where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('sessions')
+              .select('sessions.id')
+              .where('sessions.id', '=', sessionId!)
+              .whereRef('sessions.user_id', '=', 'users.id')
+              .where('sessions.revoked_at', 'is', null),
+          ),
+        ),
+      )
+      .executeTakeFirst();
   }
 
   findById(id: string): Promise<UserRow | undefined> {
@@ -35,7 +36,6 @@ export class UsersRepository implements AccountLookup {
 
   async update(id: string, changes: UserUpdate): Promise<void> {
     await this.db.updateTable('users').set(changes).where('id', '=', id).execute();
-    await this.forget(id);
   }
 
   /** Returns false instead of throwing when the email is taken, whatever the database's error shape. */

@@ -42,7 +42,7 @@ export interface Config {
   rateLimit: number;
   /** Bytes each account may use unless it has a quota of its own; null: no limit. */
   defaultQuotaBytes: number | null;
-  /** How long cached file and account metadata may be served; 0: not cached. */
+  /** How long cached file metadata may be served; 0: not cached. */
   cacheTtlMs: number;
   trustProxy: boolean | number | string;
   /** Where clients reach this deployment (`https://files.example.com`), no trailing slash; null: answer with relative URLs. */

@@ -54,6 +54,8 @@ export function parseListQuery(query: Record<string, unknown>): ListQuery {
 
   const q = one('q')?.trim() ?? '';
   if (q.length > 200) throw invalid('q must be at most 200 characters long.');
+  // No stored name or title holds control characters (they are cleaned on the way in), and PostgreSQL refuses NUL.
+  if (/[\u0000-\u001f\u007f]/.test(q)) throw invalid('q may not contain control characters.');
 
   const type = one('type')?.trim().toLowerCase() ?? null;
   const prefix = type === null ? null : (MIME_PREFIX.exec(type)?.[1] ?? null);

@@ -4,6 +4,7 @@ import { HttpError, badRequest, notFound } from '../http/errors.js';
 import type { AuditLog } from '../audit/auditLog.js';
 import type { AuthUser } from '../auth/tokens.js';
 import type { FilesService } from '../files/files.service.js';
+import { isSafeId } from '../storage/storageLayout.js';
 import type { JobQueue } from './jobQueue.js';
 import { JOB_STATES, type JobsRepository } from './jobs.repository.js';
 
@@ -64,7 +65,8 @@ export class JobsService {
   }
 
   async get(id: string): Promise<JobView> {
-    const row = await this.jobs.get(id);
+    // Job ids are UUIDs; anything else (a NUL, which PostgreSQL refuses outright) is simply not one.
+    const row = isSafeId(id) ? await this.jobs.get(id) : undefined;
     if (!row) throw notFound('No job with this id.');
     return toView(row);
   }

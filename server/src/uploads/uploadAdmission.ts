@@ -1,7 +1,7 @@
 import type { AuthUser } from '../auth/tokens.js';
 import { descriptionFrom, filenameFrom, titleFrom } from '../files/fileFields.js';
 import type { AllowedFileTypes } from '../files/fileTypes.js';
-import { HttpError } from '../http/errors.js';
+import { HttpError, unauthorized } from '../http/errors.js';
 import type { UploadsRepository } from './uploads.repository.js';
 import type { UploadMetadata } from './uploadStore.js';
 
@@ -33,8 +33,9 @@ export class UploadAdmission {
   async admit(user: AuthUser, id: string, metadata: UploadMetadata, createdAt: string, declaredLength: number): Promise<void> {
     this.check(metadata);
     const expiresAt = new Date(Date.parse(createdAt) + this.expirationMs).toISOString();
-    if (!(await this.uploads.create({ id, ownerId: user.id, createdAt, expiresAt, reservedBytes: declaredLength }, this.defaultQuota))) {
-      throw quotaExceeded();
-    }
+    const outcome = await this.uploads.create({ id, ownerId: user.id, createdAt, expiresAt, reservedBytes: declaredLength }, this.defaultQuota);
+    // The account went away between authentication and now: the same answer as its token gets next time.
+    if (outcome === 'no_owner') throw unauthorized('The access token is not valid.', 'invalid_token');
+    if (outcome === 'over_quota') throw quotaExceeded();
   }
 }

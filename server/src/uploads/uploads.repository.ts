@@ -7,24 +7,36 @@ export class UploadsRepository {
 
   /**
    * Records a new upload with `reservedBytes` counted against its owner's quota, in one
-   * transaction: false (nothing recorded) when that would pass the quota. The trigger's update of
-   * the owner's counter locks that row until commit, so of two creations that together pass the
-   * quota, the second sees the first's reservation and is refused.
+   * transaction. The insert reads the owner's row, so an account deleted since the request was
+   * authenticated gives `no_owner` (no foreign-key error). The trigger's update of the owner's
+   * counter locks that row until commit, so of two creations that together pass the quota, the
+   * second sees the first's reservation and gets `over_quota`.
    */
-  async create(upload: { id: string; ownerId: string; createdAt: string; expiresAt: string; reservedBytes: number }, defaultQuota: number | null): Promise<boolean> {
-    return this.withinQuota(upload.ownerId, defaultQuota, (trx) =>
-      trx
+  async create(
+    upload: { id: string; ownerId: string; createdAt: string; expiresAt: string; reservedBytes: number },
+    defaultQuota: number | null,
+  ): Promise<'created' | 'no_owner' | 'over_quota'> {
+    let inserted = false;
+    const fits = await this.withinQuota(upload.ownerId, defaultQuota, async (trx) => {
+      const result = await trx
         .insertInto('uploads')
-        .values({
-          id: upload.id,
-          owner_id: upload.ownerId,
-          created_at: upload.createdAt,
-          expires_at: upload.expiresAt,
-          ingested_at: null,
-          reserved_bytes: upload.reservedBytes,
-        })
-        .execute(),
-    );
+        .columns(['id', 'owner_id', 'created_at', 'expires_at', 'reserved_bytes'])
+        .expression((eb) =>
+          eb
+            .selectFrom('users')
+            .select([
+              eb.val(upload.id).as('id'),
+              'users.id as owner_id',
+              eb.val(upload.createdAt).as('created_at'),
+              eb.val(upload.expiresAt).as('expires_at'),
+              eb.val(upload.reservedBytes).as('reserved_bytes'),
+            ])
+            .where('users.id', '=', upload.ownerId),
+        )
+        .executeTakeFirst();
+      inserted = Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+    });
+    return !inserted ? 'no_owner' : fits ? 'created' : 'over_quota';
   }
 
   /** Adds to an unfinished upload's reservation, as bytes of unknown total length arrive; false when past the quota. */

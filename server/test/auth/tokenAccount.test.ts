@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresAvailable } from '../helpers/services.js';
 import { openSocket } from '../helpers/sockets.js';
 import { ADMIN, errorCode, startTestServer, withDatabase, type ApiResponse, type TestServer } from '../helpers/testServer.js';
+import { UploadsRepository } from '../../src/uploads/uploads.repository.js';
 import { TUS_RESUMABLE, createUpload, patchUpload, uploadFile } from '../helpers/tus.js';
 
 const databases: Array<'sqlite' | 'postgres'> = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
@@ -61,6 +62,52 @@ describe.each(databases)('a token whose account is gone, on %s', (database) => {
     const head = await s.api.request('HEAD', created.path, { token: user.token, headers: TUS_RESUMABLE });
     expect(head.status).toBe(401);
     expect(head.headers.get('www-authenticate')).toBe('Bearer');
+  });
+
+  it('records no upload for an account deleted after its request was authenticated', async () => {
+    // The race the auth check alone cannot close: the insert itself checks the owner, and says so.
+    const created = await withDatabase(s, (db) =>
+      new UploadsRepository(db).create({ id: 'raceraceracerace', ownerId: 'deleted-a-moment-ago', createdAt: new Date().toISOString(), expiresAt: new Date().toISOString(), reservedBytes: 0 }, null),
+    );
+    expect(created).toBe('no_owner');
+    expect(await withDatabase(s, (db) => db.selectFrom('uploads').select('id').where('id', '=', 'raceraceracerace').execute())).toEqual([]);
+    const user = await s.api.newUser();
+    const ok = await withDatabase(s, (db) =>
+      new UploadsRepository(db).create({ id: 'livelivelivelive', ownerId: user.id, createdAt: new Date().toISOString(), expiresAt: new Date().toISOString(), reservedBytes: 0 }, null),
+    );
+    expect(ok).toBe('created');
+  });
+
+  describe('access tokens end with their login session', () => {
+    it('logout ends the access token at once, on the API, tus and Socket.IO; other sessions live on', async () => {
+      const user = await s.api.newUser();
+      const other = await s.api.post('/api/auth/login', { email: user.email, password: 'correct horse battery' });
+      expect((await s.api.post('/api/auth/logout', { refreshToken: user.refreshToken }, user.token)).status).toBe(204);
+      expectRefused(await s.api.get('/api/auth/me', user.token));
+      expectRefused(await createUpload(s.api, user.token, { length: 1, metadata: { filename: 'x' } }));
+      const err = (await openSocket(s.url, user.token).catch((e: unknown) => e)) as Error & { data?: { code: string } };
+      expect(err.data?.code).toBe('invalid_token');
+      expect((await s.api.get('/api/auth/me', other.body.accessToken)).status).toBe(200);
+    });
+
+    it('a refreshed access token keeps working; when a spent refresh token comes back, every access token of that session dies', async () => {
+      const user = await s.api.newUser();
+      const rotated = await s.api.post('/api/auth/refresh', { refreshToken: user.refreshToken });
+      expect((await s.api.get('/api/auth/me', rotated.body.accessToken)).status).toBe(200);
+      expect((await s.api.get('/api/auth/me', user.token)).status).toBe(200);
+      // A thief replays the first refresh token: the session ends, and with it both access tokens.
+      expect((await s.api.post('/api/auth/refresh', { refreshToken: user.refreshToken })).status).toBe(401);
+      expectRefused(await s.api.get('/api/auth/me', rotated.body.accessToken));
+      expectRefused(await s.api.get('/api/auth/me', user.token));
+    });
+
+    it('a token naming a session of another account is refused', async () => {
+      const a = await s.api.newUser();
+      const b = await s.api.newUser();
+      const sid = (jwt.decode(b.token) as { sid: string }).sid;
+      const mixed = jwt.sign({ role: 'user', sid }, s.config.jwtSecret, { algorithm: 'HS256', subject: a.id, expiresIn: 60 });
+      expectRefused(await s.api.get('/api/auth/me', mixed));
+    });
   });
 
   it('uses the account role of now, not the one in the token: a demoted admin is no admin', async () => {

@@ -79,7 +79,7 @@ describe.each(databases)('files API on %s', (database) => {
       expect(body.items).toHaveLength(20);
       expect(Object.keys(body).sort()).toEqual(['items', 'nextCursor']);
       expect(Object.keys(body.items[0]).sort()).toEqual(FILE_KEYS);
-      expect(body.items[0].owner).toEqual({ id: alice.id, email: alice.email });
+      expect(body.items[0].owner).toEqual({ id: alice.id, email: alice.email, displayName: alice.email.split('@')[0] });
     });
 
     it('pages by number with a total', async () => {

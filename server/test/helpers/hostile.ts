@@ -109,12 +109,12 @@ export async function storedHashes(storageDir: string): Promise<Record<string, s
   const dir = path.join(storageDir, 'uploads');
   const hashes: Record<string, string> = {};
   for (const name of (await readdir(dir)).sort()) {
-    // A file listed a moment ago may be gone by now: clean-up of a dropped upload is still running.
-    const data = await readFile(path.join(dir, name)).catch((err: NodeJS.ErrnoException) => {
+    // A clean-up may remove a file between the listing and the read: then it is not stored.
+    const bytes = await readFile(path.join(dir, name)).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return null;
       throw err;
     });
-    if (data !== null) hashes[name] = createHash('sha256').update(data).digest('hex');
+    if (bytes) hashes[name] = createHash('sha256').update(bytes).digest('hex');
   }
   return hashes;
 }

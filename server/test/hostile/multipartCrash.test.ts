@@ -45,7 +45,7 @@ describe('POST /api/files with broken multipart bodies (server in a child proces
 
   const expectNothingLeft = async () => {
     // Clean-up after a dropped connection runs when the server notices; give it a moment.
-    for (let i = 0; i < 30 && JSON.stringify(await storedHashes(s.storageDir)) !== JSON.stringify(before); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && JSON.stringify(await storedHashes(s.storageDir)) !== JSON.stringify(before); i++) await new Promise((r) => setTimeout(r, 100));
     expect(await storedHashes(s.storageDir)).toEqual(before);
     expect(await uploadRows(s)).toBe(1);
   };

@@ -40,8 +40,12 @@ export async function fileGoneIfMissing(path: string, error: unknown): Promise<P
   }
 }
 
-/** First line only: native libraries append multi-line diagnostics to their messages. */
-export function firstLine(error: unknown): string {
+/**
+ * First line only: native libraries append multi-line diagnostics to their messages. Libraries
+ * also name the file they read (libtiff: "tiff2vips: /srv/storage/uploads/…"); `path` is cut out,
+ * since the message reaches users and a server path is not theirs to see.
+ */
+export function firstLine(error: unknown, path: string): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n', 1)[0]!.trim();
+  return message.split('\n', 1)[0]!.replaceAll(path, 'the file').trim();
 }

@@ -28,7 +28,7 @@ async function detect(path: string, signal?: AbortSignal): Promise<SniffedType |
     signal?.throwIfAborted();
     throw (
       (await fileGoneIfMissing(path, error)) ??
-      new ProcessingError(`File type could not be determined: ${firstLine(error)}`, { cause: error })
+      new ProcessingError(`File type could not be determined: ${firstLine(error, path)}`, { cause: error })
     );
   }
 }
