@@ -43,6 +43,9 @@ async function insertRows(s: TestServer, rows: Row[]): Promise<void> {
   await withDatabase(s, async (db) => {
     for (let i = 0; i < rows.length; i += 500) await db.insertInto('files').values(rows.slice(i, i + 500).map(fileRow)).execute();
   });
+  // better-sqlite3 blocks this process while it inserts; meanwhile the server may close an idle
+  // kept-alive connection. Let the client see that close before its next request reuses the socket.
+  await new Promise((resolve) => setTimeout(resolve, 200));
 }
 
 describe.each(databases)('search and page totals at scale on %s', (database) => {
