@@ -36,11 +36,14 @@ import { createLogger, type Logger } from './logger.js';
 import { FileEvents } from './realtime/fileEvents.js';
 import { attachRealtime, type Realtime } from './realtime/socketServer.js';
 import { StorageLayout } from './storage/storageLayout.js';
+import { Concatenation } from './uploads/concatenation.js';
+import { ContentHashes } from './uploads/contentHash.js';
+import { IetfUploads } from './uploads/ietfDraft.js';
 import { Ingest } from './uploads/ingest.js';
 import { PlainUploads } from './uploads/plainUploads.js';
 import { QuotaMeter } from './uploads/quotaMeter.js';
 import { RedisLocker } from './uploads/redisLocker.js';
-import { TUS_PATH, createTusServer } from './uploads/tusServer.js';
+import { TUS_PATH, createTusServer, uploadUrl } from './uploads/tusServer.js';
 import { UploadAdmission } from './uploads/uploadAdmission.js';
 import { LocalLocker } from './uploads/uploadLocks.js';
 import { UploadMaintenance } from './uploads/uploadMaintenance.js';
@@ -76,7 +79,7 @@ const sweepInterval = (expirationMs: number) => Math.min(Math.max(expirationMs /
 /** The composition root: builds every part from the configuration and wires them together. */
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   const log = options.log ?? createLogger(config.logLevel);
-  const database = openDatabase(config.databaseUrl);
+  const database = openDatabase(config.databaseUrl, (err) => log.warn({ err }, 'an idle database connection was closed; a new one will be opened'));
   const closers: Array<() => Promise<void>> = [() => database.close()];
   try {
     const applied = await migrateToLatest(database.db);
@@ -109,10 +112,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const layout = new StorageLayout(config.storageDir);
     await mkdir(layout.uploadsDir, { recursive: true });
     const uploads = new UploadsRepository(database.db);
+    const hashes = new ContentHashes(uploads, (id) => layout.uploadPath(id));
     const quotaMeter = new QuotaMeter(uploads, config.defaultQuotaBytes);
-    const store = new UploadStore(layout, config.uploadExpirationMs, (id, offset) => quotaMeter.forWrite(id, offset));
+    const store = new UploadStore(layout, config.uploadExpirationMs, hashes, (id, offset) => quotaMeter.forWrite(id, offset));
     const filesRepository = new FilesRepository(database.db, database.kind, cache);
-    const ingest = new Ingest(uploads, filesRepository, store, layout, queue, events, log, audit);
+    const ingest = new Ingest(uploads, filesRepository, store, layout, queue, events, hashes, log, audit);
     const files = new FilesService(filesRepository, store, layout, queue, events, log, audit);
     const admission = new UploadAdmission(uploads, new AllowedFileTypes(config.allowedFileTypes), config.uploadExpirationMs, config.defaultQuotaBytes);
     // With Redis, nodes sharing STORAGE_DIR also share upload locks; alone, in-process locks do.
@@ -130,16 +134,21 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       publicUrl: config.publicUrl,
       log,
     });
+    const concatenation = new Concatenation(store, uploads, admission, ingest, locker, layout, config.maxUploadSize, log);
+    const uploadLimits = { maxUploadSize: config.maxUploadSize, maxChunkSize: config.maxChunkSize };
+    const urlOf = (id: string) => uploadUrl(config.publicUrl, id);
+    const ietf = new IetfUploads(store, uploads, admission, ingest, locker, uploadLimits, urlOf, log);
     const plainUploads = new PlainUploads(store, uploads, admission, ingest, config.maxUploadSize);
 
     if (config.runWorkers) {
-      const processing = new ProcessingService(filesRepository, layout, events, log, options.processor);
+      const processing = new ProcessingService(filesRepository, layout, events, log, uploads, options.processor);
       await queue.start(processing.handle);
     }
     // A deleted file's running job stops now instead of reading bytes that are gone.
     events.on('deleted', (file) => queue.abortFile(file.id));
 
     // Uploads that finished while the server was down become files before anyone asks for them.
+    await concatenation.recover();
     const recovered = await ingest.recover();
     if (recovered > 0) log.info({ recovered }, 'finished uploads ingested at start');
     const maintenance = new UploadMaintenance(store, uploads, ingest, sweepInterval(config.uploadExpirationMs), log);
@@ -180,7 +189,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         return userId === null ? `ip:${req.ip}` : `user:${userId}`;
       }),
       streamingRoutes: [
-        [TUS_PATH, uploadsRoutes(tus, files, requireAuth)],
+        [TUS_PATH, uploadsRoutes({ tus, concatenation, ietf }, files, uploadLimits, urlOf, requireAuth)],
         ['/api/downloads', downloadsRoutes(downloadLinks, authenticator, files)],
       ],
       apiRoutes: [

@@ -11,6 +11,7 @@ import { createLogger } from './logger.js';
 import { fanOutFileEvents, socketIoKey } from './realtime/fanOut.js';
 import { FileEvents } from './realtime/fileEvents.js';
 import { StorageLayout } from './storage/storageLayout.js';
+import { UploadsRepository } from './uploads/uploads.repository.js';
 
 /**
  * A processing worker as a process of its own (`pnpm worker`), beside servers started with
@@ -20,14 +21,20 @@ import { StorageLayout } from './storage/storageLayout.js';
 async function startWorker(config: Config): Promise<{ close(): Promise<void> }> {
   if (!config.redisUrl) throw new ConfigError(['REDIS_URL is required to run workers as separate processes']);
   const log = createLogger(config.logLevel).child({ role: 'worker' });
-  const database = openDatabase(config.databaseUrl);
+  const database = openDatabase(config.databaseUrl, (err) => log.warn({ err }, 'an idle database connection was closed; a new one will be opened'));
   await migrateToLatest(database.db);
   const redis = await connectRedis(config.redisUrl, 'worker');
   const events = new FileEvents();
   fanOutFileEvents(events, new Emitter(redis, { key: socketIoKey(config.redisPrefix) }), config.announceUploads);
 
   const queue = await createQueue(config, new JobsRepository(database.db), redis, log);
-  const processing = new ProcessingService(new FilesRepository(database.db, database.kind, createCache(config, redis)), new StorageLayout(config.storageDir), events, log);
+  const processing = new ProcessingService(
+    new FilesRepository(database.db, database.kind, createCache(config, redis)),
+    new StorageLayout(config.storageDir),
+    events,
+    log,
+    new UploadsRepository(database.db),
+  );
   await queue.start(processing.handle);
   log.info({ concurrency: config.workerConcurrency }, 'Dropline worker is running');
   return {

@@ -47,6 +47,8 @@ export interface UploadConfig {
   allowedFileTypes: string[] | null
   /** Seconds an unfinished upload is kept by the server. */
   uploadExpiration: number
+  /** The most one upload request may carry (Upload-Limit max-append-size); null: no limit. */
+  maxAppendSize: number | null
 }
 
 export interface AuthResponse {

@@ -26,6 +26,8 @@ export interface Config {
   accessTokenTtlMs: number;
   refreshTokenTtlMs: number;
   maxUploadSize: number;
+  /** The largest request body an upload request may carry (Upload-Limit max-append-size); null: no limit. */
+  maxChunkSize: number | null;
   uploadExpirationMs: number;
   allowedFileTypes: string[] | null;
   seedUsers: SeedUser[];
@@ -111,6 +113,7 @@ export function loadConfig(env: Env = process.env): Config {
   const accessTokenTtlMs = parsed('ACCESS_TOKEN_TTL', 15 * 60e3, positive(parseDuration), 'a duration such as 15m');
   const refreshTokenTtlMs = parsed('REFRESH_TOKEN_TTL', 7 * 86400e3, positive(parseDuration), 'a duration such as 7d');
   const maxUploadSize = parsed('MAX_UPLOAD_SIZE', 50 * 2 ** 30, positive(parseSize), 'a size in bytes or like 50GiB');
+  const maxChunkSize = parsed<number | null>('MAX_CHUNK_SIZE', null, positive(parseSize), 'a size in bytes or like 95MiB');
   const uploadExpirationMs = parsed('UPLOAD_EXPIRATION', 24 * 3600e3, positive(parseDuration), 'a duration such as 24h');
   const allowedFileTypes = parsed('ALLOWED_FILE_TYPES', null, parseAllowedTypes, 'a comma list of extensions (.iso) and MIME types (image/*)');
   const seedUsers = parsed('SEED_USERS', production ? [] : (parseSeedUsers(DEV_SEED_USERS) ?? []), parseSeedUsers, 'a comma list of email:password:role (role user or admin)');
@@ -152,6 +155,7 @@ export function loadConfig(env: Env = process.env): Config {
     accessTokenTtlMs,
     refreshTokenTtlMs,
     maxUploadSize,
+    maxChunkSize,
     uploadExpirationMs,
     allowedFileTypes,
     seedUsers,

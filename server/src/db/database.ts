@@ -19,8 +19,13 @@ export interface DatabaseHandle {
 // PostgreSQL returns bigint (int8) as text; sizes fit in a JS number up to 8 PiB.
 const INT8_OID = 20;
 
-/** The only place that knows which database engine is behind DATABASE_URL. */
-export function openDatabase(databaseUrl: string): DatabaseHandle {
+/**
+ * The only place that knows which database engine is behind DATABASE_URL. `onIdleError` hears
+ * about pooled PostgreSQL connections that die while idle (a server restart, a failover, an admin
+ * terminating them): pg drops such a connection and opens a new one for the next query, but
+ * without a listener its 'error' event would end the whole process.
+ */
+export function openDatabase(databaseUrl: string, onIdleError: (err: Error) => void = () => {}): DatabaseHandle {
   let dialect: Dialect;
   let kind: DatabaseHandle['kind'];
   if (databaseUrl.startsWith('sqlite:')) {
@@ -39,6 +44,7 @@ export function openDatabase(databaseUrl: string): DatabaseHandle {
       max: 10,
       types: { getTypeParser: (oid, format) => (oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) },
     });
+    pool.on('error', onIdleError);
     dialect = new PostgresDialect({ pool });
     kind = 'postgres';
   }

@@ -74,6 +74,14 @@ export interface UploadsTable {
   created_at: Timestamp;
   expires_at: Timestamp;
   ingested_at: Timestamp | null;
+  concat: UploadConcat | null;
+  /** JSON array of a final upload's partial ids. */
+  parts: string | null;
+  hash_state: string | null;
+  hash_offset: number | null;
+  sha256: string | null;
+  /** null: tus. */
+  protocol: 'ietf' | null;
   /** Bytes counted against the owner's quota while the upload is unfinished; handed to the file on ingest. */
   reserved_bytes: Generated<number>;
 }
@@ -91,6 +99,8 @@ export interface AuditLogTable {
   request_id: string | null;
   details: string | null;
 }
+
+export type UploadConcat = 'partial' | 'final';
 
 export interface JobsTable {
   id: string;

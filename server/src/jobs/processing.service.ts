@@ -13,6 +13,11 @@ import { errorMessage } from './scheduleOnce.js';
 
 export type FileProcessor = (input: ProcessInput) => Promise<ProcessResult>;
 
+/** SHA-256 digests computed while files arrived, so processing need not read a file just to hash it. */
+export interface KnownDigests {
+  sha256Of(fileId: string): Promise<string | null>;
+}
+
 /**
  * What a processing job does to a file: `uploaded` → `processing` → `processed` or `failed`, each
  * change saved and announced. The same handler runs under either queue.
@@ -23,6 +28,7 @@ export class ProcessingService {
     private readonly layout: StorageLayout,
     private readonly events: FileEvents,
     private readonly log: Logger,
+    private readonly digests: KnownDigests,
     private readonly processor: FileProcessor = processFile,
   ) {}
 
@@ -39,6 +45,7 @@ export class ProcessingService {
         claimedType: file.mime_type,
         filename: file.filename,
         derivedDir,
+        knownSha256: await this.digests.sha256Of(file.id),
         signal: job.signal,
       });
     } catch (err) {

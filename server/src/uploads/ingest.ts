@@ -9,6 +9,7 @@ import type { ProcessingScheduler } from '../jobs/scheduler.js';
 import type { Logger } from '../logger.js';
 import type { FileEvents, FileView } from '../realtime/fileEvents.js';
 import type { StorageLayout } from '../storage/storageLayout.js';
+import type { ContentHashes } from './contentHash.js';
 import type { UploadsRepository } from './uploads.repository.js';
 import { isComplete, type UploadStore } from './uploadStore.js';
 
@@ -26,16 +27,19 @@ export class Ingest {
     private readonly layout: StorageLayout,
     private readonly scheduler: ProcessingScheduler,
     private readonly events: FileEvents,
+    private readonly hashes: ContentHashes,
     private readonly log: Logger,
     private readonly audit: AuditLog,
   ) {}
 
-  /** Returns the file, or null while the upload's bytes are not all there. */
+  /** Returns the file, or null while the upload's bytes are not all there (and always for a partial). */
   async ingest(id: string): Promise<FileView | null> {
     const upload = await this.uploads.find(id);
     if (!upload) throw new Error(`upload ${id} has no record`);
+    if (upload.concat === 'partial') return null;
     const stored = await this.store.findUpload(id);
     if (!stored || !isComplete(stored)) return null;
+    if (upload.sha256 === null) await this.finishHash(id, stored.size!);
 
     const metadata = stored.metadata ?? {};
     const filename = filenameFrom(metadata.filename);
@@ -75,6 +79,15 @@ export class Ingest {
       this.events.emit('created', view);
     }
     return view;
+  }
+
+  /** The digest hashed as the bytes came; should that fail, processing hashes the file itself. */
+  private async finishHash(id: string, size: number): Promise<void> {
+    try {
+      await this.hashes.finish(id, size);
+    } catch (err) {
+      this.log.warn({ err, uploadId: id }, 'could not finish the running SHA-256; processing will hash the file');
+    }
   }
 
   /** Ingests every upload that finished without being ingested; returns how many files that made. */

@@ -43,6 +43,11 @@ export class RedisLocker implements Locker {
   readonly held = new Map<string, { token: string; release: RequestRelease }>();
   /** The newest request of this node waiting for each upload. */
   readonly waiting = new Map<string, Waiting>();
+  /**
+   * Takes in flight, by upload id. A `want` can overtake the reply to the SET that took the lock
+   * (they come on different connections); the taker must still hear it, or the waiter waits in vain.
+   */
+  readonly taking = new Map<string, Set<RedisLock>>();
   readonly ready: Promise<unknown>;
   readonly channel: string;
 
@@ -88,6 +93,7 @@ export class RedisLocker implements Locker {
     const token = message[2];
     const holder = this.held.get(id);
     if (holder && holder.token !== token) askToRelease(holder.release);
+    for (const taker of this.taking.get(id) ?? []) taker.wantedBy(token);
     if (!waiting) return;
     if (waiting.token === token) waiting.announced = true;
     else if (waiting.announced) waiting.waiter.refuse();
@@ -99,6 +105,8 @@ class RedisLock implements Lock {
   private readonly key: string;
   private renewal: NodeJS.Timeout | undefined;
   private release: RequestRelease | undefined;
+  /** Someone else wanted the lock while this one's SET was in flight. */
+  private wanted = false;
 
   constructor(
     private readonly locker: RedisLocker,
@@ -168,8 +176,21 @@ class RedisLock implements Lock {
     await this.locker.redis.eval(RELEASE_IF_OWNER, 1, this.key, this.token, this.locker.channel, JSON.stringify(['free', this.id]));
   }
 
+  wantedBy(token: string): void {
+    if (token !== this.token) this.wanted = true;
+  }
+
   private async take(): Promise<boolean> {
-    return (await this.locker.redis.set(this.key, this.token, 'PX', this.locker.ttlMs, 'NX')) === 'OK';
+    const { taking } = this.locker;
+    const takers = taking.get(this.id) ?? new Set<RedisLock>();
+    taking.set(this.id, takers.add(this));
+    this.wanted = false;
+    try {
+      return (await this.locker.redis.set(this.key, this.token, 'PX', this.locker.ttlMs, 'NX')) === 'OK';
+    } finally {
+      takers.delete(this);
+      if (takers.size === 0 && taking.get(this.id) === takers) taking.delete(this.id);
+    }
   }
 
   private hold(requestRelease: RequestRelease): void {
@@ -177,6 +198,7 @@ class RedisLock implements Lock {
     this.locker.held.set(this.id, { token: this.token, release: requestRelease });
     this.renewal = setInterval(() => void this.renew(), Math.max(10, Math.floor(this.locker.ttlMs / 3)));
     this.renewal.unref();
+    if (this.wanted) askToRelease(requestRelease);
   }
 
   /**

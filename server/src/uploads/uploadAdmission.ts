@@ -2,7 +2,7 @@ import type { AuthUser } from '../auth/tokens.js';
 import { descriptionFrom, filenameFrom, titleFrom } from '../files/fileFields.js';
 import type { AllowedFileTypes } from '../files/fileTypes.js';
 import { HttpError, unauthorized } from '../http/errors.js';
-import type { UploadsRepository } from './uploads.repository.js';
+import type { NewUploadRecord, UploadsRepository } from './uploads.repository.js';
 import type { UploadMetadata } from './uploadStore.js';
 
 export const quotaExceeded = () =>
@@ -29,11 +29,22 @@ export class UploadAdmission {
     }
   }
 
-  /** `declaredLength` (0 when deferred) is reserved against the owner's quota now; 413 `quota_exceeded` when it doesn't fit. */
-  async admit(user: AuthUser, id: string, metadata: UploadMetadata, createdAt: string, declaredLength: number): Promise<void> {
-    this.check(metadata);
+  /**
+   * `declaredLength` (0 when deferred) is reserved against the owner's quota now; 413
+   * `quota_exceeded` when it doesn't fit. A partial upload (tus concatenation) is only a piece of a
+   * file: its metadata is whatever the client likes, and the final upload made of it passes the checks.
+   */
+  async admit(
+    user: AuthUser,
+    id: string,
+    metadata: UploadMetadata,
+    createdAt: string,
+    declaredLength: number,
+    kind: Pick<NewUploadRecord, 'concat' | 'parts' | 'protocol'> = {},
+  ): Promise<void> {
+    if (kind.concat !== 'partial') this.check(metadata);
     const expiresAt = new Date(Date.parse(createdAt) + this.expirationMs).toISOString();
-    const outcome = await this.uploads.create({ id, ownerId: user.id, createdAt, expiresAt, reservedBytes: declaredLength }, this.defaultQuota);
+    const outcome = await this.uploads.create({ id, ownerId: user.id, createdAt, expiresAt, reservedBytes: declaredLength, ...kind }, this.defaultQuota);
     // The account went away between authentication and now: the same answer as its token gets next time.
     if (outcome === 'no_owner') throw unauthorized('The access token is not valid.', 'invalid_token');
     if (outcome === 'over_quota') throw quotaExceeded();

@@ -53,10 +53,11 @@ export class UploadMaintenance {
     const ingested = await this.ingest.recover();
     if (ingested > 0) this.log.info({ ingested }, 'finished uploads ingested late');
     const removed = await this.store.deleteExpired();
-    // Records whose bytes are gone (swept just now, or lost) go too; a finished upload is left to ingestion.
-    for (const id of await this.uploads.expiredPendingIds(now())) {
+    // Records whose bytes are gone (swept just now, or lost) go too; a finished upload is left to
+    // ingestion, except a partial, which no final upload has claimed in time.
+    for (const { id, concat } of await this.uploads.expiredPending(now())) {
       const upload = await this.store.findUpload(id);
-      if (upload && isComplete(upload)) continue;
+      if (upload && isComplete(upload) && concat !== 'partial') continue;
       await this.store.discard(id);
       await this.uploads.forget(id);
     }

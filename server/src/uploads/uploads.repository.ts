@@ -1,5 +1,22 @@
 import type { Db } from '../db/database.js';
-import type { UploadRow } from '../db/schema.js';
+import type { UploadConcat, UploadRow } from '../db/schema.js';
+
+export interface NewUploadRecord {
+  id: string;
+  ownerId: string;
+  createdAt: string;
+  expiresAt: string;
+  concat?: UploadConcat;
+  /** A final upload's partial ids, in order. */
+  parts?: string[];
+  protocol?: 'ietf';
+}
+
+/** A SHA-256 in progress: hash-wasm's saved state after the upload's first `offset` bytes. */
+export interface SavedHash {
+  state: Uint8Array;
+  offset: number;
+}
 
 /** The server's bookkeeping of uploads: who owns each one and whether it has been ingested. */
 export class UploadsRepository {
@@ -12,15 +29,12 @@ export class UploadsRepository {
    * counter locks that row until commit, so of two creations that together pass the quota, the
    * second sees the first's reservation and gets `over_quota`.
    */
-  async create(
-    upload: { id: string; ownerId: string; createdAt: string; expiresAt: string; reservedBytes: number },
-    defaultQuota: number | null,
-  ): Promise<'created' | 'no_owner' | 'over_quota'> {
+  async create(upload: NewUploadRecord & { reservedBytes: number }, defaultQuota: number | null): Promise<'created' | 'no_owner' | 'over_quota'> {
     let inserted = false;
     const fits = await this.withinQuota(upload.ownerId, defaultQuota, async (trx) => {
       const result = await trx
         .insertInto('uploads')
-        .columns(['id', 'owner_id', 'created_at', 'expires_at', 'reserved_bytes'])
+        .columns(['id', 'owner_id', 'created_at', 'expires_at', 'concat', 'parts', 'protocol', 'reserved_bytes'])
         .expression((eb) =>
           eb
             .selectFrom('users')
@@ -29,6 +43,9 @@ export class UploadsRepository {
               'users.id as owner_id',
               eb.val(upload.createdAt).as('created_at'),
               eb.val(upload.expiresAt).as('expires_at'),
+              eb.val(upload.concat ?? null).as('concat'),
+              eb.val(upload.parts ? JSON.stringify(upload.parts) : null).as('parts'),
+              eb.val(upload.protocol ?? null).as('protocol'),
               eb.val(upload.reservedBytes).as('reserved_bytes'),
             ])
             .where('users.id', '=', upload.ownerId),
@@ -79,9 +96,18 @@ export class UploadsRepository {
     await this.db.deleteFrom('uploads').where('id', '=', id).execute();
   }
 
-  /** Uploads not yet handed over as files: still arriving, or finished while the server went down. */
+  /**
+   * Uploads not yet handed over as files: still arriving, or finished while the server went down.
+   * Partials never become files, so they are not among them.
+   */
   async pendingIds(): Promise<string[]> {
-    const rows = await this.db.selectFrom('uploads').select('id').where('ingested_at', 'is', null).orderBy('created_at').execute();
+    const rows = await this.db
+      .selectFrom('uploads')
+      .select('id')
+      .where('ingested_at', 'is', null)
+      .where((eb) => eb.or([eb('concat', 'is', null), eb('concat', '!=', 'partial')]))
+      .orderBy('created_at')
+      .execute();
     return rows.map((r) => r.id);
   }
 
@@ -90,8 +116,37 @@ export class UploadsRepository {
     return rows.map((r) => r.id);
   }
 
-  async expiredPendingIds(now: string): Promise<string[]> {
-    const rows = await this.db.selectFrom('uploads').select('id').where('ingested_at', 'is', null).where('expires_at', '<', now).execute();
+  /** The saved hash state, and whether the upload is a partial (whose hash is never used). */
+  async savedHash(id: string): Promise<{ saved: SavedHash | null; partial: boolean }> {
+    const row = await this.db.selectFrom('uploads').select(['hash_state', 'hash_offset', 'concat']).where('id', '=', id).executeTakeFirst();
+    const saved = row?.hash_state && row.hash_offset !== null ? { state: Buffer.from(row.hash_state, 'base64'), offset: Number(row.hash_offset) } : null;
+    return { saved, partial: row?.concat === 'partial' };
+  }
+
+  async saveHash(id: string, hash: SavedHash): Promise<void> {
+    await this.db
+      .updateTable('uploads')
+      .set({ hash_state: Buffer.from(hash.state).toString('base64'), hash_offset: hash.offset })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async saveSha256(id: string, sha256: string): Promise<void> {
+    await this.db.updateTable('uploads').set({ sha256 }).where('id', '=', id).execute();
+  }
+
+  /** The digest computed while the file's bytes arrived; null when there is none (then processing hashes). */
+  async sha256Of(fileId: string): Promise<string | null> {
+    const row = await this.db.selectFrom('uploads').select('sha256').where('id', '=', fileId).executeTakeFirst();
+    return row?.sha256 ?? null;
+  }
+
+  async expiredPending(now: string): Promise<Array<Pick<UploadRow, 'id' | 'concat'>>> {
+    return this.db.selectFrom('uploads').select(['id', 'concat']).where('ingested_at', 'is', null).where('expires_at', '<', now).execute();
+  }
+
+  async unassembledFinalIds(): Promise<string[]> {
+    const rows = await this.db.selectFrom('uploads').select('id').where('concat', '=', 'final').where('ingested_at', 'is', null).execute();
     return rows.map((r) => r.id);
   }
 }

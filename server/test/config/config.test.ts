@@ -49,13 +49,13 @@ describe('loadConfig', () => {
   it('names every bad variable at once', () => {
     let error: unknown;
     try {
-      loadConfig({ STORAGE_DIR: tempDir(), PORT: 'eighty', MAX_UPLOAD_SIZE: '12 parsecs', ACCESS_TOKEN_TTL: 'soon', REDIS_URL: 'localhost:6379', SEED_USERS: 'a@b.c:pw:root', ALLOWED_FILE_TYPES: 'iso', JWT_SECRET: 'short' });
+      loadConfig({ STORAGE_DIR: tempDir(), PORT: 'eighty', MAX_UPLOAD_SIZE: '12 parsecs', MAX_CHUNK_SIZE: '0', ACCESS_TOKEN_TTL: 'soon', REDIS_URL: 'localhost:6379', SEED_USERS: 'a@b.c:pw:root', ALLOWED_FILE_TYPES: 'iso', JWT_SECRET: 'short' });
     } catch (err) {
       error = err;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
-    for (const name of ['PORT', 'MAX_UPLOAD_SIZE', 'ACCESS_TOKEN_TTL', 'REDIS_URL', 'SEED_USERS', 'ALLOWED_FILE_TYPES', 'JWT_SECRET']) {
+    for (const name of ['PORT', 'MAX_UPLOAD_SIZE', 'MAX_CHUNK_SIZE', 'ACCESS_TOKEN_TTL', 'REDIS_URL', 'SEED_USERS', 'ALLOWED_FILE_TYPES', 'JWT_SECRET']) {
       expect(problems).toContain(name);
     }
   });
@@ -80,12 +80,15 @@ describe('loadConfig', () => {
     const config = loadConfig({
       STORAGE_DIR: tempDir(),
       MAX_UPLOAD_SIZE: '50GiB',
+      MAX_CHUNK_SIZE: '95MiB',
       UPLOAD_EXPIRATION: '2h',
       ALLOWED_FILE_TYPES: '.ISO, .img,image/*',
       SEED_USERS: 'ops@example.com:pa:ss:word:admin',
       DATABASE_URL: 'postgres://u@db:5432/dropline',
     });
     expect(config.maxUploadSize).toBe(50 * 2 ** 30);
+    expect(config.maxChunkSize).toBe(95 * 2 ** 20);
+    expect(loadConfig({ STORAGE_DIR: tempDir() }).maxChunkSize).toBeNull();
     expect(config.uploadExpirationMs).toBe(7_200_000);
     expect(config.allowedFileTypes).toEqual(['.iso', '.img', 'image/*']);
     expect(config.seedUsers).toEqual([{ email: 'ops@example.com', password: 'pa:ss:word', role: 'admin' }]);

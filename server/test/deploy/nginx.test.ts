@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tus from 'tus-js-client';
@@ -99,6 +100,34 @@ http {
     const id = url.split('/').pop()!;
     const content = await fetch(`${base}/api/files/${id}/content`, { headers: { authorization: `Bearer ${user.token}` } });
     expect(sha256(Buffer.from(await content.arrayBuffer()))).toBe(sha256(data));
+  });
+
+  it('carries an IETF-draft creation through, 104 interim response included', async () => {
+    const user = await s.api.newUser();
+    const data = randomData(256 * 1024);
+    const { interim, status, headers } = await new Promise<{ interim: number[]; status: number; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
+      const interim: number[] = [];
+      const req = http.request(`${base}/api/uploads/`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${user.token}`,
+          'upload-draft-interop-version': '8',
+          'upload-complete': '?1',
+          'content-disposition': 'attachment; filename="via-nginx.bin"',
+          'content-length': String(data.length),
+        },
+      });
+      req.on('information', (info) => interim.push(info.statusCode));
+      req.on('response', (res) => {
+        res.resume();
+        resolve({ interim, status: res.statusCode!, headers: res.headers });
+      });
+      req.on('error', reject);
+      req.end(data);
+    });
+    expect(interim).toEqual([104]);
+    expect(status).toBe(201);
+    expect(headers['upload-complete']).toBe('?1');
   });
 
   it('passes Socket.IO websockets through', async () => {

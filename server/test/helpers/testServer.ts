@@ -137,3 +137,21 @@ export function errorCode(res: ApiResponse): string {
   }
   return error.code;
 }
+
+/** Polls `probe` until it gives a truthy value; fails naming `what` after the timeout. */
+export async function waitFor<T>(probe: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Waits until a file is processed (or failed) and returns it. */
+export const settledFile = (api: Api, token: string, id: string) =>
+  waitFor(async () => {
+    const res = await api.get(`/api/files/${id}`, token);
+    return res.status === 200 && ['processed', 'failed'].includes(res.body.status) ? res.body : undefined;
+  }, `file ${id} to be processed`);

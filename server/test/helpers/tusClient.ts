@@ -15,6 +15,10 @@ export interface ClientOptions {
   metadata?: Record<string, string>;
   chunkSize?: number;
   deferLength?: boolean;
+  /** tus 1.0.0 (the default) or the IETF draft as tus-js-client speaks it (interop 5 or 6). */
+  protocol?: 'tus-v1' | 'ietf-draft-03' | 'ietf-draft-05';
+  /** tus-js-client's parallel uploads: this many partial uploads, joined by a final one. */
+  parallelUploads?: number;
   /** Called as bytes go out; returning true aborts the upload there. */
   abortWhen?: (bytesSent: number) => boolean;
 }
@@ -29,6 +33,9 @@ export function runTusClient(data: Buffer, options: ClientOptions): Promise<Clie
       uploadUrl: options.uploadUrl,
       chunkSize: options.chunkSize ?? 1024 * 1024,
       uploadLengthDeferred: options.deferLength ?? false,
+      parallelUploads: options.parallelUploads ?? 1,
+      // tus-js-client 4.3 supports `protocol` but its typings do not declare it.
+      ...({ protocol: options.protocol ?? 'tus-v1' } as Partial<tus.UploadOptions>),
       metadata: options.metadata ?? { filename: 'data.bin' },
       headers: { Authorization: `Bearer ${options.token}` },
       retryDelays: [],

@@ -151,4 +151,23 @@ describe.skipIf(!(await redisAvailable()))('RedisLocker against a real Redis', (
     expect(await admin.get(`${prefix}upload-8`)).not.toBe('dead-node');
     await lock.unlock();
   });
+
+  it('tells a holder to let go even when the request for it overtook the reply that gave it the lock', async () => {
+    const a = node();
+    await a.ready;
+    // A want published while each take is in flight: the holder must hear it once it holds.
+    const asked = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        let count = 0;
+        const lock = a.newLock(`upload-9-${i}`);
+        const locked = lock.lock(signal(), () => void count++);
+        await admin.publish(a.channel, JSON.stringify(['want', `upload-9-${i}`, 'another-request']));
+        await locked;
+        await sleep(200);
+        await lock.unlock();
+        return count;
+      }),
+    );
+    expect(asked.every((count) => count > 0)).toBe(true);
+  });
 });
