@@ -5,6 +5,7 @@ import { authRoutes } from './auth/auth.routes.js';
 import type { AuthService } from './auth/auth.service.js';
 import { healthRoutes, type HealthCheck } from './health/health.routes.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
+import { requestContext } from './http/requestContext.js';
 import { requestIdFor } from './http/requestId.js';
 import { inlineScriptHashes, staticClient } from './http/staticClient.js';
 import type { Logger } from './logger.js';
@@ -22,6 +23,8 @@ export interface AppDeps {
   auth: AuthService;
   /** Guards the open auth routes. */
   authRateLimit: RequestHandler;
+  /** Counts every /api call (tus and downloads included) against RATE_LIMIT. */
+  apiRateLimit: RequestHandler;
   /** Routers that authenticate themselves (tus, signed downloads); mounted before the JSON API. */
   streamingRoutes: Array<[path: string, router: Router | RequestHandler]>;
   /** Authenticated JSON API routers, mounted under /api behind `requireAuth`. */
@@ -47,6 +50,7 @@ export function buildApp(deps: AppDeps): express.Express {
       },
     }),
   );
+  app.use(requestContext);
   app.use(
     helmet({
       // Self-hosted instances often run on plain HTTP inside a LAN, where upgrading requests would break them.
@@ -70,6 +74,7 @@ export function buildApp(deps: AppDeps): express.Express {
   app.get('/openapi.yaml', (_req, res) => {
     res.type('application/yaml').sendFile(deps.openApiFile);
   });
+  app.use('/api', deps.apiRateLimit);
   for (const [path, router] of deps.streamingRoutes) app.use(path, router);
 
   app.use('/api', express.json({ limit: '64kb' }));

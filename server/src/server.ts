@@ -2,15 +2,20 @@ import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { AdminRepository } from './admin/admin.repository.js';
+import { adminRoutes } from './admin/admin.routes.js';
+import { AdminService } from './admin/admin.service.js';
 import { buildApp } from './app.js';
+import { AuditLog } from './audit/auditLog.js';
 import { AuthService } from './auth/auth.service.js';
-import { Authenticator, authenticate } from './auth/authenticate.js';
+import { Authenticator, authenticate, bearerUserId } from './auth/authenticate.js';
 import { SessionsRepository } from './auth/sessions.repository.js';
 import { AccessTokens } from './auth/tokens.js';
 import { UsersRepository } from './auth/users.repository.js';
 import type { Config } from './config/config.js';
 import { configRoutes } from './config/config.routes.js';
 import { migrateToLatest, openDatabase } from './db/database.js';
+import { createCache } from './cache/createCache.js';
 import { connectRedis } from './db/redis.js';
 import { FilesRepository } from './files/files.repository.js';
 import { DownloadLinks } from './files/downloadLinks.js';
@@ -18,8 +23,8 @@ import { downloadsRoutes } from './files/downloads.routes.js';
 import { filesRoutes } from './files/files.routes.js';
 import { FilesService } from './files/files.service.js';
 import { AllowedFileTypes } from './files/fileTypes.js';
-import { MemoryRateLimiter, RedisRateLimiter, rateLimit } from './http/rateLimit.js';
 import { answerClientErrorsWithJson } from './http/clientErrors.js';
+import { LoginThrottle, createLimiter, rateLimit, type RateLimitStore } from './http/rateLimit.js';
 import { closeHttpServer } from './http/shutdown.js';
 import type { HealthCheck } from './health/health.routes.js';
 import { createQueue } from './jobs/createQueue.js';
@@ -29,7 +34,7 @@ import { JobsService } from './jobs/jobs.service.js';
 import { ProcessingService, type FileProcessor } from './jobs/processing.service.js';
 import { createLogger, type Logger } from './logger.js';
 import { FileEvents } from './realtime/fileEvents.js';
-import { attachRealtime } from './realtime/socketServer.js';
+import { attachRealtime, type Realtime } from './realtime/socketServer.js';
 import { StorageLayout } from './storage/storageLayout.js';
 import { Concatenation } from './uploads/concatenation.js';
 import { ContentHashes } from './uploads/contentHash.js';
@@ -37,6 +42,7 @@ import { IetfUploads } from './uploads/ietfDraft.js';
 import { Ingest } from './uploads/ingest.js';
 import { PlainUploads } from './uploads/plainUploads.js';
 import { DrainableLocker } from './uploads/drainableLocker.js';
+import { QuotaMeter } from './uploads/quotaMeter.js';
 import { RedisLocker } from './uploads/redisLocker.js';
 import { TUS_PATH, createTusServer, uploadUrl } from './uploads/tusServer.js';
 import { UploadAdmission } from './uploads/uploadAdmission.js';
@@ -80,26 +86,24 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const applied = await migrateToLatest(database.db);
     if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
 
-    const accessTokens = new AccessTokens(config.jwtSecret, config.accessTokenTtlMs);
-    const downloadLinks = new DownloadLinks(config.jwtSecret, DOWNLOAD_LINK_TTL_MS);
-    const users = new UsersRepository(database.db);
-    const authenticator = new Authenticator(accessTokens, users);
-    const requireAuth = authenticate(authenticator);
-    const auth = new AuthService(
-      users,
-      new SessionsRepository(database.db),
-      accessTokens,
-      config.refreshTokenTtlMs,
-      log,
-    );
-    await auth.seed(config.seedUsers);
-
     const healthChecks: Record<string, HealthCheck> = { database: database.ping };
     const redis = config.redisUrl ? await connectRedis(config.redisUrl, 'main') : undefined;
     if (redis) {
       closers.unshift(async () => void redis.disconnect());
       healthChecks.redis = async () => void (await redis.ping());
     }
+    const limits: RateLimitStore = { redis, prefix: config.redisPrefix };
+
+    const cache = createCache(config, redis);
+    const audit = new AuditLog(database.db);
+    const accessTokens = new AccessTokens(config.jwtSecret, config.accessTokenTtlMs);
+    const downloadLinks = new DownloadLinks(config.jwtSecret, DOWNLOAD_LINK_TTL_MS);
+    const users = new UsersRepository(database.db);
+    const authenticator = new Authenticator(accessTokens, users);
+    const requireAuth = authenticate(authenticator);
+    const sessions = new SessionsRepository(database.db);
+    const auth = new AuthService(users, sessions, accessTokens, config.refreshTokenTtlMs, log, new LoginThrottle(limits), audit, config.defaultQuotaBytes);
+    await auth.seed(config.seedUsers);
     const events = options.events ?? new FileEvents();
 
     const jobsRepository = new JobsRepository(database.db);
@@ -110,11 +114,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     await mkdir(layout.uploadsDir, { recursive: true });
     const uploads = new UploadsRepository(database.db);
     const hashes = new ContentHashes(uploads, (id) => layout.uploadPath(id));
-    const store = new UploadStore(layout, config.uploadExpirationMs, hashes);
-    const filesRepository = new FilesRepository(database.db);
-    const ingest = new Ingest(uploads, filesRepository, store, layout, queue, events, hashes, log);
-    const files = new FilesService(filesRepository, store, layout, queue, events, log);
-    const admission = new UploadAdmission(uploads, new AllowedFileTypes(config.allowedFileTypes), config.uploadExpirationMs);
+    const quotaMeter = new QuotaMeter(uploads, config.defaultQuotaBytes);
+    const store = new UploadStore(layout, config.uploadExpirationMs, hashes, (id, offset) => quotaMeter.forWrite(id, offset));
+    const filesRepository = new FilesRepository(database.db, database.kind, cache);
+    const ingest = new Ingest(uploads, filesRepository, store, layout, queue, events, hashes, log, audit);
+    const files = new FilesService(filesRepository, store, layout, queue, events, log, audit);
+    const admission = new UploadAdmission(uploads, new AllowedFileTypes(config.allowedFileTypes), config.uploadExpirationMs, config.defaultQuotaBytes);
     // With Redis, nodes sharing STORAGE_DIR also share upload locks; alone, in-process locks do.
     // Neither is tus' MemoryLocker, whose waiting grows memory without bound (see uploadLocks.ts).
     const redisLocker = redis ? new RedisLocker(redis, redis.duplicate(), { prefix: `${config.redisPrefix}:tus-lock:` }) : undefined;
@@ -152,6 +157,24 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     closers.unshift(() => maintenance.stop());
 
     let draining = false;
+    // Sockets are attached once the HTTP server exists; admin actions reach them through this.
+    let realtime: Realtime | undefined;
+    const admin = new AdminService(
+      new AdminRepository(database.db),
+      audit,
+      {
+        endSessions: (userId) => sessions.revokeAllOf(userId, 'account_disabled'),
+        disconnect: (userId) => realtime?.disconnectUser(userId),
+      },
+      {
+        deleteAllOf: async (userId) => {
+          await files.deleteAllOf(userId, null);
+          await maintenance.discardAllOf(userId);
+        },
+      },
+      config.defaultQuotaBytes,
+    );
+
     const app = buildApp({
       log,
       draining: () => draining,
@@ -161,7 +184,13 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       healthChecks,
       requireAuth,
       auth,
-      authRateLimit: rateLimit(redis ? new RedisRateLimiter(redis, config.redisPrefix) : new MemoryRateLimiter(), 'auth', config.authRateLimit, 60_000),
+      authRateLimit: rateLimit(createLimiter(limits, 'auth', config.authRateLimit, 60), 'auth', (req) => `ip:${req.ip}`),
+      apiRateLimit: rateLimit(createLimiter(limits, 'api', config.rateLimit, 60), 'api', (req) => {
+        // Upload data and resume checks never count: a large upload must not trip the limit.
+        if ((req.method === 'PATCH' || req.method === 'HEAD') && req.originalUrl.startsWith(`${TUS_PATH}/`)) return null;
+        const userId = bearerUserId(req.headers.authorization, accessTokens);
+        return userId === null ? `ip:${req.ip}` : `user:${userId}`;
+      }),
       streamingRoutes: [
         [TUS_PATH, uploadsRoutes({ tus, concatenation, ietf }, files, uploadLimits, urlOf, requireAuth)],
         ['/api/downloads', downloadsRoutes(downloadLinks, authenticator, files)],
@@ -169,7 +198,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       apiRoutes: [
         ['/files', filesRoutes(files, plainUploads, downloadLinks)],
         ['/config', configRoutes(config)],
-        ['/jobs', jobsRoutes(new JobsService(jobsRepository, queue, files))],
+        ['/jobs', jobsRoutes(new JobsService(jobsRepository, queue, files, audit))],
+        ['/admin', adminRoutes(admin)],
       ],
     });
 
@@ -180,8 +210,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     server.requestTimeout = 0;
     server.timeout = IDLE_SOCKET_TIMEOUT_MS;
     answerClientErrorsWithJson(server);
-    const realtime = await attachRealtime(server, { auth: authenticator, announceUploads: config.announceUploads, events, log, redis: redis && { connection: redis, prefix: config.redisPrefix } });
-    closers.unshift(async () => realtime.close());
+    const sockets = await attachRealtime(server, { auth: authenticator, announceUploads: config.announceUploads, events, log, redis: redis && { connection: redis, prefix: config.redisPrefix } });
+    realtime = sockets;
+    closers.unshift(async () => sockets.close());
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => resolve());
@@ -192,7 +223,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     closers.unshift(async () => {
       draining = true;
       const httpClosed = closeHttpServer(server, config.shutdownTimeoutMs);
-      realtime.close();
+      sockets.close();
       await locker.releaseAll();
       await httpClosed;
     });

@@ -1,6 +1,7 @@
 import { Emitter } from '@socket.io/redis-emitter';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { migrateToLatest, openDatabase } from './db/database.js';
+import { createCache } from './cache/createCache.js';
 import { connectRedis } from './db/redis.js';
 import { FilesRepository } from './files/files.repository.js';
 import { createQueue } from './jobs/createQueue.js';
@@ -27,7 +28,13 @@ async function startWorker(config: Config): Promise<{ close(): Promise<void> }> 
   fanOutFileEvents(events, new Emitter(redis, { key: socketIoKey(config.redisPrefix) }), config.announceUploads);
 
   const queue = await createQueue(config, new JobsRepository(database.db), redis, log);
-  const processing = new ProcessingService(new FilesRepository(database.db), new StorageLayout(config.storageDir), events, log, new UploadsRepository(database.db));
+  const processing = new ProcessingService(
+    new FilesRepository(database.db, database.kind, createCache(config, redis)),
+    new StorageLayout(config.storageDir),
+    events,
+    log,
+    new UploadsRepository(database.db),
+  );
   await queue.start(processing.handle);
   log.info({ concurrency: config.workerConcurrency }, 'Dropline worker is running');
   return {

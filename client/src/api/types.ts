@@ -56,3 +56,57 @@ export interface AuthResponse {
   accessToken: string
   refreshToken: string
 }
+
+/** Finished files, what unfinished uploads reserve, and the quota both count against (null: none). */
+export interface Usage {
+  bytes: number
+  files: number
+  reservedBytes: number
+  quotaBytes: number | null
+}
+
+export interface Me extends User {
+  usage: Usage
+}
+
+export interface AdminUser {
+  id: string
+  email: string
+  displayName: string
+  role: Role
+  disabled: boolean
+  createdAt: string
+  usage: Usage
+}
+
+export interface AuditEntry {
+  id: string
+  at: string
+  actor: { id: string; email: string } | null
+  action: string
+  targetType: string | null
+  targetId: string | null
+  ip: string | null
+  requestId: string | null
+  details: Record<string, unknown> | null
+}
+
+export type JobState = 'queued' | 'processing' | 'completed' | 'failed'
+
+export interface Job {
+  id: string
+  fileId: string
+  type: string
+  state: JobState
+  attempts: number
+  maxAttempts: number
+  lastError: string | null
+  createdAt: string
+  updatedAt: string
+  finishedAt: string | null
+}
+
+export interface CursorPage<T> {
+  items: T[]
+  nextCursor: string | null
+}

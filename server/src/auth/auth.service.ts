@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Role, UserRow } from '../db/schema.js';
 import { after, now } from '../db/time.js';
 import { HttpError, badRequest, unauthorized } from '../http/errors.js';
+import type { AuditLog } from '../audit/auditLog.js';
 import type { Logger } from '../logger.js';
 import { defaultDisplayName, parseEmail } from './accountFields.js';
 import { mayActNow } from './authenticate.js';
@@ -17,9 +18,35 @@ export interface PublicUser {
   displayName: string;
 }
 
-/** `GET /api/auth/me`: the user and what their finished files take up (a quota, when one is set, comes with issue 11). */
+/** `GET /api/auth/me`: the user and the storage they use against their quota. */
 export interface Me extends PublicUser {
-  usage: { bytes: number; files: number; quotaBytes: number | null };
+  usage: Usage;
+}
+
+/**
+ * Storage an account uses: its finished files (`bytes`, `files`) and what its unfinished uploads
+ * have reserved (`reservedBytes`); the two together count against `quotaBytes` (null: no quota).
+ */
+export interface Usage {
+  bytes: number;
+  files: number;
+  reservedBytes: number;
+  quotaBytes: number | null;
+}
+
+export const usageOf = (u: UserRow, defaultQuota: number | null): Usage => ({
+  bytes: Number(u.files_bytes),
+  files: Number(u.file_count),
+  reservedBytes: Number(u.reserved_bytes),
+  quotaBytes: u.quota_bytes === null ? defaultQuota : Number(u.quota_bytes),
+});
+
+/** Slows down password guessing against one account, from however many addresses. */
+export interface LoginThrottle {
+  /** Throws (429) while the account must wait. */
+  check(email: string): Promise<void>;
+  failed(email: string): Promise<void>;
+  succeeded(email: string): Promise<void>;
 }
 
 export interface TokenPair {
@@ -52,10 +79,13 @@ export class AuthService {
     private readonly accessTokens: AccessTokens,
     private readonly refreshTtlMs: number,
     private readonly log: Logger,
+    private readonly throttle: LoginThrottle,
+    private readonly audit: AuditLog,
+    private readonly defaultQuota: number | null,
   ) {}
 
   async register(email: unknown, password: unknown): Promise<{ user: PublicUser } & TokenPair> {
-    const user = await this.createUser(parseEmail(email), checkPassword(password), 'user');
+    const user = await this.createUser(parseEmail(email), checkPassword(password), 'user', true);
     if (!user) throw new HttpError(409, 'email_taken', 'An account with this email already exists.');
     return { user: toPublicUser(user), ...(await this.startSession(user)) };
   }
@@ -65,9 +95,19 @@ export class AuthService {
       throw badRequest('Please give an email and a password.', 'invalid_request');
     }
     // Compared in the one canonical form; an address that could never be registered is refused as at registration.
-    const user = await this.users.findByEmail(parseEmail(email));
+    const address = parseEmail(email);
+    await this.throttle.check(address);
+    const user = await this.users.findByEmail(address);
     const ok = user ? await verifyPassword(password, user.password_hash) : await verifyAgainstDummy(password);
-    if (!user || !ok) throw invalidCredentials();
+    if (!user || !ok) {
+      await this.throttle.failed(address);
+      await this.audit.record({ action: 'auth.login_failed', actorId: null, targetType: 'user', targetId: user?.id ?? null, details: { email: address } });
+      throw invalidCredentials();
+    }
+    await this.throttle.succeeded(address);
+    // Only someone who knows the password learns that the account is disabled.
+    if (Number(user.disabled) !== 0) throw new HttpError(403, 'account_disabled', 'This account has been disabled by an administrator.');
+    await this.audit.record({ action: 'auth.login', actorId: user.id, targetType: 'user', targetId: user.id });
     return { user: toPublicUser(user), ...(await this.startSession(user)) };
   }
 
@@ -94,13 +134,16 @@ export class AuthService {
   async logout(userId: string, refreshToken: unknown): Promise<void> {
     if (typeof refreshToken !== 'string' || refreshToken.length > 512) return;
     const found = await this.sessions.findToken(hashRefreshToken(refreshToken));
-    if (found && found.userId === userId) await this.sessions.revoke(found.sessionId, 'logout');
+    if (found && found.userId === userId) {
+      await this.sessions.revoke(found.sessionId, 'logout');
+      await this.audit.record({ action: 'auth.logout', actorId: userId, targetType: 'user', targetId: userId });
+    }
   }
 
   async me(userId: string): Promise<Me> {
     const user = await this.users.findById(userId);
     if (!mayActNow(user)) throw unauthorized('The access token is not valid.', 'invalid_token');
-    return { ...toPublicUser(user), usage: { ...(await this.users.usage(user.id)), quotaBytes: null } };
+    return { ...toPublicUser(user), usage: usageOf(user, this.defaultQuota) };
   }
 
   async updateMe(userId: string, changes: { displayName: string }): Promise<Me> {
@@ -116,7 +159,7 @@ export class AuthService {
     }
   }
 
-  private async createUser(email: string, password: string, role: Role): Promise<UserRow | null> {
+  private async createUser(email: string, password: string, role: Role, audited = false): Promise<UserRow | null> {
     if (await this.users.findByEmail(email)) return null;
     const at = now();
     const row: UserRow = {
@@ -128,8 +171,14 @@ export class AuthService {
       original_email: null,
       created_at: at,
       updated_at: at,
+      disabled: 0,
+      quota_bytes: null,
+      files_bytes: 0,
+      file_count: 0,
+      reserved_bytes: 0,
     };
-    return (await this.users.insertIfAbsent(row)) ? row : null;
+    const audit = audited ? this.audit.write({ action: 'auth.register', actorId: row.id, targetType: 'user', targetId: row.id }) : undefined;
+    return (await this.users.insertIfAbsent(row, audit)) ? row : null;
   }
 
   private async startSession(user: UserRow): Promise<TokenPair> {

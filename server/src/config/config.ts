@@ -40,6 +40,12 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Requests per client address and minute to register, login and refresh. */
   authRateLimit: number;
+  /** API requests per minute: per user when signed in, per address otherwise. */
+  rateLimit: number;
+  /** Bytes each account may use unless it has a quota of its own; null: no limit. */
+  defaultQuotaBytes: number | null;
+  /** How long cached file metadata may be served; 0: not cached. */
+  cacheTtlMs: number;
   trustProxy: boolean | number | string;
   /** Where clients reach this deployment (`https://files.example.com`), no trailing slash; null: answer with relative URLs. */
   publicUrl: string | null;
@@ -118,6 +124,9 @@ export function loadConfig(env: Env = process.env): Config {
   const jobBackoffMs = parsed('JOB_BACKOFF', 1000, parseDuration, 'a duration such as 1s');
   const jobLeaseMs = parsed('JOB_LEASE', 30e3, positive(parseDuration), 'a duration such as 30s');
   const authRateLimit = parsed('AUTH_RATE_LIMIT', 20, integer(1, 1_000_000), 'a whole number of requests per minute');
+  const rateLimit = parsed('RATE_LIMIT', 100, integer(1, 1_000_000), 'a whole number of requests per minute');
+  const defaultQuotaBytes = parsed('DEFAULT_QUOTA_BYTES', null, parseSize, 'a size in bytes or like 10GiB');
+  const cacheTtlMs = parsed('CACHE_TTL', 5 * 60e3, parseDuration, 'a duration such as 5m (0 turns the cache off)');
   const shutdownTimeoutMs = parsed('SHUTDOWN_TIMEOUT', 10e3, parseDuration, 'a duration such as 10s');
   const trustProxy = parsed<boolean | number | string>('TRUST_PROXY', false, (v) => bool(v) ?? (/^\d+$/.test(v) ? Number(v) : v), 'true, false, a hop count or a subnet list');
   const publicUrl = parsed('PUBLIC_URL', null, parsePublicUrl, 'an absolute http:// or https:// URL without credentials, query or fragment');
@@ -158,6 +167,9 @@ export function loadConfig(env: Env = process.env): Config {
     jobLeaseMs,
     shutdownTimeoutMs,
     authRateLimit,
+    rateLimit,
+    defaultQuotaBytes,
+    cacheTtlMs,
     trustProxy,
     publicUrl,
     announceUploads,

@@ -1,4 +1,5 @@
 import { access, rm } from 'node:fs/promises';
+import type { AuditLog } from '../audit/auditLog.js';
 import { mayAccess } from '../auth/ownership.js';
 import type { AuthUser } from '../auth/tokens.js';
 import { now } from '../db/time.js';
@@ -14,7 +15,10 @@ import type { FileRecord, FilesRepository } from './files.repository.js';
 import { toFileView } from './fileView.js';
 import type { ListQuery } from './listQuery.js';
 
-export type FileList = { items: FileView[]; nextCursor: string | null } | { items: FileView[]; page: number; pageSize: number; total: number };
+/** `totalExact` is false when the count stopped at its cap: `total` is then a lower bound. */
+export type FileList =
+  | { items: FileView[]; nextCursor: string | null }
+  | { items: FileView[]; page: number; pageSize: number; total: number; totalExact: boolean };
 
 const EDITABLE = ['title', 'description', 'filename'];
 
@@ -26,6 +30,7 @@ export class FilesService {
     private readonly scheduler: ProcessingScheduler,
     private readonly events: FileEvents,
     private readonly log: Logger,
+    private readonly audit: AuditLog,
   ) {}
 
   /** The one gate to a file: someone else's (unless admin) and a missing one are the same 404. */
@@ -48,14 +53,15 @@ export class FilesService {
     const filter = { ...query.filter, ownerId: query.owner === 'all' && user.role === 'admin' ? null : user.id };
     const { pagination } = query;
     if (pagination.kind === 'page') {
-      const { rows, total } = await this.files.page(filter, (pagination.page - 1) * pagination.pageSize, pagination.pageSize);
-      return { items: rows.map(toFileView), page: pagination.page, pageSize: pagination.pageSize, total };
+      const { rows, total, exact } = await this.files.page(filter, (pagination.page - 1) * pagination.pageSize, pagination.pageSize);
+      return { items: rows.map(toFileView), page: pagination.page, pageSize: pagination.pageSize, total, totalExact: exact };
     }
-    const rows = await this.files.listAfter(filter, pagination.cursor, pagination.limit);
+    const { rows, scannedTo } = await this.files.listAfter(filter, pagination.cursor, pagination.limit);
     const items = rows.slice(0, pagination.limit);
     const last = items.at(-1);
-    const nextCursor = rows.length > pagination.limit && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null;
-    return { items: items.map(toFileView), nextCursor };
+    // A short query's page may end early at the edge of what it examined; the cursor goes on from there.
+    const next = rows.length > pagination.limit && last ? { createdAt: last.created_at, id: last.id } : scannedTo;
+    return { items: items.map(toFileView), nextCursor: next ? encodeCursor(next) : null };
   }
 
   async update(user: AuthUser, id: string, body: unknown): Promise<FileView> {
@@ -65,12 +71,16 @@ export class FilesService {
     const unknown = Object.keys(fields).filter((k) => !EDITABLE.includes(k));
     if (unknown.length > 0) throw badRequest(`These fields cannot be changed: ${unknown.join(', ')}.`);
     if (Object.keys(fields).length === 0) throw badRequest('Nothing to change: give title, description or filename.');
-    await this.files.update(file.id, {
+    const changes = {
       ...('title' in fields ? { title: titleFrom(fields.title) } : {}),
       ...('description' in fields ? { description: descriptionFrom(fields.description) } : {}),
       ...('filename' in fields ? { filename: filenameFrom(fields.filename) } : {}),
-      updated_at: now(),
-    });
+    };
+    await this.files.update(
+      file.id,
+      { ...changes, updated_at: now() },
+      this.audit.write({ action: 'file.update', actorId: user.id, targetType: 'file', targetId: file.id, details: { fields: Object.keys(changes) } }),
+    );
     const view = await this.get(user, id);
     this.events.emit('updated', view);
     return view;
@@ -82,10 +92,26 @@ export class FilesService {
    * never bytes that no row knows about. Serves `DELETE /api/files/:id` and tus DELETE alike.
    */
   async delete(user: AuthUser, id: string): Promise<void> {
-    const file = await this.getOwned(user, id);
+    await this.remove(await this.getOwned(user, id), user.id);
+  }
+
+  /** Deletes every file of an owner (an account being removed), each as DELETE would. */
+  async deleteAllOf(ownerId: string, actorId: string | null): Promise<void> {
+    for (let ids = await this.files.someIdsOf(ownerId, 100); ids.length > 0; ids = await this.files.someIdsOf(ownerId, 100)) {
+      for (const id of ids) {
+        const file = await this.files.find(id);
+        if (file) await this.remove(file, actorId);
+      }
+    }
+  }
+
+  private async remove(file: FileRecord, actorId: string | null): Promise<void> {
     await this.store.discard(file.id);
     await this.discardDerived(file.id);
-    await this.files.delete(file.id);
+    await this.files.delete(
+      file.id,
+      this.audit.write({ action: 'file.delete', actorId, targetType: 'file', targetId: file.id, details: { filename: file.filename, size: Number(file.size), ownerId: file.owner_id } }),
+    );
     // Again, for a job that wrote a thumbnail between the first removal and the row's: once the
     // row is gone, a later write is cleaned up by the job itself (it finds no row to save to).
     await this.discardDerived(file.id);

@@ -1,5 +1,6 @@
 import type { FileStatus } from '../db/schema.js';
 import { decodeCursor, type Cursor } from '../db/cursor.js';
+import { parseDate } from '../http/dates.js';
 import { badRequest } from '../http/errors.js';
 import type { FileFilter } from './files.repository.js';
 
@@ -18,7 +19,6 @@ const STATUSES: readonly FileStatus[] = ['uploaded', 'processing', 'processed', 
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 100;
 const MAX_PAGE = 1_000_000;
-const ISO_DATE = /^(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 const MIME_PREFIX = /^([a-z0-9][a-z0-9!#$&^_.+-]*\/)\*?$/;
 const MIME_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/;
 
@@ -80,24 +80,6 @@ export function parseListQuery(query: Record<string, unknown>): ListQuery {
     ? { kind: 'page', page: integer('page', 1, MAX_PAGE, 1), pageSize: integer('pageSize', 1, MAX_LIMIT, DEFAULT_LIMIT) }
     : { kind: 'cursor', cursor: mapNullable(one('cursor'), fileCursor), limit: integer('limit', 1, MAX_LIMIT, DEFAULT_LIMIT) };
   return { owner, filter, pagination };
-}
-
-/**
- * An ISO 8601 date or date-time (UTC unless it names an offset). `to` includes the moment it names,
- * or the whole day for a bare date, so `from=2024-01-01&to=2024-01-31` covers all of January.
- */
-function parseDate(name: string, text: string): { start: string; endExclusive: string } {
-  const match = ISO_DATE.exec(text);
-  const hasZone = match?.[5] !== undefined;
-  const ms = match ? Date.parse(match[2] !== undefined && !hasZone ? `${text}Z` : text) : Number.NaN;
-  const date = new Date(ms);
-  // Date.parse rolls 2024-02-30 over to March; a date that doesn't come back as written is refused.
-  const sameDay = Number.isFinite(ms) && (hasZone || date.toISOString().startsWith(match![1]!));
-  if (!match || !sameDay || date.getUTCFullYear() < 1 || date.getUTCFullYear() > 9999) {
-    throw invalid(`${name} must be an ISO 8601 date or date-time, such as 2024-01-31 or 2024-01-31T12:00:00Z.`);
-  }
-  const end = match[2] === undefined ? ms + 86_400_000 : ms + 1;
-  return { start: date.toISOString(), endExclusive: new Date(end).toISOString() };
 }
 
 const mapNullable = <T, U>(value: T | null, map: (v: T) => U): U | null => (value === null ? null : map(value));

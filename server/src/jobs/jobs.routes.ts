@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { requireAdmin } from '../auth/authenticate.js';
+import { currentUser, requireAdmin } from '../auth/authenticate.js';
 import type { JobsService } from './jobs.service.js';
 
 /** Admin only: every route sits behind `requireAdmin`. */
@@ -17,7 +17,7 @@ export function jobsRoutes(jobs: JobsService): Router {
     res.json(await jobs.get(req.params.id));
   });
   router.post('/:id/retry', async (req, res) => {
-    res.status(202).json(await jobs.retry(req.params.id));
+    res.status(202).json(await jobs.retry(currentUser(req), req.params.id));
   });
   router.delete('/:id', async (req, res) => {
     await jobs.remove(req.params.id);

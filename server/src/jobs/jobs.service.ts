@@ -1,6 +1,8 @@
 import type { JobRow, JobState } from '../db/schema.js';
 import { decodeCursor, encodeCursor, type Cursor } from '../db/cursor.js';
 import { HttpError, badRequest, notFound } from '../http/errors.js';
+import type { AuditLog } from '../audit/auditLog.js';
+import type { AuthUser } from '../auth/tokens.js';
 import type { FilesService } from '../files/files.service.js';
 import { isSafeId } from '../storage/storageLayout.js';
 import type { JobQueue } from './jobQueue.js';
@@ -39,6 +41,7 @@ export class JobsService {
     private readonly jobs: JobsRepository,
     private readonly queue: JobQueue,
     private readonly files: FilesService,
+    private readonly audit: AuditLog,
   ) {}
 
   async list(query: { status?: unknown; limit?: unknown; cursor?: unknown }): Promise<{ items: JobView[]; nextCursor: string | null }> {
@@ -68,7 +71,7 @@ export class JobsService {
     return toView(row);
   }
 
-  async retry(id: string): Promise<JobView> {
+  async retry(actor: AuthUser, id: string): Promise<JobView> {
     const job = await this.get(id);
     if (job.state === 'queued' || job.state === 'processing') {
       throw new HttpError(409, 'job_not_finished', 'This job is still queued or running; only finished jobs can be retried.');
@@ -78,6 +81,7 @@ export class JobsService {
       throw new HttpError(409, 'file_already_queued', 'This file is already queued for processing by another job.');
     }
     await this.queue.retry(id);
+    await this.audit.record({ action: 'job.retry', actorId: actor.id, targetType: 'job', targetId: id, details: { fileId: job.fileId } });
     if (file) await this.files.showQueued(file);
     return this.get(id);
   }

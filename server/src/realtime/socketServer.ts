@@ -22,7 +22,14 @@ export interface RealtimeDeps {
  * Socket.IO on the API's HTTP server. The handshake carries the access token (`auth.token`); a bad
  * one is refused with a `connect_error` whose `data.code` says why, so clients refresh and retry.
  */
-export async function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Promise<{ io: Server; close(): void }> {
+export interface Realtime {
+  io: Server;
+  /** Closes every socket of a user on every node (through the Redis adapter when there is one). */
+  disconnectUser(userId: string): void;
+  close(): void;
+}
+
+export async function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Promise<Realtime> {
   const io = new Server(httpServer, { path: '/socket.io', serveClient: false });
   let subscriber: Redis | undefined;
   if (deps.redis) {
@@ -58,6 +65,7 @@ export async function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps)
   let closed = false;
   return {
     io,
+    disconnectUser: (userId) => io.in(userRoom(userId)).disconnectSockets(true),
     close: () => {
       if (closed) return;
       closed = true;

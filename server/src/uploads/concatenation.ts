@@ -65,7 +65,8 @@ export class Concatenation {
 
     const id = newId();
     const createdAt = now();
-    await this.admission.admit(user, id, metadata, createdAt, { concat: 'final', parts: parts.map((p) => p.id) });
+    // Its bytes are the partials', already reserved as each was created.
+    await this.admission.admit(user, id, metadata, createdAt, 0, { concat: 'final', parts: parts.map((p) => p.id) });
     await this.store.create(new Upload({ id, size, offset: 0, metadata, creation_date: createdAt }));
     await this.assemble(id);
     return id;

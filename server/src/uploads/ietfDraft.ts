@@ -149,7 +149,7 @@ export class IetfUploads {
     const id = newId();
     const createdAt = now();
     const metadata = this.metadataOf(req);
-    await this.admission.admit(user, id, metadata, createdAt, { protocol: 'ietf' });
+    await this.admission.admit(user, id, metadata, createdAt, size ?? 0, { protocol: 'ietf' });
     await this.store.create(new Upload({ id, size, offset: 0, metadata, creation_date: createdAt }));
     const location = this.urlOf(id);
     res.set({ Location: location, 'Upload-Limit': uploadLimitHeader(this.limits) });

@@ -1,3 +1,4 @@
+import type { AuditLog } from '../audit/auditLog.js';
 import type { NewFile } from '../db/schema.js';
 import { now } from '../db/time.js';
 import { descriptionFrom, filenameFrom, titleFrom } from '../files/fileFields.js';
@@ -28,6 +29,7 @@ export class Ingest {
     private readonly events: FileEvents,
     private readonly hashes: ContentHashes,
     private readonly log: Logger,
+    private readonly audit: AuditLog,
   ) {}
 
   /** Returns the file, or null while the upload's bytes are not all there (and always for a partial). */
@@ -60,7 +62,10 @@ export class Ingest {
       updated_at: at,
       processed_at: null,
     };
-    const inserted = await this.files.insertIfAbsent(row);
+    const inserted = await this.files.insertIfAbsent(
+      row,
+      this.audit.write({ action: 'file.create', actorId: upload.owner_id, targetType: 'file', targetId: id, details: { filename, size: row.size } }),
+    );
     const file = await this.files.find(id);
     // Deleted by its owner in the meantime: nothing left to hand over.
     if (!file) return null;

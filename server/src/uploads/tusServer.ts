@@ -95,7 +95,7 @@ export function createTusServer(deps: TusDeps): Server {
     // Final uploads never get here (the routes hand them to Concatenation), so Upload-Concat is "partial".
     onUploadCreate: async (req, upload) => {
       const concat = req.headers.get('upload-concat') === 'partial' ? 'partial' : undefined;
-      await admission.admit(userOf(req), upload.id, upload.metadata ?? {}, upload.creation_date!, { concat });
+      await admission.admit(userOf(req), upload.id, upload.metadata ?? {}, upload.creation_date!, upload.size ?? 0, { concat });
       return {};
     },
     onUploadFinish: async (_req, upload) => {

@@ -41,6 +41,14 @@ export class UploadMaintenance {
     return this.sweeping;
   }
 
+  /** Removes every unfinished upload of an owner (an account being removed): bytes, then records. */
+  async discardAllOf(ownerId: string): Promise<void> {
+    for (const id of await this.uploads.pendingIdsOf(ownerId)) {
+      await this.store.discard(id);
+      await this.uploads.forget(id);
+    }
+  }
+
   private async run(): Promise<void> {
     const ingested = await this.ingest.recover();
     if (ingested > 0) this.log.info({ ingested }, 'finished uploads ingested late');

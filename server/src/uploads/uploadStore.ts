@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { open, rm, type FileHandle } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { pipeline as pipe, type Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FileStore } from '@tus/file-store';
 import { ERRORS, Upload } from '@tus/utils';
@@ -29,6 +29,8 @@ export class UploadStore extends FileStore {
     private readonly layout: StorageLayout,
     expirationMs: number,
     private readonly hashes: ContentHashes,
+    /** Checks each write against the owner's quota (see QuotaMeter). */
+    private readonly meter?: (id: string, offset: number) => Promise<Transform | null>,
   ) {
     super({ directory: layout.uploadsDir, expirationPeriodInMilliseconds: expirationMs });
     // Both are Dropline's own: checksums in `write`, concatenation in the uploads routes and Concatenation.
@@ -48,7 +50,24 @@ export class UploadStore extends FileStore {
    * as they land. With an Upload-Checksum the bytes wait in a side file until they match, so a
    * mismatch (460) keeps none of them; past MAX_CHUNK_SIZE the request is refused (413).
    */
+  /**
+   * Every write, from tus or a form, goes through the quota meter first. FileStore reports any
+   * failure as its generic write error; the meter's own refusal (413 quota_exceeded) is what the
+   * client sees.
+   */
   override async write(readable: Readable, id: string, offset: number): Promise<number> {
+    const meter = await this.meter?.(id, offset);
+    if (!meter) return this.receive(readable, id, offset);
+    let refusal: unknown;
+    meter.once('error', (err) => (refusal ??= err));
+    try {
+      return await this.receive(pipe(readable, meter, () => {}), id, offset);
+    } catch (err) {
+      throw refusal ?? err;
+    }
+  }
+
+  private async receive(readable: Readable, id: string, offset: number): Promise<number> {
     const { checksum, maxAppend } = uploadRequest.getStore() ?? {};
     // Refusing mid-stream must not tear the stream down here: tus would take that for an abort (400).
     const incoming = maxAppend === undefined ? readable : limitedTo(readable.iterator({ destroyOnReturn: false }), maxAppend);

@@ -23,29 +23,65 @@ export class UploadsRepository {
   constructor(private readonly db: Db) {}
 
   /**
-   * Records a new upload for its owner, in the same statement that checks the owner still exists;
-   * false when the account was deleted since the request was authenticated (no foreign-key error).
+   * Records a new upload with `reservedBytes` counted against its owner's quota, in one
+   * transaction. The insert reads the owner's row, so an account deleted since the request was
+   * authenticated gives `no_owner` (no foreign-key error). The trigger's update of the owner's
+   * counter locks that row until commit, so of two creations that together pass the quota, the
+   * second sees the first's reservation and gets `over_quota`.
    */
-  async create(upload: NewUploadRecord): Promise<boolean> {
-    const result = await this.db
-      .insertInto('uploads')
-      .columns(['id', 'owner_id', 'created_at', 'expires_at', 'concat', 'parts', 'protocol'])
-      .expression((eb) =>
-        eb
-          .selectFrom('users')
-          .select([
-            eb.val(upload.id).as('id'),
-            'users.id as owner_id',
-            eb.val(upload.createdAt).as('created_at'),
-            eb.val(upload.expiresAt).as('expires_at'),
-            eb.val(upload.concat ?? null).as('concat'),
-            eb.val(upload.parts ? JSON.stringify(upload.parts) : null).as('parts'),
-            eb.val(upload.protocol ?? null).as('protocol'),
-          ])
-          .where('users.id', '=', upload.ownerId),
-      )
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+  async create(upload: NewUploadRecord & { reservedBytes: number }, defaultQuota: number | null): Promise<'created' | 'no_owner' | 'over_quota'> {
+    let inserted = false;
+    const fits = await this.withinQuota(upload.ownerId, defaultQuota, async (trx) => {
+      const result = await trx
+        .insertInto('uploads')
+        .columns(['id', 'owner_id', 'created_at', 'expires_at', 'concat', 'parts', 'protocol', 'reserved_bytes'])
+        .expression((eb) =>
+          eb
+            .selectFrom('users')
+            .select([
+              eb.val(upload.id).as('id'),
+              'users.id as owner_id',
+              eb.val(upload.createdAt).as('created_at'),
+              eb.val(upload.expiresAt).as('expires_at'),
+              eb.val(upload.concat ?? null).as('concat'),
+              eb.val(upload.parts ? JSON.stringify(upload.parts) : null).as('parts'),
+              eb.val(upload.protocol ?? null).as('protocol'),
+              eb.val(upload.reservedBytes).as('reserved_bytes'),
+            ])
+            .where('users.id', '=', upload.ownerId),
+        )
+        .executeTakeFirst();
+      inserted = Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+    });
+    return !inserted ? 'no_owner' : fits ? 'created' : 'over_quota';
+  }
+
+  /** Adds to an unfinished upload's reservation, as bytes of unknown total length arrive; false when past the quota. */
+  async reserveMore(id: string, ownerId: string, bytes: number, defaultQuota: number | null): Promise<boolean> {
+    return this.withinQuota(ownerId, defaultQuota, (trx) =>
+      trx
+        .updateTable('uploads')
+        .set((eb) => ({ reserved_bytes: eb('reserved_bytes', '+', bytes) }))
+        .where('id', '=', id)
+        .where('ingested_at', 'is', null)
+        .execute(),
+    );
+  }
+
+  private async withinQuota(ownerId: string, defaultQuota: number | null, change: (trx: Db) => Promise<unknown>): Promise<boolean> {
+    const over = new Error('over quota');
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await change(trx);
+        const owner = await trx.selectFrom('users').select(['files_bytes', 'reserved_bytes', 'quota_bytes']).where('id', '=', ownerId).executeTakeFirst();
+        const quota = owner?.quota_bytes ?? defaultQuota;
+        if (owner && quota !== null && Number(owner.files_bytes) + Number(owner.reserved_bytes) > Number(quota)) throw over;
+      });
+      return true;
+    } catch (err) {
+      if (err === over) return false;
+      throw err;
+    }
   }
 
   find(id: string): Promise<UploadRow | undefined> {
@@ -72,6 +108,11 @@ export class UploadsRepository {
       .where((eb) => eb.or([eb('concat', 'is', null), eb('concat', '!=', 'partial')]))
       .orderBy('created_at')
       .execute();
+    return rows.map((r) => r.id);
+  }
+
+  async pendingIdsOf(ownerId: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('uploads').select('id').where('owner_id', '=', ownerId).where('ingested_at', 'is', null).execute();
     return rows.map((r) => r.id);
   }
 

@@ -23,6 +23,9 @@ describe('loadConfig', () => {
       uploadExpirationMs: 24 * 3_600_000,
       allowedFileTypes: null,
       jobAttempts: 3,
+      rateLimit: 100,
+      defaultQuotaBytes: null,
+      cacheTtlMs: 5 * 60_000,
     });
     expect(config.seedUsers.map((u) => u.email)).toEqual(['admin@example.com', 'user@example.com']);
   });
@@ -55,6 +58,22 @@ describe('loadConfig', () => {
     for (const name of ['PORT', 'MAX_UPLOAD_SIZE', 'MAX_CHUNK_SIZE', 'ACCESS_TOKEN_TTL', 'REDIS_URL', 'SEED_USERS', 'ALLOWED_FILE_TYPES', 'JWT_SECRET']) {
       expect(problems).toContain(name);
     }
+  });
+
+  it('reads RATE_LIMIT, DEFAULT_QUOTA_BYTES and CACHE_TTL, and names them when wrong', () => {
+    expect(loadConfig({ STORAGE_DIR: tempDir(), RATE_LIMIT: '30', DEFAULT_QUOTA_BYTES: '10GiB', CACHE_TTL: '0' })).toMatchObject({
+      rateLimit: 30,
+      defaultQuotaBytes: 10 * 2 ** 30,
+      cacheTtlMs: 0,
+    });
+    let error: unknown;
+    try {
+      loadConfig({ STORAGE_DIR: tempDir(), RATE_LIMIT: '0', DEFAULT_QUOTA_BYTES: 'lots', CACHE_TTL: 'forever' });
+    } catch (err) {
+      error = err;
+    }
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of ['RATE_LIMIT', 'DEFAULT_QUOTA_BYTES', 'CACHE_TTL']) expect(problems).toContain(name);
   });
 
   it('parses sizes, durations, type lists and seed users', () => {

@@ -35,6 +35,9 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
     CLIENT_DIR: path.join(storageDir, 'no-client'),
     // Suites sign many users in from one address; the limit has a test of its own.
     AUTH_RATE_LIMIT: '100000',
+    RATE_LIMIT: '100000',
+    // Suites change rows behind the server's back (a crash at the wrong moment); the cache has tests of its own.
+    CACHE_TTL: '0',
     ...(pgDb ? { DATABASE_URL: pgDb.url } : {}),
     // Test servers share one Redis; each gets its own key space (and removes it when done).
     REDIS_PREFIX: `dropline-test-${path.basename(storageDir)}`,

@@ -28,6 +28,10 @@ const CONTRACT: Array<[string, string]> = [
   ['get', '/api/jobs/{id}'],
   ['post', '/api/jobs/{id}/retry'],
   ['delete', '/api/jobs/{id}'],
+  ['get', '/api/admin/users'],
+  ['patch', '/api/admin/users/{id}'],
+  ['delete', '/api/admin/users/{id}'],
+  ['get', '/api/admin/audit'],
   ['get', '/healthz'],
   ['get', '/readyz'],
 ];

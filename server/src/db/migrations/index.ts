@@ -4,6 +4,7 @@ import * as uploads from './002_uploads.js';
 import * as liveJobPerFile from './003_live_job_per_file.js';
 import * as accounts from './004_accounts.js';
 import * as protocol from './006_protocol.js';
+import * as admin from './007_admin.js';
 
 /** Migrations are listed in code, not read from a folder, so built and test runs see the same set. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '003_live_job_per_file': liveJobPerFile,
   '004_accounts': accounts,
   '006_protocol': protocol,
+  '007_admin': admin,
 };
 
 export const migrationProvider: MigrationProvider = {
