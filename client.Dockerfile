@@ -1,7 +1,10 @@
-# The web client, served by nginx, which also proxies /api and /socket.io to the server.
-#   docker build -f client.Dockerfile -t dropline-client .
+# The web client, served by nginx, which also spreads /api and /socket.io over the server nodes
+# (nginx.conf). Build from the repository root:  docker build -f client.Dockerfile -t dropline-nginx .
 FROM node:20-bookworm-slim AS build
-RUN npm install -g pnpm@10
+# Unset for everyone but builds behind a TLS-intercepting proxy: see deploy/docker/ca/README.txt.
+ARG NODE_EXTRA_CA_CERTS
+COPY deploy/docker/ca/ /tmp/ca/
+RUN npm install -g pnpm@10.34.9
 WORKDIR /app
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml tsconfig.base.json ./
 COPY server/package.json server/
@@ -13,7 +16,12 @@ RUN pnpm install --frozen-lockfile --filter @dropline/client...
 COPY client client
 RUN pnpm --filter @dropline/client run build
 
-FROM nginx:1.27-alpine
+# The runtime: nginx as the unprivileged nginx user, the built client and the site configuration.
+FROM nginx:stable-bookworm
+COPY deploy/docker/nginx-main.conf /etc/nginx/nginx.conf
 COPY nginx.conf /etc/nginx/conf.d/default.conf
 COPY --from=build /app/client/dist /usr/share/nginx/html
+USER nginx
 EXPOSE 8080
+HEALTHCHECK --interval=5s --timeout=10s --start-period=60s --retries=3 CMD ["curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:8080/"]
+CMD ["nginx", "-g", "daemon off;"]

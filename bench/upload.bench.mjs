@@ -13,82 +13,19 @@
 // Buffers stream through a small heap, which doubles the CPU an upload costs (the bare server
 // can fall into it too); a smaller young generation (--max-semi-space-size) keeps the RSS that
 // streaming garbage takes ~25 MB lower.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import http from 'node:http';
+import { once } from 'node:events';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
+import { GiB, MiB, benchDir, builtServer, cpuSeconds, dataFile, request, root, startArguments, startChild } from './common.mjs';
 
-const MiB = 2 ** 20;
-const GiB = 2 ** 30;
 const CHUNK = 64 * MiB;
 const SIZES = [1 * GiB, 4 * GiB];
 const REPEATS = { [1 * GiB]: 3, [4 * GiB]: 3 };
 const MODES = ['single PATCH', '64 MiB chunks'];
 const RSS_TARGET = 150e6;
-
-const benchDir = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(benchDir, '..');
-const dataDir = path.join(benchDir, '.data');
-const serverDir = path.join(root, 'server');
-const builtServer = path.join(serverDir, 'dist', 'main.js');
-
-/** The node arguments of the server's start script (`node <flags> dist/main.js`), paths made absolute. */
-function startArguments() {
-  const [command, ...args] = JSON.parse(readFileSync(path.join(serverDir, 'package.json'), 'utf8')).scripts.start.split(/\s+/);
-  if (command !== 'node') throw new Error('the server start script is expected to run node');
-  return args.map((arg) => (arg.startsWith('-') ? arg : path.join(serverDir, arg)));
-}
-
-/** A file of `size` bytes made by repeating one random 64 MiB block; made once, then reused. */
-async function dataFile(size) {
-  const file = path.join(dataDir, `${size / GiB}GiB.bin`);
-  if (existsSync(file) && statSync(file).size === size) return file;
-  await mkdir(dataDir, { recursive: true });
-  const block = randomBytes(64 * MiB);
-  const out = createWriteStream(file);
-  for (let written = 0; written < size; written += block.length) {
-    if (!out.write(block.subarray(0, Math.min(block.length, size - written)))) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-  return file;
-}
-
-/** Starts a child process and waits for the JSON line that carries its URL. */
-function startChild(args, env, find) {
-  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code} before listening`)));
-    child.stdout.on('data', (chunk) => {
-      buffered += chunk;
-      const lines = buffered.split('\n');
-      buffered = lines.pop();
-      for (const line of lines) {
-        const url = find(line);
-        if (url) resolve({ child, url });
-      }
-    });
-  });
-}
-
-function request(base, method, pathname, headers, body) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(new URL(pathname, base), { method, headers }, (res) => {
-      let text = '';
-      res.on('data', (c) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
-    });
-    req.on('error', reject);
-    if (body instanceof Object && typeof body.pipe === 'function') body.pipe(req);
-    else req.end(body);
-  });
-}
 
 /** Peak VmRSS of a process, read from /proc every 100 ms between start and stop. */
 function rssSampler(pid) {
@@ -104,14 +41,6 @@ function rssSampler(pid) {
     sample();
     return peak;
   };
-}
-
-/** CPU seconds (user + system) a process has used so far. */
-function cpuSeconds(pid) {
-  // Fields after the ")" that ends the command name; utime and stime are the 12th and 13th of them.
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  const ticksPerSecond = 100; // USER_HZ, which Linux fixes at 100 for /proc
-  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
 }
 
 /** One upload with raw tus requests, the body streamed from disk; returns seconds, CPU seconds and peak RSS. */

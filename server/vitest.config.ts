@@ -6,6 +6,8 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['source'] } },
   test: {
     include: ['test/**/*.test.ts'],
+    // The cluster suite runs the built server on its own: `pnpm test:cluster`.
+    exclude: ['test/cluster/**', '**/node_modules/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Two cores: test files each start real servers, so run few at a time.

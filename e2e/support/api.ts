@@ -86,6 +86,11 @@ export class Api {
     return id;
   }
 
+  /** Any JSON GET, for checks the helpers above don't cover. */
+  get<T>(token: string, path: string): Promise<T> {
+    return this.json<T>('GET', path, { token, expect: 200 });
+  }
+
   private async json<T>(method: string, path: string, options: { body?: unknown; token?: string; expect: number }): Promise<T> {
     const headers: Record<string, string> = {};
     if (options.body !== undefined) headers['content-type'] = 'application/json';

@@ -54,6 +54,8 @@ export default async function globalSetup(_config: FullConfig): Promise<(() => P
     LOG_LEVEL: 'info',
     SEED_USERS,
     SHUTDOWN_TIMEOUT: '2s',
+    // As behind a proxy with a body limit: the web client must learn it (Upload-Limit) and send less.
+    MAX_CHUNK_SIZE: '6MiB',
   };
   const child = spawn(process.execPath, [SERVER_ENTRY], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr!.pipe(log, { end: false });

@@ -2,4 +2,6 @@
 export const alice = { email: 'alice@example.com', password: 'alice-e2e-password' } as const;
 export const bob = { email: 'bob@example.com', password: 'bob-e2e-password' } as const;
 
-export const SEED_USERS = [alice, bob].map((u) => `${u.email}:${u.password}:user`).join(',');
+export const admin = { email: 'admin@example.com', password: 'admin-e2e-password' } as const;
+
+export const SEED_USERS = [...[alice, bob].map((u) => `${u.email}:${u.password}:user`), `${admin.email}:${admin.password}:admin`].join(',');

@@ -7,6 +7,7 @@ import { docsUiRoutes } from './docs/docsUi.routes.js';
 import type { AuthService } from './auth/auth.service.js';
 import { healthRoutes, type HealthCheck } from './health/health.routes.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
+import { requestContext } from './http/requestContext.js';
 import { requestIdFor } from './http/requestId.js';
 import { inlineScriptHashes, staticClient } from './http/staticClient.js';
 import type { Logger } from './logger.js';
@@ -21,10 +22,14 @@ export interface AppDeps {
   metrics: Metrics;
   /** `METRICS_TOKEN`: null leaves /metrics open. */
   metricsToken: string | null;
+  /** True once the node is shutting down: readiness fails and connections are not kept alive. */
+  draining: () => boolean;
   requireAuth: RequestHandler;
   auth: AuthService;
   /** Guards the open auth routes. */
   authRateLimit: RequestHandler;
+  /** Counts every /api call (tus and downloads included) against RATE_LIMIT. */
+  apiRateLimit: RequestHandler;
   /** Routers that authenticate themselves (tus, signed downloads); mounted before the JSON API. */
   streamingRoutes: Array<[path: string, router: Router | RequestHandler]>;
   /** Authenticated JSON API routers, mounted under /api behind `requireAuth`. */
@@ -51,6 +56,7 @@ export function buildApp(deps: AppDeps): express.Express {
       },
     }),
   );
+  app.use(requestContext);
   app.use(
     helmet({
       // Self-hosted instances often run on plain HTTP inside a LAN, where upgrading requests would break them.
@@ -65,10 +71,16 @@ export function buildApp(deps: AppDeps): express.Express {
     }),
   );
 
-  app.use(healthRoutes(deps.healthChecks));
+  // While draining, each response closes its connection, so a proxy's next request on it goes elsewhere.
+  app.use((_req, res, next) => {
+    if (deps.draining()) res.setHeader('Connection', 'close');
+    next();
+  });
+  app.use(healthRoutes(deps.healthChecks, deps.draining));
   app.use(docsRoutes());
   app.use(docsUiRoutes());
   app.use(metricsRoutes(deps.metrics, deps.metricsToken));
+  app.use('/api', deps.apiRateLimit);
   for (const [path, router] of deps.streamingRoutes) app.use(path, router);
 
   app.use('/api', express.json({ limit: '64kb' }));

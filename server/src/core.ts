@@ -1,5 +1,7 @@
 import type { Config } from './config/config.js';
 import { migrateToLatest, openDatabase } from './db/database.js';
+import { createCache } from './cache/createCache.js';
+import type { CacheCounters } from './cache/metadataCache.js';
 import { connectRedis } from './db/redis.js';
 import { FilesRepository } from './files/files.repository.js';
 import { createQueue } from './jobs/createQueue.js';
@@ -11,10 +13,10 @@ export type Closers = Array<() => Promise<void>>;
 
 /**
  * What a server and a separate worker process (`worker.ts`) both stand on: the migrated database,
- * Redis when configured, the job queue and the files repository. Each part adds its closer to
+ * Redis when configured, the job queue, the metadata cache and the files repository. Each part adds its closer to
  * `closers` as it opens (front first), so a failure half way closes what was opened.
  */
-export async function openCore(config: Config, log: Logger, closers: Closers, redisRole: string) {
+export async function openCore(config: Config, log: Logger, closers: Closers, redisRole: string, cacheCounters?: CacheCounters) {
   const database = openDatabase(config.databaseUrl, (err) => log.warn({ err }, 'an idle database connection was closed; a new one will be opened'));
   closers.unshift(() => database.close());
   const applied = await migrateToLatest(database.db);
@@ -24,6 +26,8 @@ export async function openCore(config: Config, log: Logger, closers: Closers, re
   const jobsRepository = new JobsRepository(database.db);
   const queue = await createQueue(config, jobsRepository, redis, log);
   closers.unshift(() => queue.close());
-  return { database, redis, jobsRepository, queue, filesRepository: new FilesRepository(database.db), layout: new StorageLayout(config.storageDir) };
+  const cache = createCache(config, redis, cacheCounters);
+  const filesRepository = new FilesRepository(database.db, database.kind, cache);
+  return { database, redis, jobsRepository, queue, cache, filesRepository, layout: new StorageLayout(config.storageDir) };
 }
 

@@ -18,6 +18,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.info(`${signal} received: shutting down`);
+    // Requests are cut at SHUTDOWN_TIMEOUT; this is the backstop should closing anything else hang.
+    setTimeout(() => {
+      console.error('shutdown took too long: exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 5000).unref();
     running.close().then(
       () => process.exit(0),
       () => process.exit(1),

@@ -2,9 +2,13 @@ import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
+import { AdminRepository } from './admin/admin.repository.js';
+import { adminRoutes } from './admin/admin.routes.js';
+import { AdminService } from './admin/admin.service.js';
 import { buildApp } from './app.js';
+import { AuditLog } from './audit/auditLog.js';
 import { AuthService } from './auth/auth.service.js';
-import { Authenticator, authenticate } from './auth/authenticate.js';
+import { Authenticator, authenticate, bearerUserId } from './auth/authenticate.js';
 import { SessionsRepository } from './auth/sessions.repository.js';
 import { AccessTokens } from './auth/tokens.js';
 import { UsersRepository } from './auth/users.repository.js';
@@ -15,8 +19,8 @@ import { downloadsRoutes } from './files/downloads.routes.js';
 import { filesRoutes } from './files/files.routes.js';
 import { FilesService } from './files/files.service.js';
 import { AllowedFileTypes } from './files/fileTypes.js';
-import { MemoryRateLimiter, RedisRateLimiter, rateLimit } from './http/rateLimit.js';
 import { answerClientErrorsWithJson } from './http/clientErrors.js';
+import { LoginThrottle, createLimiter, rateLimit, type RateLimitStore } from './http/rateLimit.js';
 import { closeHttpServer } from './http/shutdown.js';
 import type { HealthCheck } from './health/health.routes.js';
 import { jobsRoutes } from './jobs/jobs.routes.js';
@@ -26,11 +30,16 @@ import { createLogger, type Logger } from './logger.js';
 import { openCore, type Closers } from './core.js';
 import { Metrics } from './metrics/metrics.js';
 import { FileEvents } from './files/fileEvents.js';
-import { attachRealtime } from './realtime/socketServer.js';
+import { attachRealtime, type Realtime } from './realtime/socketServer.js';
+import { Concatenation } from './uploads/concatenation.js';
+import { ContentHashes } from './uploads/contentHash.js';
+import { IetfUploads } from './uploads/ietfDraft.js';
 import { Ingest } from './uploads/ingest.js';
 import { PlainUploads } from './uploads/plainUploads.js';
+import { DrainableLocker } from './uploads/drainableLocker.js';
+import { QuotaMeter } from './uploads/quotaMeter.js';
 import { RedisLocker } from './uploads/redisLocker.js';
-import { TUS_PATH, createTusServer } from './uploads/tusServer.js';
+import { TUS_PATH, createTusServer, uploadUrl } from './uploads/tusServer.js';
 import { UploadAdmission } from './uploads/uploadAdmission.js';
 import { LocalLocker } from './uploads/uploadLocks.js';
 import { UploadMaintenance } from './uploads/uploadMaintenance.js';
@@ -69,42 +78,42 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const log = options.log ?? createLogger(config.logLevel);
   const closers: Closers = [];
   try {
-    const { database, redis, jobsRepository, queue, filesRepository, layout } = await openCore(config, log, closers, 'main');
-
-    const accessTokens = new AccessTokens(config.jwtSecret, config.accessTokenTtlMs);
-    const downloadLinks = new DownloadLinks(config.jwtSecret, DOWNLOAD_LINK_TTL_MS);
-    const users = new UsersRepository(database.db);
-    const authenticator = new Authenticator(accessTokens, users);
-    const requireAuth = authenticate(authenticator);
-    const auth = new AuthService(
-      users,
-      new SessionsRepository(database.db),
-      accessTokens,
-      config.refreshTokenTtlMs,
-      log,
-    );
-    await auth.seed(config.seedUsers);
-
-    const healthChecks: Record<string, HealthCheck> = { database: database.ping };
-    if (redis) healthChecks.redis = async () => void (await redis.ping());
-    const events = options.events ?? new FileEvents();
-
-    await mkdir(layout.uploadsDir, { recursive: true });
-    const store = new UploadStore(layout, config.uploadExpirationMs);
-    const uploads = new UploadsRepository(database.db);
+    // Gauges read these parts at scrape time, once they exist; the metadata cache counts into it as it is built.
     const metrics = new Metrics({
       uploadsInProgress: () => uploads.countPending(),
       filesByStatus: () => filesRepository.countByStatus(),
       jobsByState: () => jobsRepository.countByState(),
     });
-    const ingest = new Ingest(uploads, filesRepository, store, layout, queue, events, log);
-    const files = new FilesService(filesRepository, store, layout, queue, events, log);
-    const admission = new UploadAdmission(uploads, new AllowedFileTypes(config.allowedFileTypes), config.uploadExpirationMs);
+    const { database, redis, jobsRepository, queue, filesRepository, layout } = await openCore(config, log, closers, 'main', metrics.cacheCounters('files'));
+
+    const healthChecks: Record<string, HealthCheck> = { database: database.ping };
+    if (redis) healthChecks.redis = async () => void (await redis.ping());
+    const limits: RateLimitStore = { redis, prefix: config.redisPrefix };
+
+    const audit = new AuditLog(database.db);
+    const accessTokens = new AccessTokens(config.jwtSecret, config.accessTokenTtlMs);
+    const downloadLinks = new DownloadLinks(config.jwtSecret, DOWNLOAD_LINK_TTL_MS);
+    const users = new UsersRepository(database.db);
+    const authenticator = new Authenticator(accessTokens, users);
+    const requireAuth = authenticate(authenticator);
+    const sessions = new SessionsRepository(database.db);
+    const auth = new AuthService(users, sessions, accessTokens, config.refreshTokenTtlMs, log, new LoginThrottle(limits), audit, config.defaultQuotaBytes);
+    await auth.seed(config.seedUsers);
+    const events = options.events ?? new FileEvents();
+
+    await mkdir(layout.uploadsDir, { recursive: true });
+    const uploads = new UploadsRepository(database.db);
+    const hashes = new ContentHashes(uploads, (id) => layout.uploadPath(id));
+    const quotaMeter = new QuotaMeter(uploads, config.defaultQuotaBytes);
+    const store = new UploadStore(layout, config.uploadExpirationMs, hashes, (id, offset) => quotaMeter.forWrite(id, offset));
+    const ingest = new Ingest(uploads, filesRepository, store, layout, queue, events, hashes, log, audit);
+    const files = new FilesService(filesRepository, store, layout, queue, events, log, audit);
+    const admission = new UploadAdmission(uploads, new AllowedFileTypes(config.allowedFileTypes), config.uploadExpirationMs, config.defaultQuotaBytes);
     // With Redis, nodes sharing STORAGE_DIR also share upload locks; alone, in-process locks do.
     // Neither is tus' MemoryLocker, whose waiting grows memory without bound (see uploadLocks.ts).
     const redisLocker = redis ? new RedisLocker(redis, redis.duplicate(), { prefix: `${config.redisPrefix}:tus-lock:` }) : undefined;
     if (redisLocker) closers.unshift(() => redisLocker.close());
-    const locker = redisLocker ?? new LocalLocker();
+    const locker = new DrainableLocker(redisLocker ?? new LocalLocker());
     const tus = createTusServer({
       store,
       uploads,
@@ -115,10 +124,14 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       publicUrl: config.publicUrl,
       log,
     });
+    const concatenation = new Concatenation(store, uploads, admission, ingest, locker, layout, config.maxUploadSize, log);
+    const uploadLimits = { maxUploadSize: config.maxUploadSize, maxChunkSize: config.maxChunkSize };
+    const urlOf = (id: string) => uploadUrl(config.publicUrl, id);
+    const ietf = new IetfUploads(store, uploads, admission, ingest, locker, uploadLimits, urlOf, log);
     const plainUploads = new PlainUploads(store, uploads, admission, ingest, config.maxUploadSize);
 
     if (config.runWorkers) {
-      const processing = new ProcessingService(filesRepository, layout, events, log, options.processor);
+      const processing = new ProcessingService(filesRepository, layout, events, log, uploads, options.processor);
       await queue.start(async (job) => {
         const stop = metrics.jobDuration.startTimer();
         try {
@@ -134,14 +147,35 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     events.on('deleted', (file) => queue.abortFile(file.id));
 
     // Uploads that finished while the server was down become files before anyone asks for them.
+    await concatenation.recover();
     const recovered = await ingest.recover();
     if (recovered > 0) log.info({ recovered }, 'finished uploads ingested at start');
     const maintenance = new UploadMaintenance(store, uploads, ingest, sweepInterval(config.uploadExpirationMs), log);
     maintenance.start();
     closers.unshift(() => maintenance.stop());
 
+    let draining = false;
+    // Sockets are attached once the HTTP server exists; admin actions reach them through this.
+    let realtime: Realtime | undefined;
+    const admin = new AdminService(
+      new AdminRepository(database.db),
+      audit,
+      {
+        endSessions: (userId) => sessions.revokeAllOf(userId, 'account_disabled'),
+        disconnect: (userId) => realtime?.disconnectUser(userId),
+      },
+      {
+        deleteAllOf: async (userId) => {
+          await files.deleteAllOf(userId, null);
+          await maintenance.discardAllOf(userId);
+        },
+      },
+      config.defaultQuotaBytes,
+    );
+
     const app = buildApp({
       log,
+      draining: () => draining,
       trustProxy: config.trustProxy,
       clientDir: config.clientDir,
       healthChecks,
@@ -149,16 +183,23 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       metricsToken: config.metricsToken,
       requireAuth,
       auth,
-      authRateLimit: rateLimit(redis ? new RedisRateLimiter(redis, config.redisPrefix) : new MemoryRateLimiter(), 'auth', config.authRateLimit, 60_000),
+      authRateLimit: rateLimit(createLimiter(limits, 'auth', config.authRateLimit, 60), 'auth', (req) => `ip:${req.ip}`),
+      apiRateLimit: rateLimit(createLimiter(limits, 'api', config.rateLimit, 60), 'api', (req) => {
+        // Upload data and resume checks never count: a large upload must not trip the limit.
+        if ((req.method === 'PATCH' || req.method === 'HEAD') && req.originalUrl.startsWith(`${TUS_PATH}/`)) return null;
+        const userId = bearerUserId(req.headers.authorization, accessTokens);
+        return userId === null ? `ip:${req.ip}` : `user:${userId}`;
+      }),
       streamingRoutes: [
-        [TUS_PATH, uploadsRoutes(tus, files, requireAuth)],
+        [TUS_PATH, uploadsRoutes({ tus, concatenation, ietf }, files, uploadLimits, urlOf, requireAuth)],
         ['/api/downloads', downloadsRoutes(downloadLinks, authenticator, files)],
       ],
       apiRoutes: [
         ['/files', plainUploadsRoutes(plainUploads)],
         ['/files', filesRoutes(files, downloadLinks)],
         ['/config', configRoutes(config)],
-        ['/jobs', jobsRoutes(new JobsService(jobsRepository, queue, files))],
+        ['/jobs', jobsRoutes(new JobsService(jobsRepository, queue, files, audit))],
+        ['/admin', adminRoutes(admin)],
       ],
     });
 
@@ -169,13 +210,23 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     server.requestTimeout = 0;
     server.timeout = IDLE_SOCKET_TIMEOUT_MS;
     answerClientErrorsWithJson(server);
-    const realtime = await attachRealtime(server, { auth: authenticator, announceUploads: config.announceUploads, events, log, redis: redis && { connection: redis, prefix: config.redisPrefix } });
-    closers.unshift(async () => realtime.close());
+    const sockets = await attachRealtime(server, { auth: authenticator, announceUploads: config.announceUploads, events, log, redis: redis && { connection: redis, prefix: config.redisPrefix } });
+    realtime = sockets;
+    closers.unshift(async () => sockets.close());
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => resolve());
     });
-    closers.unshift(() => closeHttpServer(server, config.shutdownTimeoutMs));
+    // Draining, in this order: readiness fails and the listener closes (a proxy sends new requests
+    // elsewhere), sockets are told to reconnect (to another node), PATCHes stop at a consistent
+    // offset and release their locks, and whatever is still running is cut at SHUTDOWN_TIMEOUT.
+    closers.unshift(async () => {
+      draining = true;
+      const httpClosed = closeHttpServer(server, config.shutdownTimeoutMs);
+      sockets.close();
+      await locker.releaseAll();
+      await httpClosed;
+    });
     const { port } = server.address() as AddressInfo;
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;

@@ -1,10 +1,11 @@
 import { Emitter } from '@socket.io/redis-emitter';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
+import { openCore } from './core.js';
 import { ProcessingService } from './jobs/processing.service.js';
 import { createLogger } from './logger.js';
 import { fanOutFileEvents, socketIoKey } from './realtime/fanOut.js';
-import { openCore } from './core.js';
 import { FileEvents } from './files/fileEvents.js';
+import { UploadsRepository } from './uploads/uploads.repository.js';
 
 /**
  * A processing worker as a process of its own (`pnpm worker`), beside servers started with
@@ -19,10 +20,10 @@ async function startWorker(config: Config): Promise<{ close(): Promise<void> }> 
     for (const closer of closers.splice(0)) await closer();
   };
   try {
-    const { redis, queue, filesRepository, layout } = await openCore(config, log, closers, 'worker');
+    const { database, redis, queue, filesRepository, layout } = await openCore(config, log, closers, 'worker');
     const events = new FileEvents();
     fanOutFileEvents(events, new Emitter(redis!, { key: socketIoKey(config.redisPrefix) }), config.announceUploads);
-    const processing = new ProcessingService(filesRepository, layout, events, log);
+    const processing = new ProcessingService(filesRepository, layout, events, log, new UploadsRepository(database.db));
     await queue.start(processing.handle);
     log.info({ concurrency: config.workerConcurrency }, 'Dropline worker is running');
     return { close };

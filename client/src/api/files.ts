@@ -56,6 +56,22 @@ export async function fetchThumbnail(id: string, signal?: AbortSignal): Promise<
   return res.blob()
 }
 
-export function getUploadConfig(signal?: AbortSignal): Promise<UploadConfig> {
-  return apiJson<UploadConfig>('/api/config', { signal })
+/** `/api/config` plus what the tus endpoint tells: the most one upload request may carry (null: no limit). */
+export type UploadSettings = UploadConfig & { maxAppendSize: number | null }
+
+/**
+ * The server's limits: `/api/config`, plus the largest request body an upload may send, from the
+ * tus endpoint's `Upload-Limit` (`max-append-size`, set when a proxy in front limits bodies).
+ */
+export async function getUploadConfig(signal?: AbortSignal): Promise<UploadSettings> {
+  const [config, options] = await Promise.all([
+    apiJson<UploadConfig>('/api/config', { signal }),
+    fetch('/api/uploads/', { method: 'OPTIONS', signal }),
+  ])
+  return { ...config, maxAppendSize: maxAppendSizeOf(options.headers.get('upload-limit')) }
+}
+
+export function maxAppendSizeOf(uploadLimit: string | null): number | null {
+  const match = /(?:^|,)\s*max-append-size=(\d+)/.exec(uploadLimit ?? '')
+  return match ? Number(match[1]) : null
 }

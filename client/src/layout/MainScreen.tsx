@@ -1,4 +1,5 @@
-import { useCallback, useMemo, useState } from 'react'
+import { lazy, Suspense, useCallback, useMemo, useState } from 'react'
+import { getMe } from '../api/admin'
 import { getFile, type FileQuery } from '../api/files'
 import type { FileCreatedEvent, File as FileItem } from '@dropline/contract'
 import { useAuth, useSignedInUser } from '../auth/useAuth'
@@ -11,7 +12,11 @@ import { useDebouncedValue } from '../hooks/useDebouncedValue'
 import { useToasts } from '../notifications/useToasts'
 import { useSocket } from '../realtime/useSocket'
 import { UploadPanel } from '../upload/UploadPanel'
-import { AppHeader } from './AppHeader'
+import { useLoaded } from '../admin/useLoaded'
+import { AppHeader, type View } from './AppHeader'
+
+// Only admins ever open it.
+const AdminScreen = lazy(() => import('../admin/AdminScreen').then((module) => ({ default: module.AdminScreen })))
 
 const SEARCH_DEBOUNCE_MS = 300
 
@@ -31,21 +36,25 @@ export function MainScreen() {
   const { upsert, remove, reload } = list
 
   const [selected, setSelected] = useState<FileItem | null>(null)
+  const [view, setView] = useState<View>('files')
+  const [me, reloadMe] = useLoaded(getMe)
 
   const applyFile = useCallback(
     (file: FileItem) => {
       upsert(file)
+      if (file.owner.id === user.id) reloadMe()
       setSelected((current) => (current?.id === file.id && !isOlderCopy(file, current) ? file : current))
     },
-    [upsert],
+    [upsert, user.id, reloadMe],
   )
 
   const forgetFile = useCallback(
     (id: string) => {
       remove(id)
+      reloadMe()
       setSelected((current) => (current?.id === id ? null : current))
     },
-    [remove],
+    [remove, reloadMe],
   )
 
   const fetchAndApply = useCallback(
@@ -73,7 +82,21 @@ export function MainScreen() {
 
   return (
     <div className="app">
-      <AppHeader user={user} connection={connection} onSignOut={() => void signOut()} />
+      <AppHeader
+        user={user}
+        usage={me.status === 'ready' ? me.value.usage : null}
+        connection={connection}
+        view={isAdmin ? view : null}
+        onViewChange={setView}
+        onSignOut={() => void signOut()}
+      />
+      {view === 'admin' && isAdmin ? (
+        <main className="app-main">
+          <Suspense fallback={<p className="panel__placeholder">Loading…</p>}>
+            <AdminScreen currentUserId={user.id} />
+          </Suspense>
+        </main>
+      ) : (
       <main className="app-main">
         <h1 className="visually-hidden">Your files</h1>
         <UploadPanel userId={user.id} onUploaded={fetchAndApply} />
@@ -85,6 +108,7 @@ export function MainScreen() {
           onOpen={setSelected}
         />
       </main>
+      )}
       {selected && (
         <FileDetail
           file={selected}

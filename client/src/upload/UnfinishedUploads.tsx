@@ -49,8 +49,9 @@ export function UnfinishedUploads({ uppy, urlStorage, expirationSeconds }: Unfin
 
   const forget = async (entry: PreviousUpload) => {
     try {
-      if (entry.uploadUrl) {
-        await authorizedFetch(entry.uploadUrl, { method: 'DELETE', headers: { 'Tus-Resumable': '1.0.0' } })
+      // A parallel upload is its partial uploads until they are joined.
+      for (const url of entry.uploadUrl ? [entry.uploadUrl] : (entry.parallelUploadUrls ?? [])) {
+        await authorizedFetch(url, { method: 'DELETE', headers: { 'Tus-Resumable': '1.0.0' } })
       }
     } catch (error) {
       // Already gone on the server is what we wanted anyway.

@@ -2,7 +2,7 @@ import '@uppy/core/css/style.min.css'
 import '@uppy/dashboard/css/style.min.css'
 import Dashboard from '@uppy/react/dashboard'
 import { useEffect, useMemo, useRef, useState } from 'react'
-import type { UploadConfig } from '@dropline/contract'
+import type { UploadSettings } from '../api/files'
 import { useToasts } from '../notifications/useToasts'
 import { useTheme } from '../theme/useTheme'
 import { createUppy, type DroplineUppy } from './createUppy'
@@ -48,7 +48,7 @@ export function UploadPanel({ userId, onUploaded }: UploadPanelProps) {
 }
 
 interface UploadDashboardProps {
-  config: UploadConfig
+  config: UploadSettings
   userId: string
   onUploaded: (fileId: string) => void
 }

@@ -1,7 +1,7 @@
+import type { UploadSettings } from '../api/files'
 import Uppy from '@uppy/core'
 import Tus, { type TusBody } from '@uppy/tus'
 import { getAccessToken, refreshAccessToken } from '../api/client'
-import type { UploadConfig } from '@dropline/contract'
 import { uploadErrorMessage } from './uploadErrorMessage'
 import { prepareForServer, SERVER_META_FIELDS, type UploadMeta } from './uploadMeta'
 import type { UserUrlStorage } from './userUrlStorage'
@@ -10,9 +10,15 @@ export type DroplineUppy = Uppy<UploadMeta, TusBody>
 
 export const UPLOAD_ENDPOINT = '/api/uploads/'
 const CHUNK_SIZE = 8 * 1024 * 1024
+/**
+ * Big files go as this many partial uploads at once (tus concatenation): over a long link each
+ * connection's window limits it, and several connections together fill the line.
+ */
+const PARALLEL_UPLOADS = 4
+const PARALLEL_MIN_SIZE = 64 * 1024 * 1024
 
 interface CreateUppyOptions {
-  config: UploadConfig
+  config: UploadSettings
   urlStorage: UserUrlStorage
   onUploaded: (fileId: string) => void
   onError: (message: string) => void
@@ -34,7 +40,8 @@ export function createUppy({ config, urlStorage, onUploaded, onError }: CreateUp
 
   uppy.use(Tus, {
     endpoint: UPLOAD_ENDPOINT,
-    chunkSize: CHUNK_SIZE,
+    // Never more per request than the server (or the proxy in front of it) accepts.
+    chunkSize: Math.min(CHUNK_SIZE, config.maxAppendSize ?? Infinity),
     retryDelays: [0, 1000, 3000, 5000, 10000],
     removeFingerprintOnSuccess: true,
     urlStorage,
@@ -54,6 +61,10 @@ export function createUppy({ config, urlStorage, onUploaded, onError }: CreateUp
       }
       return next(error)
     },
+  })
+
+  uppy.on('file-added', (file) => {
+    if ((file.size ?? 0) >= PARALLEL_MIN_SIZE) uppy.setFileState(file.id, { tus: { parallelUploads: PARALLEL_UPLOADS } })
   })
 
   uppy.on('upload-success', (_file, response) => {

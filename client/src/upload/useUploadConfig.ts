@@ -1,11 +1,10 @@
 import { useCallback, useEffect, useState } from 'react'
 import { messageOf } from '../api/ApiError'
-import { getUploadConfig } from '../api/files'
-import type { UploadConfig } from '@dropline/contract'
+import { getUploadConfig, type UploadSettings } from '../api/files'
 
 type ConfigState =
   | { status: 'loading' }
-  | { status: 'ready'; config: UploadConfig }
+  | { status: 'ready'; config: UploadSettings }
   | { status: 'error'; message: string }
 
 export function useUploadConfig(): ConfigState & { retry: () => void } {

@@ -11,13 +11,21 @@ export const User = z
   .meta({ id: 'User' });
 export type User = z.infer<typeof User>;
 
-export const Me = User.extend({
-  usage: z.object({
+/**
+ * Storage an account uses: its finished files (`bytes`, `files`) and what its unfinished uploads
+ * have reserved (`reservedBytes`); the two together count against `quotaBytes`.
+ */
+export const Usage = z
+  .object({
     bytes: z.number().int().meta({ description: 'Bytes of finished files.' }),
     files: z.number().int(),
+    reservedBytes: z.number().int().meta({ description: 'Bytes the unfinished uploads have reserved (their declared length).' }),
     quotaBytes: z.number().int().nullable().meta({ description: 'null: no quota.' }),
-  }),
-}).meta({ id: 'Me' });
+  })
+  .meta({ id: 'Usage' });
+export type Usage = z.infer<typeof Usage>;
+
+export const Me = User.extend({ usage: Usage }).meta({ id: 'Me' });
 export type Me = z.infer<typeof Me>;
 
 export const MIN_PASSWORD_LENGTH = 8;

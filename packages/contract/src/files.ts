@@ -36,7 +36,13 @@ export const FileCursorPage = cursorPage(File).meta({ id: 'FileCursorPage' });
 export type FileCursorPage = z.infer<typeof FileCursorPage>;
 
 export const FileNumberedPage = z
-  .object({ items: z.array(File), page: z.number().int(), pageSize: z.number().int(), total: z.number().int() })
+  .object({
+    items: z.array(File),
+    page: z.number().int(),
+    pageSize: z.number().int(),
+    total: z.number().int().meta({ description: 'A lower bound when totalExact is false.' }),
+    totalExact: z.boolean().meta({ description: 'false when a filtered count stopped at its cap: total is then a lower bound.' }),
+  })
   .meta({ id: 'FileNumberedPage' });
 export type FileNumberedPage = z.infer<typeof FileNumberedPage>;
 

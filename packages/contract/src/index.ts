@@ -4,6 +4,7 @@
  * them. One place to change a field, and everything that crosses the wire follows.
  */
 export { z } from 'zod';
+export * from './admin.js';
 export * from './auth.js';
 export * from './common.js';
 export * from './config.js';

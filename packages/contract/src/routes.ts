@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { adminRoutes } from './admin.js';
 import { authRoutes } from './auth.js';
 import { configRoutes } from './config.js';
 import { SOCKET_EVENTS } from './events.js';
@@ -57,6 +58,7 @@ export const API_ROUTES: readonly RouteDef[] = [
   ...Object.values(tusRoutes),
   ...Object.values(configRoutes),
   ...Object.values(jobRoutes),
+  ...Object.values(adminRoutes),
   ...Object.values(healthRoutes),
   ...Object.values(docsRoutes),
 ];
@@ -73,6 +75,7 @@ const TAGS = [
       'Socket.IO at `/socket.io`: `io(origin, { auth: { token } })`. The server sends the events listed under *Webhooks* (they are Socket.IO ' +
       'events, not HTTP callbacks); a refused handshake has `data.code` `unauthorized`, `invalid_token` or `token_expired`.',
   },
+  { name: 'Administration', description: 'Accounts, quotas and the audit trail, for admins (others 403).' },
   { name: 'Operations', description: 'Health, metrics, this document.' },
 ];
 

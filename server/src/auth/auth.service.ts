@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Me, TokenPair, User } from '@dropline/contract';
+import type { Me, TokenPair, Usage, User } from '@dropline/contract';
 import type { Role, UserRow } from '../db/schema.js';
 import { after, now } from '../db/time.js';
+import type { AuditLog } from '../audit/auditLog.js';
 import { HttpError, unauthorized } from '../http/errors.js';
 import type { Logger } from '../logger.js';
 import { defaultDisplayName } from '@dropline/contract';
@@ -11,6 +12,22 @@ import { hashPassword, verifyAgainstDummy, verifyPassword } from './passwords.js
 import type { SessionsRepository } from './sessions.repository.js';
 import { hashRefreshToken, newRefreshToken, type AccessTokens } from './tokens.js';
 import type { UsersRepository } from './users.repository.js';
+
+/** Storage an account uses against its quota (the contract's Usage); `defaultQuota` stands in for an unset one. */
+export const usageOf = (u: UserRow, defaultQuota: number | null): Usage => ({
+  bytes: Number(u.files_bytes),
+  files: Number(u.file_count),
+  reservedBytes: Number(u.reserved_bytes),
+  quotaBytes: u.quota_bytes === null ? defaultQuota : Number(u.quota_bytes),
+});
+
+/** Slows down password guessing against one account, from however many addresses. */
+export interface LoginThrottle {
+  /** Throws (429) while the account must wait. */
+  check(email: string): Promise<void>;
+  failed(email: string): Promise<void>;
+  succeeded(email: string): Promise<void>;
+}
 
 export const toPublicUser = (u: UserRow): User => ({ id: u.id, email: u.email, role: u.role, displayName: u.display_name });
 
@@ -24,20 +41,33 @@ export class AuthService {
     private readonly accessTokens: AccessTokens,
     private readonly refreshTtlMs: number,
     private readonly log: Logger,
+    private readonly throttle: LoginThrottle,
+    private readonly audit: AuditLog,
+    private readonly defaultQuota: number | null,
   ) {}
 
   /** `email` (canonical) and `password` have passed the contract's RegisterBody. */
   async register(email: string, password: string): Promise<{ user: User } & TokenPair> {
-    const user = await this.createUser(email, password, 'user');
+    const user = await this.createUser(email, password, 'user', true);
     if (!user) throw new HttpError(409, 'email_taken', 'An account with this email already exists.');
     return { user: toPublicUser(user), ...(await this.startSession(user)) };
   }
 
   /** `email` is in its canonical form (the contract's LoginBody). */
   async login(email: string, password: string): Promise<{ user: User } & TokenPair> {
-    const user = await this.users.findByEmail(email);
+    const address = email;
+    await this.throttle.check(address);
+    const user = await this.users.findByEmail(address);
     const ok = user ? await verifyPassword(password, user.password_hash) : await verifyAgainstDummy(password);
-    if (!user || !ok) throw invalidCredentials();
+    if (!user || !ok) {
+      await this.throttle.failed(address);
+      await this.audit.record({ action: 'auth.login_failed', actorId: null, targetType: 'user', targetId: user?.id ?? null, details: { email: address } });
+      throw invalidCredentials();
+    }
+    await this.throttle.succeeded(address);
+    // Only someone who knows the password learns that the account is disabled.
+    if (Number(user.disabled) !== 0) throw new HttpError(403, 'account_disabled', 'This account has been disabled by an administrator.');
+    await this.audit.record({ action: 'auth.login', actorId: user.id, targetType: 'user', targetId: user.id });
     return { user: toPublicUser(user), ...(await this.startSession(user)) };
   }
 
@@ -63,13 +93,16 @@ export class AuthService {
   async logout(userId: string, refreshToken: string | undefined): Promise<void> {
     if (refreshToken === undefined) return;
     const found = await this.sessions.findToken(hashRefreshToken(refreshToken));
-    if (found && found.userId === userId) await this.sessions.revoke(found.sessionId, 'logout');
+    if (found && found.userId === userId) {
+      await this.sessions.revoke(found.sessionId, 'logout');
+      await this.audit.record({ action: 'auth.logout', actorId: userId, targetType: 'user', targetId: userId });
+    }
   }
 
   async me(userId: string): Promise<Me> {
     const user = await this.users.findById(userId);
     if (!mayActNow(user)) throw unauthorized('The access token is not valid.', 'invalid_token');
-    return { ...toPublicUser(user), usage: { ...(await this.users.usage(user.id)), quotaBytes: null } };
+    return { ...toPublicUser(user), usage: usageOf(user, this.defaultQuota) };
   }
 
   async updateMe(userId: string, changes: { displayName: string }): Promise<Me> {
@@ -85,7 +118,7 @@ export class AuthService {
     }
   }
 
-  private async createUser(email: string, password: string, role: Role): Promise<UserRow | null> {
+  private async createUser(email: string, password: string, role: Role, audited = false): Promise<UserRow | null> {
     if (await this.users.findByEmail(email)) return null;
     const at = now();
     const row: UserRow = {
@@ -97,8 +130,14 @@ export class AuthService {
       original_email: null,
       created_at: at,
       updated_at: at,
+      disabled: 0,
+      quota_bytes: null,
+      files_bytes: 0,
+      file_count: 0,
+      reserved_bytes: 0,
     };
-    return (await this.users.insertIfAbsent(row)) ? row : null;
+    const audit = audited ? this.audit.write({ action: 'auth.register', actorId: row.id, targetType: 'user', targetId: row.id }) : undefined;
+    return (await this.users.insertIfAbsent(row, audit)) ? row : null;
   }
 
   private async startSession(user: UserRow): Promise<TokenPair> {

@@ -16,6 +16,8 @@ declare global {
 export interface AccountStanding {
   id: string;
   role: Role;
+  /** 0 or 1 as stored (a portable boolean). */
+  disabled: number;
 }
 
 export interface AccountLookup {
@@ -28,8 +30,8 @@ export interface AccountLookup {
  * downloads) asks this one question, so a new reason to refuse (a disabled account) is one more
  * condition here.
  */
-export function mayActNow(account: AccountStanding | undefined): account is AccountStanding {
-  return account !== undefined;
+export function mayActNow<T extends { disabled: boolean | number }>(account: T | undefined): account is T {
+  return account !== undefined && !account.disabled;
 }
 
 /** The same answer as a tampered token: nobody learns whether the account was deleted or never was. */
@@ -66,6 +68,17 @@ export class Authenticator {
   async account(id: string): Promise<AccountStanding | undefined> {
     const account = await this.accounts.standing(id, null);
     return mayActNow(account) ? account : undefined;
+  }
+}
+
+/** The user id of a request's validly signed bearer token, or null: what the rate limit counts a request against. */
+export function bearerUserId(header: string | undefined, tokens: AccessTokens): string | null {
+  const match = header === undefined ? null : BEARER.exec(header);
+  if (!match) return null;
+  try {
+    return tokens.verify(match[1]!).id;
+  } catch {
+    return null;
   }
 }
 

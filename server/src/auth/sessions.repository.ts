@@ -61,4 +61,14 @@ export class SessionsRepository {
       .where('revoked_at', 'is', null)
       .execute();
   }
+
+  /** Ends every login of a user at once (disabled or deleted): their refresh tokens stop working. */
+  async revokeAllOf(userId: string, reason: string): Promise<void> {
+    await this.db
+      .updateTable('sessions')
+      .set({ revoked_at: now(), revoked_reason: reason })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .execute();
+  }
 }

@@ -13,7 +13,7 @@ export class UsersRepository implements AccountLookup {
   standing(id: string, sessionId: string | null): Promise<AccountStanding | undefined> {
     return this.db
       .selectFrom('users')
-      .select(['users.id', 'users.role'])
+      .select(['users.id', 'users.role', 'users.disabled'])
       .where('users.id', '=', id)
       .$if(sessionId !== null, (qb) =>
         qb.where((eb) =>
@@ -38,24 +38,17 @@ export class UsersRepository implements AccountLookup {
     await this.db.updateTable('users').set(changes).where('id', '=', id).execute();
   }
 
-  /** What the user's finished files take up; unfinished uploads are not counted. */
-  async usage(id: string): Promise<{ bytes: number; files: number }> {
-    const row = await this.db
-      .selectFrom('files')
-      .select((eb) => [eb.fn.countAll<number | string>().as('files'), eb.fn.coalesce(eb.fn.sum<number | string>('size'), eb.lit(0)).as('bytes')])
-      .where('owner_id', '=', id)
-      .executeTakeFirstOrThrow();
-    // PostgreSQL answers count and sum as text (bigint/numeric).
-    return { bytes: Number(row.bytes), files: Number(row.files) };
-  }
-
   /** Returns false instead of throwing when the email is taken, whatever the database's error shape. */
-  async insertIfAbsent(user: NewUser): Promise<boolean> {
-    const result = await this.db
-      .insertInto('users')
-      .values(user)
-      .onConflict((oc) => oc.column('email').doNothing())
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+  async insertIfAbsent(user: NewUser, alsoWrite?: (db: Db) => Promise<void>): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const result = await trx
+        .insertInto('users')
+        .values(user)
+        .onConflict((oc) => oc.column('email').doNothing())
+        .executeTakeFirst();
+      const inserted = Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+      if (inserted) await alsoWrite?.(trx);
+      return inserted;
+    });
   }
 }

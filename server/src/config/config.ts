@@ -26,6 +26,8 @@ export interface Config {
   accessTokenTtlMs: number;
   refreshTokenTtlMs: number;
   maxUploadSize: number;
+  /** The largest request body an upload request may carry (Upload-Limit max-append-size); null: no limit. */
+  maxChunkSize: number | null;
   uploadExpirationMs: number;
   allowedFileTypes: string[] | null;
   seedUsers: SeedUser[];
@@ -38,6 +40,12 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Requests per client address and minute to register, login and refresh. */
   authRateLimit: number;
+  /** API requests per minute: per user when signed in, per address otherwise. */
+  rateLimit: number;
+  /** Bytes each account may use unless it has a quota of its own; null: no limit. */
+  defaultQuotaBytes: number | null;
+  /** How long cached file metadata may be served; 0: not cached. */
+  cacheTtlMs: number;
   trustProxy: boolean | number | string;
   /** Where clients reach this deployment (`https://files.example.com`), no trailing slash; null: answer with relative URLs. */
   publicUrl: string | null;
@@ -107,6 +115,7 @@ export function loadConfig(env: Env = process.env): Config {
   const accessTokenTtlMs = parsed('ACCESS_TOKEN_TTL', 15 * 60e3, positive(parseDuration), 'a duration such as 15m');
   const refreshTokenTtlMs = parsed('REFRESH_TOKEN_TTL', 7 * 86400e3, positive(parseDuration), 'a duration such as 7d');
   const maxUploadSize = parsed('MAX_UPLOAD_SIZE', 50 * 2 ** 30, positive(parseSize), 'a size in bytes or like 50GiB');
+  const maxChunkSize = parsed<number | null>('MAX_CHUNK_SIZE', null, positive(parseSize), 'a size in bytes or like 95MiB');
   const uploadExpirationMs = parsed('UPLOAD_EXPIRATION', 24 * 3600e3, positive(parseDuration), 'a duration such as 24h');
   const allowedFileTypes = parsed('ALLOWED_FILE_TYPES', null, parseAllowedTypes, 'a comma list of extensions (.iso) and MIME types (image/*)');
   const seedUsers = parsed('SEED_USERS', production ? [] : (parseSeedUsers(DEV_SEED_USERS) ?? []), parseSeedUsers, 'a comma list of email:password:role (role user or admin)');
@@ -117,6 +126,9 @@ export function loadConfig(env: Env = process.env): Config {
   const jobBackoffMs = parsed('JOB_BACKOFF', 1000, parseDuration, 'a duration such as 1s');
   const jobLeaseMs = parsed('JOB_LEASE', 30e3, positive(parseDuration), 'a duration such as 30s');
   const authRateLimit = parsed('AUTH_RATE_LIMIT', 20, integer(1, 1_000_000), 'a whole number of requests per minute');
+  const rateLimit = parsed('RATE_LIMIT', 100, integer(1, 1_000_000), 'a whole number of requests per minute');
+  const defaultQuotaBytes = parsed('DEFAULT_QUOTA_BYTES', null, parseSize, 'a size in bytes or like 10GiB');
+  const cacheTtlMs = parsed('CACHE_TTL', 5 * 60e3, parseDuration, 'a duration such as 5m (0 turns the cache off)');
   const shutdownTimeoutMs = parsed('SHUTDOWN_TIMEOUT', 10e3, parseDuration, 'a duration such as 10s');
   const trustProxy = parsed<boolean | number | string>('TRUST_PROXY', false, (v) => bool(v) ?? (/^\d+$/.test(v) ? Number(v) : v), 'true, false, a hop count or a subnet list');
   const publicUrl = parsed('PUBLIC_URL', null, parsePublicUrl, 'an absolute http:// or https:// URL without credentials, query or fragment');
@@ -129,7 +141,7 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('JWT_SECRET must be at least 32 characters long');
   }
   if (jwtSecret === undefined && production) {
-    problems.push('JWT_SECRET is required when NODE_ENV=production');
+    problems.push('JWT_SECRET is required when NODE_ENV=production: at least 32 random characters, e.g. from `openssl rand -base64 48` (with docker-compose, in the .env file beside docker-compose.yml)');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   jwtSecret ??= loadOrCreateDevSecret(storageDir);
@@ -146,6 +158,7 @@ export function loadConfig(env: Env = process.env): Config {
     accessTokenTtlMs,
     refreshTokenTtlMs,
     maxUploadSize,
+    maxChunkSize,
     uploadExpirationMs,
     allowedFileTypes,
     seedUsers,
@@ -157,6 +170,9 @@ export function loadConfig(env: Env = process.env): Config {
     jobLeaseMs,
     shutdownTimeoutMs,
     authRateLimit,
+    rateLimit,
+    defaultQuotaBytes,
+    cacheTtlMs,
     trustProxy,
     publicUrl,
     announceUploads,

@@ -1,5 +1,5 @@
 import type { FileStatus, JobState, Role } from '@dropline/contract';
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 /**
  * Timestamps are ISO 8601 text (always `toISOString()`, so they sort as text) and JSON is text:
@@ -21,6 +21,14 @@ export interface UsersTable {
   original_email: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** 0 or 1 (portable): a disabled account can't sign in and its tokens are refused. */
+  disabled: Generated<number>;
+  /** null: DEFAULT_QUOTA_BYTES applies. */
+  quota_bytes: number | null;
+  /** Counters kept in step by triggers (007_admin): finished files, and unfinished uploads' reservations. */
+  files_bytes: Generated<number>;
+  file_count: Generated<number>;
+  reserved_bytes: Generated<number>;
 }
 
 /** One login: the chain of refresh tokens that rotation produces shares one session. */
@@ -66,7 +74,33 @@ export interface UploadsTable {
   created_at: Timestamp;
   expires_at: Timestamp;
   ingested_at: Timestamp | null;
+  concat: UploadConcat | null;
+  /** JSON array of a final upload's partial ids. */
+  parts: string | null;
+  hash_state: string | null;
+  hash_offset: number | null;
+  sha256: string | null;
+  /** null: tus. */
+  protocol: 'ietf' | null;
+  /** Bytes counted against the owner's quota while the upload is unfinished; handed to the file on ingest. */
+  reserved_bytes: Generated<number>;
 }
+
+/** Who did what, when, from where. Never tokens or passwords. `details` is JSON text. */
+export interface AuditLogTable {
+  id: string;
+  at: Timestamp;
+  actor_id: string | null;
+  actor_email: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  ip: string | null;
+  request_id: string | null;
+  details: string | null;
+}
+
+export type UploadConcat = 'partial' | 'final';
 
 export interface JobsTable {
   id: string;
@@ -91,6 +125,7 @@ export interface Database {
   files: FilesTable;
   uploads: UploadsTable;
   jobs: JobsTable;
+  audit_log: AuditLogTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -104,3 +139,4 @@ export type JobRow = Selectable<JobsTable>;
 export type NewJob = Insertable<JobsTable>;
 export type SessionRow = Selectable<SessionsTable>;
 
+export type AuditRow = Selectable<AuditLogTable>;

@@ -1,4 +1,5 @@
 import { access, rm } from 'node:fs/promises';
+import type { AuditLog } from '../audit/auditLog.js';
 import { mayAccess } from '../auth/ownership.js';
 import type { AuthUser } from '../auth/tokens.js';
 import { now } from '../db/time.js';
@@ -20,7 +21,7 @@ export interface ProcessingScheduler {
 
 /** What deleting a file needs from where its upload was stored (the upload store is one): its bytes and info gone. */
 export interface UploadBytes {
-  discard(id: string): Promise<void>;
+  discard(id: string): Promise<unknown>;
 }
 
 export class FilesService {
@@ -31,6 +32,7 @@ export class FilesService {
     private readonly scheduler: ProcessingScheduler,
     private readonly events: FileEvents,
     private readonly log: Logger,
+    private readonly audit: AuditLog,
   ) {}
 
   /** The one gate to a file: someone else's (unless admin) and a missing one are the same 404. */
@@ -65,28 +67,33 @@ export class FilesService {
     if (query.page !== undefined || query.pageSize !== undefined) {
       const page = query.page ?? 1;
       const pageSize = query.pageSize ?? DEFAULT_PAGE_SIZE;
-      const { rows, total } = await this.files.page(filter, (page - 1) * pageSize, pageSize);
-      return { items: rows.map(toFileView), page, pageSize, total };
+      const { rows, total, exact } = await this.files.page(filter, (page - 1) * pageSize, pageSize);
+      return { items: rows.map(toFileView), page, pageSize, total, totalExact: exact };
     }
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const cursor = query.cursor === undefined ? null : decodeCursor(query.cursor);
     if (cursor === null && query.cursor !== undefined) throw badRequest('The cursor is not valid; use the nextCursor of a previous page.', 'invalid_query');
-    const rows = await this.files.listAfter(filter, cursor, limit);
+    const { rows, scannedTo } = await this.files.listAfter(filter, cursor, limit);
     const items = rows.slice(0, limit);
     const last = items.at(-1);
-    const nextCursor = rows.length > limit && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null;
-    return { items: items.map(toFileView), nextCursor };
+    // A short query's page may end early at the edge of what it examined; the cursor goes on from there.
+    const next = rows.length > limit && last ? { createdAt: last.created_at, id: last.id } : scannedTo;
+    return { items: items.map(toFileView), nextCursor: next ? encodeCursor(next) : null };
   }
 
   /** `fields` has passed the contract's FileUpdate: cleaned, and at least one of them given. */
   async update(user: AuthUser, id: string, fields: FileUpdate): Promise<File> {
     const file = await this.getOwned(user, id);
-    await this.files.update(file.id, {
+    const changes = {
       ...(fields.title !== undefined ? { title: fields.title } : {}),
       ...(fields.description !== undefined ? { description: fields.description } : {}),
       ...(fields.filename !== undefined ? { filename: fields.filename } : {}),
-      updated_at: now(),
-    });
+    };
+    await this.files.update(
+      file.id,
+      { ...changes, updated_at: now() },
+      this.audit.write({ action: 'file.update', actorId: user.id, targetType: 'file', targetId: file.id, details: { fields: Object.keys(changes) } }),
+    );
     const view = await this.get(user, id);
     this.events.emit('updated', view);
     return view;
@@ -98,10 +105,26 @@ export class FilesService {
    * never bytes that no row knows about. Serves `DELETE /api/files/:id` and tus DELETE alike.
    */
   async delete(user: AuthUser, id: string): Promise<void> {
-    const file = await this.getOwned(user, id);
+    await this.remove(await this.getOwned(user, id), user.id);
+  }
+
+  /** Deletes every file of an owner (an account being removed), each as DELETE would. */
+  async deleteAllOf(ownerId: string, actorId: string | null): Promise<void> {
+    for (let ids = await this.files.someIdsOf(ownerId, 100); ids.length > 0; ids = await this.files.someIdsOf(ownerId, 100)) {
+      for (const id of ids) {
+        const file = await this.files.find(id);
+        if (file) await this.remove(file, actorId);
+      }
+    }
+  }
+
+  private async remove(file: FileRecord, actorId: string | null): Promise<void> {
     await this.store.discard(file.id);
     await this.discardDerived(file.id);
-    await this.files.delete(file.id);
+    await this.files.delete(
+      file.id,
+      this.audit.write({ action: 'file.delete', actorId, targetType: 'file', targetId: file.id, details: { filename: file.filename, size: Number(file.size), ownerId: file.owner_id } }),
+    );
     // Again, for a job that wrote a thumbnail between the first removal and the row's: once the
     // row is gone, a later write is cleaned up by the job itself (it finds no row to save to).
     await this.discardDerived(file.id);

@@ -15,7 +15,8 @@ function withTimeout(check: HealthCheck): Promise<void> {
   return Promise.race([check(), timeout]).finally(() => clearTimeout(timer));
 }
 
-export function healthRoutes(checks: Record<string, HealthCheck>): Router {
+/** `draining`: the node is shutting down, so readiness fails whatever its dependencies say. */
+export function healthRoutes(checks: Record<string, HealthCheck>, draining: () => boolean): Router {
   const router = contractRouter('');
   router.on(routes.live, () => ({ status: 'ok' as const }));
   router.on(routes.ready, async (_input, _req, res) => {
@@ -23,7 +24,8 @@ export function healthRoutes(checks: Record<string, HealthCheck>): Router {
     const results = await Promise.allSettled(names.map((name) => withTimeout(checks[name]!)));
     const states = Object.fromEntries(names.map((name, i) => [name, results[i]!.status === 'fulfilled' ? 'ok' : 'unavailable']));
     const ready = results.every((r) => r.status === 'fulfilled');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'unavailable', checks: states });
+    const status = draining() ? 'draining' : ready ? 'ok' : 'unavailable';
+    res.status(status === 'ok' ? 200 : 503).json({ status, checks: states });
   });
   return router;
 }

@@ -1,6 +1,6 @@
 import { jobRoutes as routes } from '@dropline/contract';
 import type { Router } from 'express';
-import { requireAdmin } from '../auth/authenticate.js';
+import { currentUser, requireAdmin } from '../auth/authenticate.js';
 import { contractRouter } from '../http/route.js';
 import type { JobsService } from './jobs.service.js';
 
@@ -15,6 +15,6 @@ export function jobsRoutes(jobs: JobsService): Router {
       return { queued, processing, completed, failed };
     })
     .on(routes.get, ({ params }) => jobs.get(params.id))
-    .on(routes.retry, ({ params }) => jobs.retry(params.id))
+    .on(routes.retry, ({ params }, req) => jobs.retry(currentUser(req), params.id))
     .on(routes.remove, ({ params }) => jobs.remove(params.id));
 }

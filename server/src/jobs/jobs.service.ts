@@ -2,6 +2,8 @@ import type { Job, JobListQuery, JobStats } from '@dropline/contract';
 import type { JobRow } from '../db/schema.js';
 import { decodeCursor, encodeCursor, type Cursor } from '../db/cursor.js';
 import { HttpError, badRequest, notFound } from '../http/errors.js';
+import type { AuditLog } from '../audit/auditLog.js';
+import type { AuthUser } from '../auth/tokens.js';
 import type { FilesService } from '../files/files.service.js';
 import { isSafeId } from '../storage/storageLayout.js';
 import type { JobQueue } from './jobQueue.js';
@@ -27,6 +29,7 @@ export class JobsService {
     private readonly jobs: JobsRepository,
     private readonly queue: JobQueue,
     private readonly files: FilesService,
+    private readonly audit: AuditLog,
   ) {}
 
   /** `query` has passed the contract's JobListQuery. */
@@ -53,7 +56,7 @@ export class JobsService {
     return toView(row);
   }
 
-  async retry(id: string): Promise<Job> {
+  async retry(actor: AuthUser, id: string): Promise<Job> {
     const job = await this.get(id);
     if (job.state === 'queued' || job.state === 'processing') {
       throw new HttpError(409, 'job_not_finished', 'This job is still queued or running; only finished jobs can be retried.');
@@ -63,6 +66,7 @@ export class JobsService {
       throw new HttpError(409, 'file_already_queued', 'This file is already queued for processing by another job.');
     }
     await this.queue.retry(id);
+    await this.audit.record({ action: 'job.retry', actorId: actor.id, targetType: 'job', targetId: id, details: { fileId: job.fileId } });
     if (file) await this.files.showQueued(file);
     return this.get(id);
   }

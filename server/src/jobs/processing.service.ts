@@ -13,6 +13,11 @@ import { errorMessage } from './scheduleOnce.js';
 
 export type FileProcessor = (input: ProcessInput) => Promise<ProcessResult>;
 
+/** SHA-256 digests computed while files arrived, so processing need not read a file just to hash it. */
+export interface KnownDigests {
+  sha256Of(fileId: string): Promise<string | null>;
+}
+
 /**
  * What a processing job does to a file: `uploaded` → `processing` → `processed` or `failed`, each
  * change saved and announced. The same handler runs under either queue.
@@ -23,12 +28,15 @@ export class ProcessingService {
     private readonly layout: StorageLayout,
     private readonly events: FileEvents,
     private readonly log: Logger,
+    private readonly digests: KnownDigests,
     private readonly processor: FileProcessor = processFile,
   ) {}
 
   readonly handle = async (job: JobContext): Promise<void> => {
     const file = await this.files.find(job.fileId);
     if (!file) return; // deleted before its turn came
+    // Which process ran which attempt: with several workers, the logs show a job ran once.
+    this.log.info({ jobId: job.id, fileId: file.id, attempt: job.attempt }, 'job started');
     await this.save(file.id, { status: 'processing', error: null });
     const derivedDir = this.layout.derivedDir(file.id);
     let result: ProcessResult;
@@ -39,6 +47,7 @@ export class ProcessingService {
         claimedType: file.mime_type,
         filename: file.filename,
         derivedDir,
+        knownSha256: await this.digests.sha256Of(file.id),
         signal: job.signal,
       });
     } catch (err) {

@@ -38,9 +38,14 @@ export class Metrics {
     buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 1800],
     registers: [this.registry],
   });
-  /** For caches: `metrics.cacheHits.inc({ cache: 'files' })`. */
+  /** Fed by `cacheCounters(name)`, which a cache is given when it is built. */
   readonly cacheHits = new Counter({ name: 'dropline_cache_hits_total', help: 'Cache hits by cache.', labelNames: ['cache'] as const, registers: [this.registry] });
   readonly cacheMisses = new Counter({ name: 'dropline_cache_misses_total', help: 'Cache misses by cache.', labelNames: ['cache'] as const, registers: [this.registry] });
+
+  /** What the named cache counts its hits and misses with (the shape of the cache's CacheCounters). */
+  cacheCounters(cache: string): { hit(): void; miss(): void } {
+    return { hit: () => this.cacheHits.inc({ cache }), miss: () => this.cacheMisses.inc({ cache }) };
+  }
 
   constructor(sources: { uploadsInProgress: () => Promise<number>; filesByStatus: CountBy<string>; jobsByState: CountBy<string> }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'dropline_' });

@@ -23,7 +23,14 @@ export interface RealtimeDeps {
  * Socket.IO on the API's HTTP server. The handshake carries the access token (`auth.token`); a bad
  * one is refused with a `connect_error` whose `data.code` says why, so clients refresh and retry.
  */
-export async function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Promise<{ io: Server<ClientToServerEvents, ServerToClientEvents>; close(): void }> {
+export interface Realtime {
+  io: Server<ClientToServerEvents, ServerToClientEvents>;
+  /** Closes every socket of a user on every node (through the Redis adapter when there is one). */
+  disconnectUser(userId: string): void;
+  close(): void;
+}
+
+export async function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Promise<Realtime> {
   const io = new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, { path: '/socket.io', serveClient: false });
   let subscriber: Redis | undefined;
   if (deps.redis) {
@@ -56,11 +63,16 @@ export async function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps)
 
   const unsubscribe = fanOutFileEvents(deps.events, io, deps.announceUploads);
 
+  let closed = false;
   return {
     io,
+    disconnectUser: (userId) => io.in(userRoom(userId)).disconnectSockets(true),
     close: () => {
+      if (closed) return;
+      closed = true;
       unsubscribe();
-      io.disconnectSockets(true);
+      // Closing the connections (not io.disconnectSockets, which through the Redis adapter reaches
+      // every node, and tells clients not to come back) makes clients reconnect, to another node.
       // Not io.close(): it would also close the HTTP server, which the server's shutdown owns.
       io.engine.close();
       subscriber?.disconnect();

@@ -41,6 +41,11 @@ export class StorageLayout {
     return path.join(this.uploadsDir, checked(id));
   }
 
+  /** A checksummed request's bytes wait here until they are verified, so a mismatch leaves the upload as it was. */
+  pendingChunkPath(id: string): string {
+    return `${this.uploadPath(id)}.chunk`;
+  }
+
   derivedDir(id: string): string {
     return path.join(this.derivedRoot, checked(id));
   }

@@ -1,4 +1,5 @@
 import { Description, Filename, Title } from '@dropline/contract';
+import type { AuditLog } from '../audit/auditLog.js';
 import type { NewFile } from '../db/schema.js';
 import { now } from '../db/time.js';
 import { validate } from '../http/route.js';
@@ -10,6 +11,7 @@ import type { Logger } from '../logger.js';
 import type { File } from '@dropline/contract';
 import type { FileEvents } from '../files/fileEvents.js';
 import type { StorageLayout } from '../storage/storageLayout.js';
+import type { ContentHashes } from './contentHash.js';
 import type { UploadsRepository } from './uploads.repository.js';
 import { isComplete, type UploadStore } from './uploadStore.js';
 
@@ -27,15 +29,19 @@ export class Ingest {
     private readonly layout: StorageLayout,
     private readonly scheduler: ProcessingScheduler,
     private readonly events: FileEvents,
+    private readonly hashes: ContentHashes,
     private readonly log: Logger,
+    private readonly audit: AuditLog,
   ) {}
 
-  /** Returns the file, or null while the upload's bytes are not all there. */
+  /** Returns the file, or null while the upload's bytes are not all there (and always for a partial). */
   async ingest(id: string): Promise<File | null> {
     const upload = await this.uploads.find(id);
     if (!upload) throw new Error(`upload ${id} has no record`);
+    if (upload.concat === 'partial') return null;
     const stored = await this.store.findUpload(id);
     if (!stored || !isComplete(stored)) return null;
+    if (upload.sha256 === null) await this.finishHash(id, stored.size!);
 
     const metadata = stored.metadata ?? {};
     const filename = validate(Filename, metadata.filename, 'body');
@@ -58,7 +64,10 @@ export class Ingest {
       updated_at: at,
       processed_at: null,
     };
-    const inserted = await this.files.insertIfAbsent(row);
+    const inserted = await this.files.insertIfAbsent(
+      row,
+      this.audit.write({ action: 'file.create', actorId: upload.owner_id, targetType: 'file', targetId: id, details: { filename, size: row.size } }),
+    );
     const file = await this.files.find(id);
     // Deleted by its owner in the meantime: nothing left to hand over.
     if (!file) return null;
@@ -72,6 +81,15 @@ export class Ingest {
       this.events.emit('created', view);
     }
     return view;
+  }
+
+  /** The digest hashed as the bytes came; should that fail, processing hashes the file itself. */
+  private async finishHash(id: string, size: number): Promise<void> {
+    try {
+      await this.hashes.finish(id, size);
+    } catch (err) {
+      this.log.warn({ err, uploadId: id }, 'could not finish the running SHA-256; processing will hash the file');
+    }
   }
 
   /** Ingests every upload that finished without being ingested; returns how many files that made. */

@@ -3,16 +3,21 @@ import { EVENTS, Server, TUS_VERSION, type ServerOptions } from '@tus/server';
 import type { Locker } from '@tus/utils';
 import { mayAccess } from '../auth/ownership.js';
 import type { AuthUser } from '../auth/tokens.js';
+import type { UploadRow } from '../db/schema.js';
 import { notFound, unauthorized } from '../http/errors.js';
 import type { Logger } from '../logger.js';
 import { isSafeId, newId } from '../storage/storageLayout.js';
 import type { Ingest } from './ingest.js';
 import { contractError, tusErrorResponse } from './tusErrors.js';
 import type { UploadAdmission } from './uploadAdmission.js';
+import { protocolMismatch } from './uploadRequest.js';
 import type { UploadsRepository } from './uploads.repository.js';
 import type { UploadStore } from './uploadStore.js';
 
 export const TUS_PATH = '/api/uploads';
+
+/** An upload's URL as every protocol gives it out: under PUBLIC_URL when set, else relative. */
+export const uploadUrl = (publicUrl: string | null, id: string): string => `${publicUrl ?? ''}${TUS_PATH}/${id}`;
 
 type TusRequest = Parameters<NonNullable<ServerOptions['onIncomingRequest']>>[0];
 
@@ -44,6 +49,13 @@ class ContractTusServer extends Server {
   }
 }
 
+/** HEAD's Upload-Concat: "partial", or "final;" and the partials' URLs in order. */
+function uploadConcatHeader(upload: UploadRow): string {
+  if (upload.concat === 'partial') return 'partial';
+  const parts = JSON.parse(upload.parts ?? '[]') as string[];
+  return `final;${parts.map((id) => `${TUS_PATH}/${id}`).join(' ')}`;
+}
+
 /** The user that requireAuth put on the Node request, before tus wrapped it. */
 function userOf(req: TusRequest): AuthUser {
   const user = (req.runtime?.node?.req as Express.Request | undefined)?.user;
@@ -60,8 +72,11 @@ export function createTusServer(deps: TusDeps): Server {
     respectForwardedHeaders: false,
     ...(deps.publicUrl === null
       ? { relativeLocation: true }
-      : { generateUrl: (_req: unknown, { path, id }: { path: string; id: string }) => `${deps.publicUrl}${path}/${id}` }),
+      : { generateUrl: (_req: unknown, { id }: { path: string; id: string }) => uploadUrl(deps.publicUrl, id) }),
     namingFunction: () => newId(),
+    // What browsers may send and read beyond tus' own headers (checksum extension, Upload-Limit).
+    allowedHeaders: ['Upload-Checksum'],
+    exposedHeaders: ['Tus-Checksum-Algorithm', 'Upload-Limit', 'Upload-Expires'],
     locker: deps.locker,
     // Owner checks: a new upload gets its owner in onUploadCreate; for any other request, someone
     // else's upload (or a made-up id) is the same 404.
@@ -69,14 +84,18 @@ export function createTusServer(deps: TusDeps): Server {
       if (req.method === 'POST') return;
       const upload = isSafeId(id) ? await uploads.find(id) : undefined;
       if (!upload || !mayAccess(userOf(req), upload.owner_id)) throw notFound('There is no upload with this id.');
-      if (req.method === 'HEAD' && upload.ingested_at === null) {
-        // tus sends Upload-Expires with POST and PATCH only; a client that checks with HEAD wants it too.
-        (req.runtime?.node?.res as ServerResponse | undefined)?.setHeader('Upload-Expires', new Date(upload.expires_at).toUTCString());
-      }
+      if (upload.protocol !== null) throw protocolMismatch();
+      if (req.method !== 'HEAD') return;
+      const res = req.runtime?.node?.res as ServerResponse | undefined;
+      // tus sends Upload-Expires with POST and PATCH only; a client that checks with HEAD wants it too.
+      if (upload.ingested_at === null) res?.setHeader('Upload-Expires', new Date(upload.expires_at).toUTCString());
+      if (upload.concat) res?.setHeader('Upload-Concat', uploadConcatHeader(upload));
     },
     // The client's metadata is stored untouched (HEAD returns it as sent); the owner goes to our table.
+    // Final uploads never get here (the routes hand them to Concatenation), so Upload-Concat is "partial".
     onUploadCreate: async (req, upload) => {
-      await admission.admit(userOf(req), upload.id, upload.metadata ?? {}, upload.creation_date!);
+      const concat = req.headers.get('upload-concat') === 'partial' ? 'partial' : undefined;
+      await admission.admit(userOf(req), upload.id, upload.metadata ?? {}, upload.creation_date!, upload.size ?? 0, { concat });
       return {};
     },
     onUploadFinish: async (_req, upload) => {

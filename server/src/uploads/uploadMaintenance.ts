@@ -41,15 +41,24 @@ export class UploadMaintenance {
     return this.sweeping;
   }
 
+  /** Removes every unfinished upload of an owner (an account being removed): bytes, then records. */
+  async discardAllOf(ownerId: string): Promise<void> {
+    for (const id of await this.uploads.pendingIdsOf(ownerId)) {
+      await this.store.discard(id);
+      await this.uploads.forget(id);
+    }
+  }
+
   private async run(): Promise<void> {
     const ingested = await this.ingest.recover();
     if (ingested > 0) this.log.info({ ingested }, 'finished uploads ingested late');
-    const removed = await this.store.deleteExpired();
-    // Records whose bytes are gone (swept just now, or lost) go too; a finished upload is left to ingestion.
-    for (const id of await this.uploads.expiredPendingIds(now())) {
+    let removed = await this.store.deleteExpired();
+    // Records whose bytes are gone (swept just now, or lost) go too; a finished upload is left to
+    // ingestion, except a partial, which no final upload has claimed in time.
+    for (const { id, concat } of await this.uploads.expiredPending(now())) {
       const upload = await this.store.findUpload(id);
-      if (upload && isComplete(upload)) continue;
-      await this.store.discard(id);
+      if (upload && isComplete(upload) && concat !== 'partial') continue;
+      if (await this.store.discard(id)) removed++;
       await this.uploads.forget(id);
     }
     this.log[removed > 0 ? 'info' : 'debug']({ removed }, 'expired uploads deleted');

@@ -1,26 +1,87 @@
 import type { Db } from '../db/database.js';
-import type { UploadRow } from '../db/schema.js';
+import type { UploadConcat, UploadRow } from '../db/schema.js';
+
+export interface NewUploadRecord {
+  id: string;
+  ownerId: string;
+  createdAt: string;
+  expiresAt: string;
+  concat?: UploadConcat;
+  /** A final upload's partial ids, in order. */
+  parts?: string[];
+  protocol?: 'ietf';
+}
+
+/** A SHA-256 in progress: hash-wasm's saved state after the upload's first `offset` bytes. */
+export interface SavedHash {
+  state: Uint8Array;
+  offset: number;
+}
 
 /** The server's bookkeeping of uploads: who owns each one and whether it has been ingested. */
 export class UploadsRepository {
   constructor(private readonly db: Db) {}
 
   /**
-   * Records a new upload for its owner, in the same statement that checks the owner still exists;
-   * false when the account was deleted since the request was authenticated (no foreign-key error).
+   * Records a new upload with `reservedBytes` counted against its owner's quota, in one
+   * transaction. The insert reads the owner's row, so an account deleted since the request was
+   * authenticated gives `no_owner` (no foreign-key error). The trigger's update of the owner's
+   * counter locks that row until commit, so of two creations that together pass the quota, the
+   * second sees the first's reservation and gets `over_quota`.
    */
-  async create(upload: { id: string; ownerId: string; createdAt: string; expiresAt: string }): Promise<boolean> {
-    const result = await this.db
-      .insertInto('uploads')
-      .columns(['id', 'owner_id', 'created_at', 'expires_at'])
-      .expression((eb) =>
-        eb
-          .selectFrom('users')
-          .select([eb.val(upload.id).as('id'), 'users.id as owner_id', eb.val(upload.createdAt).as('created_at'), eb.val(upload.expiresAt).as('expires_at')])
-          .where('users.id', '=', upload.ownerId),
-      )
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+  async create(upload: NewUploadRecord & { reservedBytes: number }, defaultQuota: number | null): Promise<'created' | 'no_owner' | 'over_quota'> {
+    let inserted = false;
+    const fits = await this.withinQuota(upload.ownerId, defaultQuota, async (trx) => {
+      const result = await trx
+        .insertInto('uploads')
+        .columns(['id', 'owner_id', 'created_at', 'expires_at', 'concat', 'parts', 'protocol', 'reserved_bytes'])
+        .expression((eb) =>
+          eb
+            .selectFrom('users')
+            .select([
+              eb.val(upload.id).as('id'),
+              'users.id as owner_id',
+              eb.val(upload.createdAt).as('created_at'),
+              eb.val(upload.expiresAt).as('expires_at'),
+              eb.val(upload.concat ?? null).as('concat'),
+              eb.val(upload.parts ? JSON.stringify(upload.parts) : null).as('parts'),
+              eb.val(upload.protocol ?? null).as('protocol'),
+              eb.val(upload.reservedBytes).as('reserved_bytes'),
+            ])
+            .where('users.id', '=', upload.ownerId),
+        )
+        .executeTakeFirst();
+      inserted = Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+    });
+    return !inserted ? 'no_owner' : fits ? 'created' : 'over_quota';
+  }
+
+  /** Adds to an unfinished upload's reservation, as bytes of unknown total length arrive; false when past the quota. */
+  async reserveMore(id: string, ownerId: string, bytes: number, defaultQuota: number | null): Promise<boolean> {
+    return this.withinQuota(ownerId, defaultQuota, (trx) =>
+      trx
+        .updateTable('uploads')
+        .set((eb) => ({ reserved_bytes: eb('reserved_bytes', '+', bytes) }))
+        .where('id', '=', id)
+        .where('ingested_at', 'is', null)
+        .execute(),
+    );
+  }
+
+  private async withinQuota(ownerId: string, defaultQuota: number | null, change: (trx: Db) => Promise<unknown>): Promise<boolean> {
+    const over = new Error('over quota');
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await change(trx);
+        const owner = await trx.selectFrom('users').select(['files_bytes', 'reserved_bytes', 'quota_bytes']).where('id', '=', ownerId).executeTakeFirst();
+        const quota = owner?.quota_bytes ?? defaultQuota;
+        if (owner && quota !== null && Number(owner.files_bytes) + Number(owner.reserved_bytes) > Number(quota)) throw over;
+      });
+      return true;
+    } catch (err) {
+      if (err === over) return false;
+      throw err;
+    }
   }
 
   find(id: string): Promise<UploadRow | undefined> {
@@ -35,20 +96,63 @@ export class UploadsRepository {
     await this.db.deleteFrom('uploads').where('id', '=', id).execute();
   }
 
-  /** Uploads not yet handed over as files: still arriving, or finished while the server went down. */
   /** Uploads created and not ingested yet (for metrics). */
   async countPending(): Promise<number> {
     const row = await this.db.selectFrom('uploads').select((eb) => eb.fn.countAll<string | number>().as('count')).where('ingested_at', 'is', null).executeTakeFirst();
     return Number(row?.count ?? 0);
   }
 
+  /**
+   * Uploads not yet handed over as files: still arriving, or finished while the server went down.
+   * Partials never become files, so they are not among them.
+   */
   async pendingIds(): Promise<string[]> {
-    const rows = await this.db.selectFrom('uploads').select('id').where('ingested_at', 'is', null).orderBy('created_at').execute();
+    const rows = await this.db
+      .selectFrom('uploads')
+      .select('id')
+      .where('ingested_at', 'is', null)
+      .where((eb) => eb.or([eb('concat', 'is', null), eb('concat', '!=', 'partial')]))
+      .orderBy('created_at')
+      .execute();
     return rows.map((r) => r.id);
   }
 
-  async expiredPendingIds(now: string): Promise<string[]> {
-    const rows = await this.db.selectFrom('uploads').select('id').where('ingested_at', 'is', null).where('expires_at', '<', now).execute();
+  async pendingIdsOf(ownerId: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('uploads').select('id').where('owner_id', '=', ownerId).where('ingested_at', 'is', null).execute();
+    return rows.map((r) => r.id);
+  }
+
+  /** The saved hash state, and whether the upload is a partial (whose hash is never used). */
+  async savedHash(id: string): Promise<{ saved: SavedHash | null; partial: boolean }> {
+    const row = await this.db.selectFrom('uploads').select(['hash_state', 'hash_offset', 'concat']).where('id', '=', id).executeTakeFirst();
+    const saved = row?.hash_state && row.hash_offset !== null ? { state: Buffer.from(row.hash_state, 'base64'), offset: Number(row.hash_offset) } : null;
+    return { saved, partial: row?.concat === 'partial' };
+  }
+
+  async saveHash(id: string, hash: SavedHash): Promise<void> {
+    await this.db
+      .updateTable('uploads')
+      .set({ hash_state: Buffer.from(hash.state).toString('base64'), hash_offset: hash.offset })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async saveSha256(id: string, sha256: string): Promise<void> {
+    await this.db.updateTable('uploads').set({ sha256 }).where('id', '=', id).execute();
+  }
+
+  /** The digest computed while the file's bytes arrived; null when there is none (then processing hashes). */
+  async sha256Of(fileId: string): Promise<string | null> {
+    const row = await this.db.selectFrom('uploads').select('sha256').where('id', '=', fileId).executeTakeFirst();
+    return row?.sha256 ?? null;
+  }
+
+  async expiredPending(now: string): Promise<Array<Pick<UploadRow, 'id' | 'concat'>>> {
+    return this.db.selectFrom('uploads').select(['id', 'concat']).where('ingested_at', 'is', null).where('expires_at', '<', now).execute();
+  }
+
+  async unassembledFinalIds(): Promise<string[]> {
+    const rows = await this.db.selectFrom('uploads').select('id').where('concat', '=', 'final').where('ingested_at', 'is', null).execute();
     return rows.map((r) => r.id);
   }
 }

@@ -109,7 +109,7 @@ describe.each(databases)('accounts on %s', (database) => {
         email: user.email,
         role: 'user',
         displayName: user.email.split('@')[0],
-        usage: { bytes: 0, files: 0, quotaBytes: null },
+        usage: { bytes: 0, files: 0, reservedBytes: 0, quotaBytes: null },
       });
     });
 

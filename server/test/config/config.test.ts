@@ -23,6 +23,9 @@ describe('loadConfig', () => {
       uploadExpirationMs: 24 * 3_600_000,
       allowedFileTypes: null,
       jobAttempts: 3,
+      rateLimit: 100,
+      defaultQuotaBytes: null,
+      cacheTtlMs: 5 * 60_000,
     });
     expect(config.seedUsers.map((u) => u.email)).toEqual(['admin@example.com', 'user@example.com']);
   });
@@ -46,27 +49,46 @@ describe('loadConfig', () => {
   it('names every bad variable at once', () => {
     let error: unknown;
     try {
-      loadConfig({ STORAGE_DIR: tempDir(), PORT: 'eighty', MAX_UPLOAD_SIZE: '12 parsecs', ACCESS_TOKEN_TTL: 'soon', REDIS_URL: 'localhost:6379', SEED_USERS: 'a@b.c:pw:root', ALLOWED_FILE_TYPES: 'iso', JWT_SECRET: 'short' });
+      loadConfig({ STORAGE_DIR: tempDir(), PORT: 'eighty', MAX_UPLOAD_SIZE: '12 parsecs', MAX_CHUNK_SIZE: '0', ACCESS_TOKEN_TTL: 'soon', REDIS_URL: 'localhost:6379', SEED_USERS: 'a@b.c:pw:root', ALLOWED_FILE_TYPES: 'iso', JWT_SECRET: 'short' });
     } catch (err) {
       error = err;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
-    for (const name of ['PORT', 'MAX_UPLOAD_SIZE', 'ACCESS_TOKEN_TTL', 'REDIS_URL', 'SEED_USERS', 'ALLOWED_FILE_TYPES', 'JWT_SECRET']) {
+    for (const name of ['PORT', 'MAX_UPLOAD_SIZE', 'MAX_CHUNK_SIZE', 'ACCESS_TOKEN_TTL', 'REDIS_URL', 'SEED_USERS', 'ALLOWED_FILE_TYPES', 'JWT_SECRET']) {
       expect(problems).toContain(name);
     }
+  });
+
+  it('reads RATE_LIMIT, DEFAULT_QUOTA_BYTES and CACHE_TTL, and names them when wrong', () => {
+    expect(loadConfig({ STORAGE_DIR: tempDir(), RATE_LIMIT: '30', DEFAULT_QUOTA_BYTES: '10GiB', CACHE_TTL: '0' })).toMatchObject({
+      rateLimit: 30,
+      defaultQuotaBytes: 10 * 2 ** 30,
+      cacheTtlMs: 0,
+    });
+    let error: unknown;
+    try {
+      loadConfig({ STORAGE_DIR: tempDir(), RATE_LIMIT: '0', DEFAULT_QUOTA_BYTES: 'lots', CACHE_TTL: 'forever' });
+    } catch (err) {
+      error = err;
+    }
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of ['RATE_LIMIT', 'DEFAULT_QUOTA_BYTES', 'CACHE_TTL']) expect(problems).toContain(name);
   });
 
   it('parses sizes, durations, type lists and seed users', () => {
     const config = loadConfig({
       STORAGE_DIR: tempDir(),
       MAX_UPLOAD_SIZE: '50GiB',
+      MAX_CHUNK_SIZE: '95MiB',
       UPLOAD_EXPIRATION: '2h',
       ALLOWED_FILE_TYPES: '.ISO, .img,image/*',
       SEED_USERS: 'ops@example.com:pa:ss:word:admin',
       DATABASE_URL: 'postgres://u@db:5432/dropline',
     });
     expect(config.maxUploadSize).toBe(50 * 2 ** 30);
+    expect(config.maxChunkSize).toBe(95 * 2 ** 20);
+    expect(loadConfig({ STORAGE_DIR: tempDir() }).maxChunkSize).toBeNull();
     expect(config.uploadExpirationMs).toBe(7_200_000);
     expect(config.allowedFileTypes).toEqual(['.iso', '.img', 'image/*']);
     expect(config.seedUsers).toEqual([{ email: 'ops@example.com', password: 'pa:ss:word', role: 'admin' }]);

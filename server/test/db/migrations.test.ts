@@ -28,7 +28,7 @@ describe.each(targets)('migrations on %s', (_name, makeUrl) => {
   it('apply to an empty database, then re-run as a no-op', async () => {
     const handle = openDatabase(await makeUrl());
     try {
-      expect(await migrateToLatest(handle.db)).toEqual(['001_initial', '002_uploads', '003_live_job_per_file', '004_accounts']);
+      expect(await migrateToLatest(handle.db)).toEqual(['001_initial', '002_uploads', '003_live_job_per_file', '004_accounts', '006_protocol', '007_admin']);
       expect(await migrateToLatest(handle.db)).toEqual([]);
       const tables = (await handle.db.introspection.getTables()).map((t) => t.name).sort();
       expect(tables).toEqual(expect.arrayContaining(['files', 'jobs', 'refresh_tokens', 'sessions', 'uploads', 'users']));
@@ -36,6 +36,8 @@ describe.each(targets)('migrations on %s', (_name, makeUrl) => {
       expect(files.columns.map((c) => c.name)).toEqual(
         expect.arrayContaining(['owner_id', 'storage_key', 'size', 'mime_type', 'status', 'sha256', 'extracted', 'error', 'processed_at']),
       );
+      const uploads = (await handle.db.introspection.getTables()).find((t) => t.name === 'uploads')!;
+      expect(uploads.columns.map((c) => c.name)).toEqual(expect.arrayContaining(['concat', 'parts', 'hash_state', 'hash_offset', 'sha256', 'protocol']));
     } finally {
       await handle.close();
     }

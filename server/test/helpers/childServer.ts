@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { REDIS_URL } from './services.js';
 
 const SERVER_DIR = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -25,11 +28,13 @@ export interface ChildServer {
 }
 
 /**
- * Runs `node --import tsx src/main.ts` (or another entry point) as its own process, as production
- * would (reading workspace packages from source, as the tests do), and waits for the line that says it is ready.
+/**
+ * Runs `node --import tsx src/main.ts` (or another entry point; a built `dist/*.js` one runs
+ * without tsx) as its own process, as production would (a .ts entry reads workspace packages from
+ * source, as the tests do), and waits for the line that says it is ready.
  */
 export function startChildServer(env: Record<string, string>, entry = 'src/main.ts', ready = 'Dropline is listening'): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', entry], {
+  const child = spawn(process.execPath, entry.endsWith('.ts') ? ['--conditions=source', '--import', 'tsx', entry] : [entry], {
     cwd: SERVER_DIR,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -52,4 +57,27 @@ export function startChildServer(env: Record<string, string>, entry = 'src/main.
       reject(new Error(`server exited with ${code} before listening:\n${output}`));
     });
   });
+}
+
+/**
+ * The environment of a production node that shares PostgreSQL, Redis and one STORAGE_DIR with
+ * others behind a local proxy, processing left to separate workers: the cluster suite's and the
+ * cluster benchmark's nodes. Add PORT (and SEED_USERS) per use.
+ */
+export function clusterNodeEnv(shared: { databaseUrl: string; storageDir: string; redisPrefix: string }): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    JWT_SECRET: randomBytes(32).toString('base64url'),
+    DATABASE_URL: shared.databaseUrl,
+    REDIS_URL,
+    REDIS_PREFIX: shared.redisPrefix,
+    STORAGE_DIR: shared.storageDir,
+    CLIENT_DIR: path.join(shared.storageDir, 'no-client'),
+    SEED_USERS: '',
+    RUN_WORKERS: 'false',
+    TRUST_PROXY: 'loopback',
+    AUTH_RATE_LIMIT: '100000',
+    LOG_LEVEL: 'info',
+  };
 }

@@ -35,6 +35,9 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
     CLIENT_DIR: path.join(storageDir, 'no-client'),
     // Suites sign many users in from one address; the limit has a test of its own.
     AUTH_RATE_LIMIT: '100000',
+    RATE_LIMIT: '100000',
+    // Suites change rows behind the server's back (a crash at the wrong moment); the cache has tests of its own.
+    CACHE_TTL: '0',
     ...(pgDb ? { DATABASE_URL: pgDb.url } : {}),
     // Test servers share one Redis; each gets its own key space (and removes it when done).
     REDIS_PREFIX: `dropline-test-${path.basename(storageDir)}`,
@@ -134,3 +137,21 @@ export function errorCode(res: ApiResponse): string {
   }
   return error.code;
 }
+
+/** Polls `probe` until it gives a truthy value; fails naming `what` after the timeout. */
+export async function waitFor<T>(probe: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Waits until a file is processed (or failed) and returns it. */
+export const settledFile = (api: Api, token: string, id: string) =>
+  waitFor(async () => {
+    const res = await api.get(`/api/files/${id}`, token);
+    return res.status === 200 && ['processed', 'failed'].includes(res.body.status) ? res.body : undefined;
+  }, `file ${id} to be processed`);

@@ -10,21 +10,12 @@ import type { JobContext, JobHandler, JobQueue } from '../../src/jobs/jobQueue.j
 import { JobsRepository } from '../../src/jobs/jobs.repository.js';
 import { createLogger } from '../../src/logger.js';
 import { REDIS_URL, deleteRedisKeys, redisAvailable } from '../helpers/services.js';
+import { waitFor } from '../helpers/testServer.js';
 
 type Kind = 'embedded' | 'bullmq';
 const kinds: Kind[] = ['embedded', ...((await redisAvailable()) ? (['bullmq'] as const) : [])];
 
 const OPTIONS: QueueOptions = { concurrency: 2, maxAttempts: 3, backoffMs: 50, leaseMs: 2000, log: createLogger('silent') };
-
-async function waitFor<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe.each(kinds)('%s queue', (kind) => {
   let database: DatabaseHandle;

@@ -1,28 +1,43 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, startChildServer, type ChildServer } from '../helpers/childServer.js';
-import { Api } from '../helpers/testServer.js';
-import { TUS_RESUMABLE, randomData, sha256 } from '../helpers/tus.js';
+import { openDatabase } from '../../src/db/database.js';
+import { Api, settledFile } from '../helpers/testServer.js';
+import { TUS_RESUMABLE, createUpload, patchUpload, randomData, sha256 } from '../helpers/tus.js';
 import { runTusClient } from '../helpers/tusClient.js';
 
 const MiB = 1024 * 1024;
 
+/** What the uploads table holds about the running SHA-256, read from the server's SQLite database. */
+async function savedHash(storageDir: string, id: string) {
+  const database = openDatabase(`sqlite:${path.join(storageDir, 'dropline.db')}`);
+  try {
+    return await database.db.selectFrom('uploads').select(['hash_offset', 'sha256']).where('id', '=', id).executeTakeFirstOrThrow();
+  } finally {
+    await database.close();
+  }
+}
+
 describe('an upload survives the server being killed', () => {
   const children: ChildServer[] = [];
-  let storageDir: string;
+  const storageDirs: string[] = [];
   afterAll(async () => {
     for (const child of children) {
       child.process.kill('SIGKILL');
       await child.exited;
     }
-    if (storageDir) await rm(storageDir, { recursive: true, force: true });
+    for (const dir of storageDirs) await rm(dir, { recursive: true, force: true });
   });
 
-  it('resumes with tus-js-client from the same URL after SIGKILL mid-upload, byte-exact', { timeout: 90_000 }, async () => {
-    storageDir = await mkdtemp(path.join(tmpdir(), 'dropline-crash-'));
-    const env = {
+  const serverEnv = async () => {
+    const storageDir = await mkdtemp(path.join(tmpdir(), 'dropline-crash-'));
+    storageDirs.push(storageDir);
+    return {
       NODE_ENV: 'test',
       STORAGE_DIR: storageDir,
       HOST: '127.0.0.1',
@@ -30,6 +45,11 @@ describe('an upload survives the server being killed', () => {
       SEED_USERS: 'crash@example.com:crash-password:user',
       CLIENT_DIR: path.join(storageDir, 'no-client'),
     };
+  };
+
+  it('resumes with tus-js-client from the same URL after SIGKILL mid-upload, byte-exact, its SHA-256 carried on', { timeout: 90_000 }, async () => {
+    const env = await serverEnv();
+    const storageDir = env.STORAGE_DIR;
     const first = await startChildServer(env);
     children.push(first);
     const api = new Api(first.url);
@@ -50,6 +70,9 @@ describe('an upload survives the server being killed', () => {
     });
     expect(killed.outcome).toBe('failed');
     expect(await first.exited).toBeNull();
+    const id = new URL(killed.url).pathname.split('/').pop()!;
+    // The hash state of the first, finished request survived the kill.
+    expect((await savedHash(storageDir, id)).hash_offset).toBe(8 * MiB);
 
     const second = await startChildServer(env);
     children.push(second);
@@ -64,8 +87,54 @@ describe('an upload survives the server being killed', () => {
     expect(resumed.outcome).toBe('finished');
     expect(resumed.sent).toBe(data.length - offset);
 
-    const id = uploadPath.split('/').pop()!;
-    expect(sha256(await readFile(path.join(storageDir, 'uploads', id)))).toBe(sha256(data));
+    const stored = path.join(storageDir, 'uploads', id);
+    expect(sha256(await readFile(stored))).toBe(sha256(data));
     expect((await api.get(`/api/files/${id}`, token)).body).toMatchObject({ id, size: data.length, filename: 'survivor.bin' });
+    // The SHA-256 computed while receiving, across the kill, is the file's, as sha256sum sees it.
+    const sha256sum = execFileSync('sha256sum', [stored]).toString().split(' ')[0];
+    expect((await settledFile(api, token, id)).sha256).toBe(sha256sum);
+    expect((await savedHash(storageDir, id)).sha256).toBe(sha256sum);
+  });
+
+  it('keeps none of a checksummed PATCH cut by SIGKILL, and resumes from the last verified byte', { timeout: 90_000 }, async () => {
+    const env = await serverEnv();
+    const first = await startChildServer(env);
+    children.push(first);
+    const api = new Api(first.url);
+    const token = await api.login('crash@example.com', 'crash-password');
+    const data = randomData(12 * MiB);
+    const checksum = (piece: Buffer) => ({ 'upload-checksum': `sha1 ${createHash('sha1').update(piece).digest('base64')}` });
+    const upload = await createUpload(api, token, { length: data.length, metadata: { filename: 'verified.bin' } });
+    expect((await patchUpload(api, token, upload.path, 0, data.subarray(0, 4 * MiB), checksum(data.subarray(0, 4 * MiB)))).status).toBe(204);
+
+    // The next request's first 4 MiB reach the server; then it dies before the body is complete.
+    const rest = data.subarray(4 * MiB);
+    await new Promise<void>((resolve) => {
+      const req = http.request(`${first.url}${upload.path}`, {
+        method: 'PATCH',
+        headers: {
+          ...TUS_RESUMABLE,
+          ...checksum(rest),
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/offset+octet-stream',
+          'upload-offset': String(4 * MiB),
+          'content-length': String(rest.length),
+        },
+      });
+      req.on('error', () => resolve());
+      req.write(rest.subarray(0, 4 * MiB), () => {
+        setTimeout(() => first.process.kill('SIGKILL'), 300);
+      });
+    });
+    expect(await first.exited).toBeNull();
+
+    const second = await startChildServer(env);
+    children.push(second);
+    const head = await api.request('HEAD', upload.path, { token, headers: TUS_RESUMABLE });
+    expect(head.headers.get('upload-offset')).toBe(String(4 * MiB));
+    expect((await patchUpload(api, token, upload.path, 4 * MiB, rest, checksum(rest))).status).toBe(204);
+    const file = await settledFile(api, token, upload.id);
+    expect(file).toMatchObject({ size: data.length, sha256: sha256(data) });
+    expect(sha256(await readFile(path.join(env.STORAGE_DIR, 'uploads', upload.id)))).toBe(sha256(data));
   });
 });

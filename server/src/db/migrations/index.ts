@@ -3,6 +3,8 @@ import * as initial from './001_initial.js';
 import * as uploads from './002_uploads.js';
 import * as liveJobPerFile from './003_live_job_per_file.js';
 import * as accounts from './004_accounts.js';
+import * as protocol from './006_protocol.js';
+import * as admin from './007_admin.js';
 
 /** Migrations are listed in code, not read from a folder, so built and test runs see the same set. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -10,6 +12,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '002_uploads': uploads,
   '003_live_job_per_file': liveJobPerFile,
   '004_accounts': accounts,
+  '006_protocol': protocol,
+  '007_admin': admin,
 };
 
 export const migrationProvider: MigrationProvider = {

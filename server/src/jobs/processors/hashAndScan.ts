@@ -15,7 +15,8 @@ const CHUNK_BYTES = 4 * 1024 * 1024;
 export type ChunkConsumer = (chunk: Uint8Array) => void;
 
 export interface HashResult {
-  sha256: string;
+  /** null when the caller already knew the digest and asked for no hashing. */
+  sha256: string | null;
   bytesRead: number;
 }
 
@@ -29,8 +30,9 @@ export async function hashAndScan(
   handle: FileHandle,
   consumers: readonly ChunkConsumer[],
   signal?: AbortSignal,
+  { hash: hashing = true } = {},
 ): Promise<HashResult> {
-  const hash = createHash('sha256');
+  const hash = hashing ? createHash('sha256') : null;
   let current = Buffer.allocUnsafe(CHUNK_BYTES);
   let next = Buffer.allocUnsafe(CHUNK_BYTES);
   let position = 0;
@@ -44,10 +46,10 @@ export async function hashAndScan(
     pending = handle.read(next, 0, CHUNK_BYTES, position);
 
     const chunk = current.subarray(0, bytesRead);
-    hash.update(chunk);
+    hash?.update(chunk);
     for (const consume of consumers) consume(chunk);
     [current, next] = [next, current];
   }
 
-  return { sha256: hash.digest('hex'), bytesRead: position };
+  return { sha256: hash ? hash.digest('hex') : null, bytesRead: position };
 }

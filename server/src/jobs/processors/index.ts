@@ -18,6 +18,8 @@ export interface ProcessInput {
   filename: string;
   /** Per-file directory for derived files such as thumbnails; created only when something is written. */
   derivedDir: string;
+  /** The SHA-256 computed while the file arrived; then only what its kind needs is read. */
+  knownSha256?: string | null;
   signal?: AbortSignal;
 }
 
@@ -49,14 +51,23 @@ export async function processFile(input: ProcessInput): Promise<ProcessResult> {
     const kind = classify(type, input);
 
     const text = kind === 'text' ? new TextStats() : null;
-    const { sha256, bytesRead } = await hashAndScan(handle, text ? [text.consume] : [], signal);
-    if (bytesRead !== size) {
-      throw new ProcessingError(`The file has ${bytesRead} bytes where ${size} were expected; it changed while being processed`);
+    let sha256 = input.knownSha256 ?? null;
+    // The full pass runs only for what needs every byte: the hash when unknown, text statistics.
+    let bytesSeen: number;
+    if (sha256 === null || text) {
+      const scan = await hashAndScan(handle, text ? [text.consume] : [], signal, { hash: sha256 === null });
+      sha256 ??= scan.sha256;
+      bytesSeen = scan.bytesRead;
+    } else {
+      bytesSeen = (await handle.stat()).size;
+    }
+    if (bytesSeen !== size) {
+      throw new ProcessingError(`The file has ${bytesSeen} bytes where ${size} were expected; it changed while being processed`);
     }
 
     const details = await describe(kind, { input, handle, head, type, text });
     return {
-      sha256,
+      sha256: sha256!,
       detectedType: type.mime,
       extracted: { kind, claimedType: input.claimedType, detectedType: type.mime, ...details },
     };

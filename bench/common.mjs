@@ -1,0 +1,80 @@
+// What the benchmarks share: where things are, the server's start command, test files, a child
+// process that announces its URL, raw HTTP requests and a process's CPU time.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const MiB = 2 ** 20;
+export const GiB = 2 ** 30;
+
+export const benchDir = path.dirname(fileURLToPath(import.meta.url));
+export const root = path.resolve(benchDir, '..');
+export const dataDir = path.join(benchDir, '.data');
+export const serverDir = path.join(root, 'server');
+export const builtServer = path.join(serverDir, 'dist', 'main.js');
+
+/** The node arguments of the server's start script (`node <flags> dist/main.js`), paths made absolute. */
+export function startArguments() {
+  const [command, ...args] = JSON.parse(readFileSync(path.join(serverDir, 'package.json'), 'utf8')).scripts.start.split(/\s+/);
+  if (command !== 'node') throw new Error('the server start script is expected to run node');
+  return args.map((arg) => (arg.startsWith('-') ? arg : path.join(serverDir, arg)));
+}
+
+/** A file of `size` bytes made by repeating one random 64 MiB block; made once, then reused. */
+export async function dataFile(size) {
+  const file = path.join(dataDir, `${size / GiB}GiB.bin`);
+  if (existsSync(file) && statSync(file).size === size) return file;
+  await mkdir(dataDir, { recursive: true });
+  const block = randomBytes(64 * MiB);
+  const out = createWriteStream(file);
+  for (let written = 0; written < size; written += block.length) {
+    if (!out.write(block.subarray(0, Math.min(block.length, size - written)))) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+  return file;
+}
+
+/** Starts a child process and waits for the JSON line that carries its URL. */
+export function startChild(args, env, find) {
+  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code} before listening`)));
+    child.stdout.on('data', (chunk) => {
+      buffered += chunk;
+      const lines = buffered.split('\n');
+      buffered = lines.pop();
+      for (const line of lines) {
+        const url = find(line);
+        if (url) resolve({ child, url });
+      }
+    });
+  });
+}
+
+export function request(base, method, pathname, headers, body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(new URL(pathname, base), { method, headers }, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
+    });
+    req.on('error', reject);
+    if (body instanceof Object && typeof body.pipe === 'function') body.pipe(req);
+    else req.end(body);
+  });
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+export function cpuSeconds(pid) {
+  // Fields after the ")" that ends the command name; utime and stime are the 12th and 13th of them.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticksPerSecond = 100; // USER_HZ, which Linux fixes at 100 for /proc
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}

@@ -1,0 +1,102 @@
+import { open } from 'node:fs/promises';
+import { createSHA256, type IHasher } from 'hash-wasm';
+import type { SavedHash } from './uploads.repository.js';
+
+/** Where an upload's hash state is kept between requests and restarts (the uploads table). */
+export interface HashStates {
+  savedHash(id: string): Promise<{ saved: SavedHash | null; partial: boolean }>;
+  saveHash(id: string, hash: SavedHash): Promise<void>;
+  saveSha256(id: string, sha256: string): Promise<void>;
+}
+
+/** Large reads keep the catch-up read as fast as hashing allows. */
+const READ_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The SHA-256 of an upload in progress, covering its first `offset` bytes. Only bytes that are
+ * already on disk may be fed to it, so a saved state never runs ahead of the file.
+ */
+export class RunningHash {
+  constructor(
+    private readonly id: string,
+    private readonly hasher: IHasher,
+    private position: number,
+    private readonly states: HashStates,
+  ) {}
+
+  get offset(): number {
+    return this.position;
+  }
+
+  update(chunk: Uint8Array): void {
+    this.hasher.update(chunk);
+    this.position += chunk.length;
+  }
+
+  /** Saves the state, so a later request or a restarted server continues from here. */
+  checkpoint(): Promise<void> {
+    return this.states.saveHash(this.id, { state: this.hasher.save(), offset: this.position });
+  }
+
+  digest(): string {
+    return this.hasher.digest('hex');
+  }
+}
+
+/**
+ * SHA-256 computed as an upload's bytes arrive (node:crypto cannot save a hash state; hash-wasm
+ * can), so a finished upload's digest is known without reading the file again.
+ */
+export class ContentHashes {
+  constructor(
+    private readonly states: HashStates,
+    private readonly pathOf: (id: string) => string,
+  ) {}
+
+  /**
+   * The hash after the upload's first `offset` bytes: the saved state, plus the bytes it lags
+   * behind (a crash between a write and its save) read from the file. A state ahead of the file
+   * (its tail was lost) is useless; then the whole prefix is read. Null for a partial upload: the
+   * final upload made of it is hashed as it is assembled, so hashing the partial would be wasted.
+   */
+  async resume(id: string, offset: number): Promise<RunningHash | null> {
+    const { saved, partial } = await this.states.savedHash(id);
+    if (partial) return null;
+    const hasher = await createSHA256();
+    hasher.init();
+    let from = 0;
+    if (saved && saved.offset <= offset) {
+      hasher.load(saved.state);
+      from = saved.offset;
+    }
+    const hash = new RunningHash(id, hasher, from, this.states);
+    if (from < offset) {
+      await this.readInto(hash, id, offset);
+      await hash.checkpoint();
+    }
+    return hash;
+  }
+
+  /** The digest of a finished upload of `size` bytes, saved for processing; reads only what was never hashed. */
+  async finish(id: string, size: number): Promise<string | null> {
+    const hash = await this.resume(id, size);
+    if (!hash) return null;
+    const sha256 = hash.digest();
+    await this.states.saveSha256(id, sha256);
+    return sha256;
+  }
+
+  private async readInto(hash: RunningHash, id: string, end: number): Promise<void> {
+    const handle = await open(this.pathOf(id), 'r');
+    try {
+      const buffer = Buffer.allocUnsafe(READ_BYTES);
+      while (hash.offset < end) {
+        const { bytesRead } = await handle.read(buffer, 0, Math.min(READ_BYTES, end - hash.offset), hash.offset);
+        if (bytesRead === 0) throw new Error(`upload ${id} has fewer than ${end} bytes on disk`);
+        hash.update(buffer.subarray(0, bytesRead));
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+}

@@ -1,0 +1,46 @@
+import { Transform } from 'node:stream';
+import { quotaExceeded } from './uploadAdmission.js';
+import type { UploadsRepository } from './uploads.repository.js';
+
+/** Reserving in steps keeps it to one database write per few MiB rather than one per chunk. */
+const STEP = 8 * 2 ** 20;
+
+/**
+ * Counts the bytes written to an upload against its reservation. An upload of declared length was
+ * reserved in full at creation, so it passes straight through; one of deferred length (tus
+ * `Upload-Defer-Length`, a multipart form) reserves more as its bytes arrive and is stopped with
+ * 413 `quota_exceeded` at the first byte past its owner's quota.
+ */
+export class QuotaMeter {
+  constructor(
+    private readonly uploads: UploadsRepository,
+    private readonly defaultQuota: number | null,
+  ) {}
+
+  /** A pass-through for the bytes written from `offset`; null for an upload with no record (tus answers for it). */
+  async forWrite(id: string, offset: number): Promise<Transform | null> {
+    const upload = await this.uploads.find(id);
+    if (!upload) return null;
+    let reserved = Number(upload.reserved_bytes);
+    let position = offset;
+    const reserve = async (needed: number): Promise<boolean> => {
+      for (const step of [Math.max(needed, STEP), needed]) {
+        if (await this.uploads.reserveMore(id, upload.owner_id, step, this.defaultQuota)) {
+          reserved += step;
+          return true;
+        }
+      }
+      return false;
+    };
+    return new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        position += chunk.length;
+        if (position <= reserved) return done(null, chunk);
+        reserve(position - reserved).then(
+          (ok) => (ok ? done(null, chunk) : done(quotaExceeded())),
+          (err: unknown) => done(err as Error),
+        );
+      },
+    });
+  }
+}
