@@ -6,6 +6,7 @@ export type Loaded<T> = { status: 'loading' } | { status: 'error'; message: stri
 export function useLoaded<T>(load: (signal: AbortSignal) => Promise<T>): [Loaded<T>, () => void] {
   const [state, setState] = useState<Loaded<T>>({ status: 'loading' })
   const [round, setRound] = useState(0)
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `round` is a trigger: a new round (reload) loads again
   useEffect(() => {
     const controller = new AbortController()
     load(controller.signal).then(

@@ -51,7 +51,7 @@ export class Concatenation {
   /** `Upload-Concat: final;<url> <url> ...`: creates the final upload and assembles it; returns its id. */
   async createFinal(user: AuthUser, concatHeader: string, metadataHeader: string | undefined, uploadsPath: string): Promise<string> {
     const match = /^final;(.*)$/.exec(concatHeader.trim());
-    const references = match?.[1]!.split(' ').filter(Boolean) ?? [];
+    const references = match?.[1]?.split(' ').filter(Boolean) ?? [];
     if (references.length === 0) throw badRequest('Upload-Concat must be "partial" or "final;" followed by the partial uploads\' URLs.', 'invalid_concat');
     const parts = await this.finishedParts(user, references.map((r) => partIdOf(r, uploadsPath)));
     const size = parts.reduce((sum, part) => sum + part.size, 0);

@@ -173,7 +173,7 @@ export class IetfUploads {
   }
 
   private async append(req: Request, res: Response, id: string, draft: DraftVersion): Promise<void> {
-    if (draft.partialUploadType && req.get('content-type')?.split(';')[0]!.trim().toLowerCase() !== 'application/partial-upload') {
+    if (draft.partialUploadType && req.get('content-type')?.split(';')[0]?.trim().toLowerCase() !== 'application/partial-upload') {
       throw new HttpError(415, 'invalid_content_type', 'Appended bytes must be sent as application/partial-upload.');
     }
     const offset = integerField(req, 'Upload-Offset');
@@ -250,7 +250,7 @@ export class IetfUploads {
       }
     }
     const filename = filenameOf(req.get('content-disposition')) ?? metadata.filename;
-    const type = req.get('content-type')?.split(';')[0]!.trim().toLowerCase();
+    const type = req.get('content-type')?.split(';')[0]?.trim().toLowerCase();
     const filetype = type && !GENERIC_TYPES.has(type) ? type : metadata.filetype;
     return { ...metadata, filename: filename ?? null, ...(filetype ? { filetype } : {}) };
   }

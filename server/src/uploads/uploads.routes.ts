@@ -11,7 +11,7 @@ import { TUS_PATH } from './tusServer.js';
 import { CHECKSUM_ALGORITHMS, parseChecksum, uploadLimitHeader, uploadRequest, type UploadLimits, type UploadRequestLimits } from './uploadRequest.js';
 
 const OFFSET_OCTET_STREAM = 'application/offset+octet-stream';
-const mediaType = (value: string | undefined) => value?.split(';')[0]!.trim().toLowerCase();
+const mediaType = (value: string | undefined) => value?.split(';')[0]?.trim().toLowerCase();
 
 /** Errors answered here rather than by tus still carry what tus clients and browsers look for. */
 function tusRefusal(status: number, code: string, message: string, headers: Record<string, string> = {}): HttpError {

@@ -289,7 +289,7 @@ describe.skipIf(!servicesUp || !NGINX)('a cluster of three nodes and two workers
       connectSocket(nginx.url, { auth: { token }, transports: ['websocket'], reconnectionDelay: 100, reconnectionDelayMax: 500, forceNew: true }),
     );
     const disconnects = sockets.map(() => 0);
-    sockets.forEach((s, i) => s.on('disconnect', () => disconnects[i]!++));
+    for (const [i, s] of sockets.entries()) s.on('disconnect', () => disconnects[i]!++);
     try {
       await expect.poll(() => sockets.every((s) => s.connected), { timeout: 10_000 }).toBe(true);
       await expect.poll(() => Math.min(...progress), { timeout: 30_000, interval: 100 }).toBeGreaterThan(4 * MiB);
@@ -315,7 +315,7 @@ describe.skipIf(!servicesUp || !NGINX)('a cluster of three nodes and two workers
       await expect.poll(() => heard.map((h) => h.map((f) => f.id)), { timeout: 15_000 }).toEqual(sockets.map(() => [after]));
     } finally {
       reading = false;
-      sockets.forEach((s) => s.close());
+      for (const s of sockets) s.close();
     }
   }, 300_000);
 
