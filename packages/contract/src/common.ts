@@ -35,6 +35,10 @@ export const ERROR_CODES = [
   'forbidden',
   'too_many_requests',
   'internal_error',
+  'malformed_request',
+  'headers_too_large',
+  'request_timeout',
+  'account_disabled',
   // Accounts
   'invalid_email',
   'invalid_password',
@@ -71,12 +75,27 @@ export const ERROR_CODES = [
   'tus_resumable_required',
   'not_implemented',
   'request_failed',
+  'quota_exceeded',
+  'chunk_too_large',
+  'checksum_mismatch',
+  'invalid_checksum',
+  'unsupported_checksum_algorithm',
+  'unsupported_tus_version',
+  'invalid_concat',
+  'not_partial',
+  'partial_unfinished',
+  'protocol_mismatch',
+  'unsupported_interop_version',
+  'length_mismatch',
+  'method_not_allowed',
   // Jobs
   'invalid_status',
   'invalid_limit',
   'invalid_cursor',
   'job_not_finished',
   'file_already_queued',
+  // Administration
+  'last_admin',
 ] as const;
 
 export type KnownErrorCode = (typeof ERROR_CODES)[number];
