@@ -1,7 +1,7 @@
 import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import type { User } from './wire.js';
+import type { User } from '@dropline/contract';
 
 /** `$XDG_CONFIG_HOME/dropline`, else `~/.config/dropline` (a relative XDG_CONFIG_HOME is ignored, as the spec says). */
 export function configDir(env: NodeJS.ProcessEnv = process.env): string {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError, UsageError, messageOf, notLoggedIn } from './errors.js';
 import { configDir, deleteCredentials, readCredentials, withLock, writeCredentials, type Credentials } from './config.js';
-import type { ErrorBody, LoginResponse, RefreshResponse } from './wire.js';
+import type { AuthResponse as LoginResponse, ErrorBody, TokenPair as RefreshResponse } from '@dropline/contract';
 
 /** Refresh this long before the access token's `exp`, so a request never leaves with a token about to die. */
 const REFRESH_MARGIN_MS = 30_000;

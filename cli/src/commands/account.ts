@@ -4,7 +4,7 @@ import { Output } from '../output.js';
 import { ask, readSecret } from '../prompt.js';
 import { Session, normalizeServerUrl } from '../session.js';
 import { formatBytes } from '../units.js';
-import type { Me } from '../wire.js';
+import type { Me } from '@dropline/contract';
 
 export function accountCommands(program: Command): void {
   program

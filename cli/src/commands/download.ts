@@ -9,7 +9,7 @@ import { Output } from '../output.js';
 import { symbols } from '../progress.js';
 import { Session, errorFrom } from '../session.js';
 import { formatBytes } from '../units.js';
-import type { FileRecord } from '../wire.js';
+import type { File as FileRecord } from '@dropline/contract';
 import { interruptible } from './interrupt.js';
 
 /** The server's file name as a name in one directory: never a path, never hidden by control characters. */

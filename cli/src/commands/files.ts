@@ -4,7 +4,7 @@ import { Output, table } from '../output.js';
 import { symbols } from '../progress.js';
 import { Session } from '../session.js';
 import { formatBytes, parseCount } from '../units.js';
-import type { CursorPage, FileRecord } from '../wire.js';
+import type { CursorPage, File as FileRecord } from '@dropline/contract';
 
 /** Local time, minutes: `2026-11-27 09:41`. */
 function when(iso: string): string {

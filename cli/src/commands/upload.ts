@@ -10,7 +10,7 @@ import { checksumAlgorithm, tusCapabilities, type TusCapabilities } from '../upl
 import { uploadFile, type UploadOutcome, type UploadPlan } from '../upload/uploader.js';
 import { DirectoryUrlStorage } from '../upload/urlStorage.js';
 import { collectFiles, type LocalFile } from '../upload/walk.js';
-import type { FileRecord } from '../wire.js';
+import type { File as FileRecord } from '@dropline/contract';
 import { interruptible } from './interrupt.js';
 
 interface UploadOptions {
