@@ -77,7 +77,9 @@ export function clusterNodeEnv(shared: { databaseUrl: string; storageDir: string
     SEED_USERS: '',
     RUN_WORKERS: 'false',
     TRUST_PROXY: 'loopback',
+    // The suite's readers and uploads come from one user at one address; limits have tests of their own.
     AUTH_RATE_LIMIT: '100000',
+    RATE_LIMIT: '100000',
     LOG_LEVEL: 'info',
   };
 }
