@@ -28,7 +28,6 @@ export interface ChildServer {
 }
 
 /**
-/**
  * Runs `node --import tsx src/main.ts` (or another entry point; a built `dist/*.js` one runs
  * without tsx) as its own process, as production would (a .ts entry reads workspace packages from
  * source, as the tests do), and waits for the line that says it is ready.
