@@ -10,6 +10,7 @@ COPY package.json pnpm-lock.yaml pnpm-workspace.yaml tsconfig.base.json ./
 COPY server/package.json server/
 COPY client/package.json client/
 COPY e2e/package.json e2e/
+COPY cli/package.json cli/
 # The shared wire types: compiled by its `prepare` script during install.
 COPY packages/contract packages/contract
 RUN pnpm install --frozen-lockfile --filter @dropline/client...
