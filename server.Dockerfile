@@ -15,7 +15,8 @@ COPY package.json pnpm-lock.yaml pnpm-workspace.yaml tsconfig.base.json ./
 COPY server/package.json server/
 COPY client/package.json client/
 COPY e2e/package.json e2e/
-COPY cli/package.json cli/
+# The root depends on the CLI (so `npx @dropline/cli` works in a checkout): install builds it too.
+COPY cli cli
 # The shared wire types: compiled by its `prepare` script during install.
 COPY packages/contract packages/contract
 RUN pnpm install --frozen-lockfile --filter @dropline/server...
