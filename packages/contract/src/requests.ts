@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cursorPage, FutureExpiry, Id, IdParams, IsoDateTime, rejectedAs } from './common.js';
-import { Description, MAX_TITLE_LENGTH } from './fileFields.js';
+import { CONTROLS, Description, MAX_TITLE_LENGTH, Title } from './fileFields.js';
 import { defineRoute } from './route.js';
 
 /**
@@ -13,6 +13,14 @@ export const MAX_REQUEST_PASSWORD_LENGTH = 1024;
 /** The longest `uploader` name tus metadata may carry. */
 export const MAX_UPLOADER_LENGTH = 100;
 const MAX_REQUEST_FILES = 100_000;
+
+/** tus metadata `uploader` through a file request: a name for the owner to see; blank is none, too long is 400 `invalid_metadata`. */
+export const UploaderName = z
+  .string()
+  .transform((raw) => raw.normalize('NFC').replace(CONTROLS, '').trim())
+  .refine((name) => Array.from(name).length <= MAX_UPLOADER_LENGTH, { error: `The uploader's name must be at most ${MAX_UPLOADER_LENGTH} characters long.` })
+  .transform((name) => (name === '' ? null : name))
+  .meta({ ...rejectedAs('invalid_metadata'), type: ['string', 'null'], maxLength: MAX_UPLOADER_LENGTH });
 
 export const FileRequest = z
   .object({
@@ -34,12 +42,13 @@ export type FileRequest = z.infer<typeof FileRequest>;
 export const FileRequestPage = cursorPage(FileRequest).meta({ id: 'FileRequestPage' });
 export type FileRequestPage = z.infer<typeof FileRequestPage>;
 
-const titleError = `The title must be 1 to ${MAX_TITLE_LENGTH} characters long.`;
-const RequestTitle = z
-  .string({ error: titleError })
-  .transform((raw) => raw.normalize('NFC').replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '').trim())
-  .refine((t) => t.length > 0 && Array.from(t).length <= MAX_TITLE_LENGTH, { error: titleError })
-  .meta({ ...rejectedAs('invalid_title'), type: 'string', minLength: 1, maxLength: MAX_TITLE_LENGTH });
+/** A file request's title: a file title that must be there. */
+const RequestTitle = Title.refine((title): title is string => title !== null, { error: `The title must be 1 to ${MAX_TITLE_LENGTH} characters long.` }).meta({
+  ...rejectedAs('invalid_title'),
+  type: 'string',
+  minLength: 1,
+  maxLength: MAX_TITLE_LENGTH,
+});
 
 const passwordError = `The password must be ${MIN_REQUEST_PASSWORD_LENGTH} to ${MAX_REQUEST_PASSWORD_LENGTH} characters long.`;
 const RequestPassword = z

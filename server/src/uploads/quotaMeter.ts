@@ -9,7 +9,7 @@ const STEP = 8 * 2 ** 20;
  * Counts the bytes written to an upload against its reservation. An upload of declared length was
  * reserved in full at creation, so it passes straight through; one of deferred length (tus
  * `Upload-Defer-Length`, a multipart form) reserves more as its bytes arrive and is stopped with
- * 413 `quota_exceeded` at the first byte past its owner's quota.
+ * 413 `quota_exceeded` at the first byte past its owner's quota (or its file request's maxBytes).
  */
 export class QuotaMeter {
   constructor(
@@ -25,7 +25,7 @@ export class QuotaMeter {
     let position = offset;
     const reserve = async (needed: number): Promise<boolean> => {
       for (const step of [Math.max(needed, STEP), needed]) {
-        if (await this.uploads.reserveMore(id, upload.owner_id, step, this.defaultQuota)) {
+        if (await this.uploads.reserveMore(upload, step, this.defaultQuota)) {
           reserved += step;
           return true;
         }
