@@ -124,7 +124,7 @@ export const FileRequestAccess = z
   .meta({ id: 'FileRequestAccess' });
 export type FileRequestAccess = z.infer<typeof FileRequestAccess>;
 
-export const PublicTokenParams = z.object({ token: z.string().max(256).meta({ description: 'The last path segment of the request\'s `url`.' }) });
+export const PublicTokenParams = z.object({ token: z.string().meta({ description: 'The last path segment of the request\'s `url`.' }) });
 
 const notYours = { description: 'No such request, or someone else\'s (never 403).' };
 const unknownLink = { description: 'Unknown or deleted (`not_found`).' };
