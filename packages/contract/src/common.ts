@@ -96,11 +96,18 @@ export const ERROR_CODES = [
   'file_already_queued',
   // Administration
   'last_admin',
-  // File lifecycle and file requests
+  // Sharing, file requests and the file lifecycle
+  'invalid_file_ids',
   'invalid_expires_at',
+  'invalid_max_downloads',
+  'invalid_note',
+  'share_expired',
+  'download_limit_reached',
+  'password_required',
+  'wrong_password',
+  'no_password',
   'request_full',
   'request_expired',
-  'wrong_password',
 ] as const;
 
 export type KnownErrorCode = (typeof ERROR_CODES)[number];

@@ -18,4 +18,5 @@ export * from './requests.js';
 export * from './route.js';
 export * from './socketCodes.js';
 export * from './routes.js';
+export * from './shares.js';
 export * from './uploads.js';
