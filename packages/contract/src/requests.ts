@@ -1,15 +1,17 @@
 import { z } from 'zod';
+import { MAX_PASSWORD_LENGTH } from './auth.js';
 import { cursorPage, FutureExpiry, Id, IdParams, IsoDateTime, rejectedAs } from './common.js';
 import { CONTROLS, Description, MAX_TITLE_LENGTH, Title } from './fileFields.js';
 import { defineRoute } from './route.js';
+import { MIN_SHARE_PASSWORD_LENGTH, UnlockBody, UnlockResponse } from './shares.js';
 
 /**
  * File requests: a link through which people without an account upload into the owner's account.
  * The link's token is a capability: it goes in `Authorization: Request <token>` on the tus endpoint.
  */
 
-export const MIN_REQUEST_PASSWORD_LENGTH = 4;
-export const MAX_REQUEST_PASSWORD_LENGTH = 1024;
+/** Like a share's password: a short one is fine, as the unlock is throttled. */
+export const MIN_REQUEST_PASSWORD_LENGTH = MIN_SHARE_PASSWORD_LENGTH;
 /** The longest `uploader` name tus metadata may carry. */
 export const MAX_UPLOADER_LENGTH = 100;
 const MAX_REQUEST_FILES = 100_000;
@@ -50,11 +52,11 @@ const RequestTitle = Title.refine((title): title is string => title !== null, { 
   maxLength: MAX_TITLE_LENGTH,
 });
 
-const passwordError = `The password must be ${MIN_REQUEST_PASSWORD_LENGTH} to ${MAX_REQUEST_PASSWORD_LENGTH} characters long.`;
+const passwordError = `The password must be ${MIN_REQUEST_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters long.`;
 const RequestPassword = z
   .string({ error: passwordError })
   .min(MIN_REQUEST_PASSWORD_LENGTH, { error: passwordError })
-  .max(MAX_REQUEST_PASSWORD_LENGTH, { error: passwordError })
+  .max(MAX_PASSWORD_LENGTH, { error: passwordError })
   .meta(rejectedAs('invalid_password'));
 
 const MaxFiles = z.number({ error: 'maxFiles must be a whole number of at least 1, or null.' }).int().min(1).max(MAX_REQUEST_FILES).nullable();
@@ -111,18 +113,11 @@ export const PublicFileRequest = z
   .meta({ id: 'PublicFileRequest' });
 export type PublicFileRequest = z.infer<typeof PublicFileRequest>;
 
-export const UnlockFileRequestBody = z
-  .strictObject({ password: z.string({ error: 'Give the password.' }).min(1, { error: 'Give the password.' }).max(MAX_REQUEST_PASSWORD_LENGTH, { error: 'Give the password.' }) })
-  .meta({ id: 'UnlockFileRequest' });
-export type UnlockFileRequestBody = z.output<typeof UnlockFileRequestBody>;
-
-export const FileRequestAccess = z
-  .object({
-    accessToken: z.string().meta({ description: 'Good for this request only: `Authorization: Request <token>:<accessToken>` on the tus endpoint.' }),
-    expiresAt: IsoDateTime,
-  })
-  .meta({ id: 'FileRequestAccess' });
-export type FileRequestAccess = z.infer<typeof FileRequestAccess>;
+/** Unlocking a request takes and answers the same shapes as unlocking a share. */
+export const UnlockFileRequestBody = UnlockBody;
+export type UnlockFileRequestBody = UnlockBody;
+export const FileRequestAccess = UnlockResponse;
+export type FileRequestAccess = UnlockResponse;
 
 export const PublicTokenParams = z.object({ token: z.string().meta({ description: 'The last path segment of the request\'s `url`.' }) });
 
@@ -203,7 +198,7 @@ export const requestRoutes = {
     params: PublicTokenParams,
     body: UnlockFileRequestBody,
     responses: {
-      200: { description: 'An access token for this request only.', body: FileRequestAccess },
+      200: { description: 'An access token for this request only: upload with `Authorization: Request <token>:<accessToken>`.', body: FileRequestAccess },
       400: { description: 'No password given.' },
       401: { description: 'Wrong password (`wrong_password`).' },
       404: unknownLink,
