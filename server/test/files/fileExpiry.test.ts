@@ -112,3 +112,34 @@ describe('DEFAULT_FILE_TTL', () => {
     expect((await s.api.get(`/api/files/${kept}`, user.token)).body.expiresAt).toBe(later);
   });
 });
+
+describe.skipIf(!databases.includes('postgres'))('expiry sweeps on two nodes sharing PostgreSQL and STORAGE_DIR', () => {
+  let a: TestServer;
+  let b: TestServer;
+  const announced: string[] = [];
+  beforeAll(async () => {
+    const listen = () => {
+      const events = new FileEvents();
+      events.on('deleted', ({ id }) => announced.push(id));
+      return events;
+    };
+    a = await startTestServer({ database: 'postgres', events: listen(), env: { ...FAST_SWEEPS, RUN_WORKERS: 'false' } });
+    b = await startTestServer({ events: listen(), env: { ...FAST_SWEEPS, RUN_WORKERS: 'false', DATABASE_URL: a.config.databaseUrl, STORAGE_DIR: a.storageDir } });
+  });
+  afterAll(async () => {
+    // b shares a's database and directory: a's cleanup removes them.
+    await b?.close();
+    await a?.stop();
+  });
+
+  it('deletes each expired file once and announces it once', async () => {
+    const user = await a.api.newUser();
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) ids.push(await uploadFile(a.api, user.token, randomData(32), { filename: `n${i}.bin` }));
+    await withDatabase(a, (db) => db.updateTable('files').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', 'in', ids).execute());
+    await expect.poll(async () => (await a.api.get('/api/files?limit=100', user.token)).body.items.length, { timeout: 30_000 }).toBe(0);
+    await expect.poll(() => announced.length, { timeout: 10_000 }).toBe(ids.length);
+    expect([...announced].sort()).toEqual([...ids].sort());
+    for (const id of ids) expect(existsSync(path.join(a.storageDir, 'uploads', id))).toBe(false);
+  });
+});
