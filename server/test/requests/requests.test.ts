@@ -20,7 +20,12 @@ describe.each(databases)('file requests on %s', (database) => {
   const log: string[] = [];
 
   beforeAll(async () => {
-    const sink = new Writable({ write: (chunk, _enc, done) => (log.push(chunk.toString()), done()) });
+    const sink = new Writable({
+      write: (chunk, _enc, done) => {
+        log.push(chunk.toString());
+        done();
+      },
+    });
     s = await startTestServer({ database, log: createLogger('info', sink), env: { RUN_WORKERS: 'false', MAX_UPLOAD_SIZE: '1MiB', ALLOWED_FILE_TYPES: '.bin,.txt' } });
     alice = await s.api.newUser('alice');
     bob = await s.api.newUser('bob');
