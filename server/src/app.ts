@@ -38,9 +38,11 @@ export interface AppDeps {
   publicRoutes: Array<[path: string, router: Router]>;
 }
 
-/** A download link's path and a file request's are their credentials: they never reach the log. */
-const withoutCredentials = (url: string) =>
-  url.replace(/^\/api\/downloads\/[^/?]+/, '/api/downloads/[redacted]').replace(/^\/api\/public\/requests\/[^/?]+/, '/api/public/requests/[redacted]');
+/**
+ * Paths that are credentials (a download link, a file request's link and its web page) never reach
+ * the log.
+ */
+const withoutCredentials = (url: string) => url.replace(/^\/(api\/downloads|api\/public\/requests|r)\/[^/?]+/, '/$1/[redacted]');
 
 export function buildApp(deps: AppDeps): express.Express {
   const app = express();

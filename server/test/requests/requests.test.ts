@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { postgresAvailable } from '../helpers/services.js';
+import { openSocket } from '../helpers/sockets.js';
 import { ADMIN, errorCode, startTestServer, waitFor, withDatabase, type ApiResponse, type TestServer } from '../helpers/testServer.js';
 import { TUS_RESUMABLE, createUpload, patchUpload, randomData } from '../helpers/tus.js';
 
@@ -203,6 +204,7 @@ describe.each(databases)('file requests on %s', (database) => {
       expect((await s.api.get('/api/auth/me', access)).status).toBe(401);
       expect((await s.api.get('/api/files', access)).status).toBe(401);
       expect((await createThrough(`Request ${token}:${alice.token}`, 5)).status).toBe(401);
+      await expect(openSocket(s.url, access)).rejects.toMatchObject({ data: { code: 'invalid_token' } });
 
       // A new password locks out those who unlocked the old one.
       await s.api.patch(`/api/requests/${request.id}`, { password: 'another one' }, alice.token);
@@ -387,12 +389,14 @@ describe.each(databases)('file requests on %s', (database) => {
       const request = await newRequest({ password: 'logged never' });
       const token = tokenOf(request);
       await s.api.get(`/api/public/requests/${token}`);
+      await s.api.get(`/r/${token}`);
       await s.api.post(`/api/public/requests/${token}/unlock`, { password: 'wrong' });
       const access = (await s.api.post(`/api/public/requests/${token}/unlock`, { password: 'logged never' })).body.accessToken as string;
       await createThrough(`Request ${token}:${access}`, 1, { filename: 'x.bin' }, Buffer.from('x'));
       await createThrough(`Request ${token}`, 1);
       const lines = log.join('');
       expect(lines).toContain('/api/public/requests/[redacted]');
+      expect(lines).toContain('"/r/[redacted]"');
       expect(lines).not.toContain(token);
       expect(lines).not.toContain(access);
     });
