@@ -3,7 +3,7 @@ import { requestOf, uploadOwnerOf, type Uploader } from '../auth/ownership.js';
 import type { AllowedFileTypes } from '../files/fileTypes.js';
 import { HttpError, badRequest, unauthorized } from '../http/errors.js';
 import { validate } from '../http/route.js';
-import type { NewUploadRecord, UploadsRepository } from './uploads.repository.js';
+import type { CreateOutcome, NewUploadRecord, UploadsRepository } from './uploads.repository.js';
 import type { UploadMetadata } from './uploadStore.js';
 
 export const quotaExceeded = () =>
@@ -83,21 +83,24 @@ export class UploadAdmission {
       },
       this.defaultQuota,
     );
-    switch (outcome) {
-      case 'created':
-        return;
-      // The account or the request went away between authentication and now: the same answer as its credentials get next time.
-      case 'no_owner':
-      case 'request_closed':
-        throw unauthorized('The access token is not valid.', 'invalid_token');
-      case 'over_quota':
-        throw quotaExceeded();
-      case 'request_expired':
-        throw requestExpired();
-      case 'request_full':
-        throw new HttpError(413, 'request_full', 'This file request has received all the files or bytes it accepts.');
-    }
+    if (outcome !== 'created') throw refusal(outcome);
   }
 }
 
 export const requestExpired = () => new HttpError(410, 'request_expired', 'This file request has expired.');
+
+/** The answer to an upload that its owner's quota or its file request's limits refused. */
+export function refusal(outcome: Exclude<CreateOutcome, 'created'>): HttpError {
+  switch (outcome) {
+    // The account or the request went away between authentication and now: the same answer as its credentials get next time.
+    case 'no_owner':
+    case 'request_closed':
+      return unauthorized('The access token is not valid.', 'invalid_token');
+    case 'over_quota':
+      return quotaExceeded();
+    case 'request_expired':
+      return requestExpired();
+    case 'request_full':
+      return new HttpError(413, 'request_full', 'This file request has received all the files or bytes it accepts.');
+  }
+}

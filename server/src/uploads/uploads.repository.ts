@@ -75,9 +75,9 @@ export class UploadsRepository {
     return outcome === 'created' && !inserted ? 'no_owner' : outcome;
   }
 
-  /** Adds to an unfinished upload's reservation, as bytes of unknown total length arrive; false when past the quota or its request's maxBytes. */
-  async reserveMore(upload: Pick<UploadRow, 'id' | 'owner_id' | 'request_id'>, bytes: number, defaultQuota: number | null): Promise<boolean> {
-    const outcome = await this.withinLimits(upload.owner_id, upload.request_id, defaultQuota, (trx) =>
+  /** Adds to an unfinished upload's reservation, as bytes of unknown total length arrive; refused past the quota or its request's maxBytes. */
+  async reserveMore(upload: Pick<UploadRow, 'id' | 'owner_id' | 'request_id'>, bytes: number, defaultQuota: number | null): Promise<CreateOutcome> {
+    return this.withinLimits(upload.owner_id, upload.request_id, defaultQuota, (trx) =>
       trx
         .updateTable('uploads')
         .set((eb) => ({ reserved_bytes: eb('reserved_bytes', '+', bytes) }))
@@ -85,7 +85,6 @@ export class UploadsRepository {
         .where('ingested_at', 'is', null)
         .execute(),
     );
-    return outcome === 'created';
   }
 
   private async withinLimits(ownerId: string, requestId: string | null, defaultQuota: number | null, change: (trx: Db) => Promise<unknown>): Promise<CreateOutcome> {

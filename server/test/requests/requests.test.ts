@@ -283,6 +283,18 @@ describe.each(databases)('file requests on %s', (database) => {
       expect((await createThrough(auth, 600)).status).toBe(201);
     });
 
+    it('stops a deferred-length upload at maxBytes with request_full', async () => {
+      const request = await newRequest({ maxBytes: 5000 });
+      const auth = `Request ${tokenOf(request)}`;
+      const created = await createUpload(s.api, '', { metadata: { filename: 'd.bin' }, headers: { authorization: auth } });
+      expect(created.status).toBe(201);
+      expect((await patchUpload(s.api, '', created.path, 0, randomData(4000), { authorization: auth })).status).toBe(204);
+      const over = await patchUpload(s.api, '', created.path, 4000, randomData(8000), { authorization: auth });
+      expect([over.status, errorCode(over)]).toEqual([413, 'request_full']);
+      const head = await s.api.request('HEAD', created.path, { headers: { ...TUS_RESUMABLE, authorization: auth } });
+      expect(Number(head.headers.get('upload-offset'))).toBeLessThanOrEqual(5000);
+    });
+
     it('lets exactly maxFiles of many parallel creations through', async () => {
       const request = await newRequest({ maxFiles: 3 });
       const auth = `Request ${tokenOf(request)}`;
