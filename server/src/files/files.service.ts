@@ -1,6 +1,4 @@
-import { createReadStream } from 'node:fs';
 import { access, rm } from 'node:fs/promises';
-import { crc32 } from 'node:zlib';
 import type { AuditLog } from '../audit/auditLog.js';
 import { mayAccess } from '../auth/ownership.js';
 import type { AuthUser } from '../auth/tokens.js';
@@ -27,9 +25,6 @@ export interface UploadBytes {
 }
 
 export class FilesService {
-  /** CRC-32s being computed, by file id, so simultaneous requests for one file read it once. */
-  private readonly computingCrc32 = new Map<string, Promise<number>>();
-
   constructor(
     private readonly files: FilesRepository,
     private readonly store: UploadBytes,
@@ -170,31 +165,6 @@ export class FilesService {
   /** A file by id for internal callers (no owner check: they act for the system or an admin). */
   find(id: string): Promise<FileRecord | undefined> {
     return this.files.find(id);
-  }
-
-  /**
-   * The file's CRC-32 (a ZIP's headers carry it before the bytes). Files uploaded since 008_crc32
-   * have it from ingest; for an older one (or one whose running hash failed) it is computed by
-   * reading the file once and stored, so no later call reads it again.
-   */
-  async crc32Of(file: FileRecord): Promise<number> {
-    if (file.crc32 !== null) return Number(file.crc32);
-    let computing = this.computingCrc32.get(file.id);
-    if (!computing) {
-      computing = this.computeCrc32(file).finally(() => this.computingCrc32.delete(file.id));
-      this.computingCrc32.set(file.id, computing);
-    }
-    return computing;
-  }
-
-  private async computeCrc32(file: FileRecord): Promise<number> {
-    let crc = 0;
-    for await (const chunk of createReadStream(this.layout.pathOfKey(file.storage_key), { highWaterMark: 1024 * 1024 })) {
-      crc = crc32(chunk as Buffer, crc);
-    }
-    await this.files.saveCrc32(file.id, crc);
-    this.log.info({ fileId: file.id }, 'computed the CRC-32 of a file stored without one');
-    return crc;
   }
 
   /** The file and where its bytes are; a row whose bytes vanished is logged as the fault it is. */
