@@ -96,6 +96,16 @@ export const ERROR_CODES = [
   'file_already_queued',
   // Administration
   'last_admin',
+  // Sharing
+  'invalid_file_ids',
+  'invalid_expires_at',
+  'invalid_max_downloads',
+  'invalid_note',
+  'share_expired',
+  'download_limit_reached',
+  'password_required',
+  'wrong_password',
+  'no_password',
 ] as const;
 
 export type KnownErrorCode = (typeof ERROR_CODES)[number];

@@ -17,4 +17,5 @@ export * from './openapi.js';
 export * from './route.js';
 export * from './socketCodes.js';
 export * from './routes.js';
+export * from './shares.js';
 export * from './uploads.js';

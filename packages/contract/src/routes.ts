@@ -8,6 +8,7 @@ import { healthRoutes } from './health.js';
 import { jobRoutes } from './jobs.js';
 import { buildOpenApiDocument, type OpenApiDocument } from './openapi.js';
 import { defineRoute, type RouteDef } from './route.js';
+import { shareRoutes } from './shares.js';
 import { tusRoutes } from './uploads.js';
 
 export const docsRoutes = {
@@ -58,6 +59,7 @@ export const API_ROUTES: readonly RouteDef[] = [
   ...Object.values(tusRoutes),
   ...Object.values(configRoutes),
   ...Object.values(jobRoutes),
+  ...Object.values(shareRoutes),
   ...Object.values(adminRoutes),
   ...Object.values(healthRoutes),
   ...Object.values(docsRoutes),
@@ -74,6 +76,12 @@ const TAGS = [
     description:
       'Socket.IO at `/socket.io`: `io(origin, { auth: { token } })`. The server sends the events listed under *Webhooks* (they are Socket.IO ' +
       'events, not HTTP callbacks); a refused handshake has `data.code` `unauthorized`, `invalid_token` or `token_expired`.',
+  },
+  {
+    name: 'Sharing',
+    description:
+      'Public links to files. The owner manages shares with an account token; visitors use the public calls under `/api/public/shares/{token}` with no account ' +
+      '(a share with a password needs the access token its unlock gives).',
   },
   { name: 'Administration', description: 'Accounts, quotas and the audit trail, for admins (others 403).' },
   { name: 'Operations', description: 'Health, metrics, this document.' },
