@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { uniqueEntryNames } from './zipNames.js';
 
@@ -78,6 +79,7 @@ export class ZipArchive<E extends ZipEntry> {
   private readonly centralStart: number;
   private readonly centralEnd: number;
   private readonly zip64End: boolean;
+  private tag: string | undefined;
 
   constructor(private readonly entries: readonly E[]) {
     this.names = uniqueEntryNames(entries.map((entry) => entry.name));
@@ -114,6 +116,19 @@ export class ZipArchive<E extends ZipEntry> {
     this.centralEnd = offset;
     this.zip64End = this.planned.length >= MAX_16 || this.centralEnd - this.centralStart >= MAX_32 || this.centralStart >= MAX_32;
     this.size = this.centralEnd + (this.zip64End ? ZIP64_END_RECORD + ZIP64_LOCATOR : 0) + END_RECORD;
+  }
+
+  /**
+   * A strong HTTP ETag of the archive's bytes: everything they are made of (names, sizes, CRC-32s,
+   * times) goes into it, so a download resumed with If-Range gets the rest of the same archive.
+   */
+  get etag(): string {
+    if (this.tag === undefined) {
+      const hash = createHash('sha256');
+      for (const p of this.planned) hash.update(`${p.size}:${p.crc32}:${p.date}:${p.time}:${p.name.length}:`).update(p.name);
+      this.tag = `"zip-${hash.digest('base64url').slice(0, 27)}"`;
+    }
+    return this.tag;
   }
 
   /**

@@ -168,7 +168,7 @@ describe('ZipArchive', () => {
     });
   });
 
-  it('gives the same bytes for the same entries, every time', async () => {
+  it('gives the same bytes and ETag for the same entries, every time, and another ETag for other bytes', async () => {
     const entries = memoryEntries([
       ['one', 1000],
       ['two', 0],
@@ -176,6 +176,18 @@ describe('ZipArchive', () => {
     const first = await collect(new ZipArchive(entries).stream(fromMemory));
     const second = await collect(new ZipArchive(entries).stream(fromMemory));
     expect(first.equals(second)).toBe(true);
+    const etag = new ZipArchive(entries).etag;
+    expect(etag).toMatch(/^"zip-[A-Za-z0-9_-]{27}"$/);
+    expect(new ZipArchive(entries).etag).toBe(etag);
+    for (const changed of [
+      [{ ...entries[0]!, crc32: entries[0]!.crc32 ^ 1 }, entries[1]!],
+      [{ ...entries[0]!, name: 'uno' }, entries[1]!],
+      [{ ...entries[0]!, modifiedAt: new Date('2020-01-01') }, entries[1]!],
+      [entries[1]!, entries[0]!],
+      [entries[0]!],
+    ]) {
+      expect(new ZipArchive(changed).etag).not.toBe(etag);
+    }
   });
 
   it('streams any range [a, b] as exactly that slice of the whole archive', { timeout: 120_000 }, async () => {
