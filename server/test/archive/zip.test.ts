@@ -180,7 +180,7 @@ describe('ZipArchive', () => {
     expect(etag).toMatch(/^"zip-[A-Za-z0-9_-]{27}"$/);
     expect(new ZipArchive(entries).etag).toBe(etag);
     for (const changed of [
-      [{ ...entries[0]!, crc32: entries[0]!.crc32 ^ 1 }, entries[1]!],
+      [{ ...entries[0]!, crc32: (entries[0]!.crc32 ^ 1) >>> 0 }, entries[1]!],
       [{ ...entries[0]!, name: 'uno' }, entries[1]!],
       [{ ...entries[0]!, modifiedAt: new Date('2020-01-01') }, entries[1]!],
       [entries[1]!, entries[0]!],
