@@ -137,9 +137,9 @@ describe.skipIf(!databases.includes('postgres'))('expiry sweeps on two nodes sha
     const ids: string[] = [];
     for (let i = 0; i < 30; i++) ids.push(await uploadFile(a.api, user.token, randomData(32), { filename: `n${i}.bin` }));
     await withDatabase(a, (db) => db.updateTable('files').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', 'in', ids).execute());
-    await expect.poll(async () => (await a.api.get('/api/files?limit=100', user.token)).body.items.length, { timeout: 30_000 }).toBe(0);
+    await expect.poll(async () => (await a.api.get('/api/files?limit=100', user.token)).body.items.length, { timeout: 60_000 }).toBe(0);
     await expect.poll(() => announced.length, { timeout: 10_000 }).toBe(ids.length);
     expect([...announced].sort()).toEqual([...ids].sort());
     for (const id of ids) expect(existsSync(path.join(a.storageDir, 'uploads', id))).toBe(false);
-  });
+  }, 180_000);
 });

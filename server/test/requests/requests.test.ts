@@ -209,7 +209,7 @@ describe.each(databases)('file requests on %s', (database) => {
       // A new password locks out those who unlocked the old one.
       await s.api.patch(`/api/requests/${request.id}`, { password: 'another one' }, alice.token);
       expect((await createThrough(`Request ${token}:${access}`, 5)).status).toBe(401);
-    });
+    }, 180_000);
 
     it('throttles wrong passwords: more than 10 a minute for one request get 429, others are unaffected', async () => {
       const request = await newRequest({ password: 'right password' });
@@ -222,7 +222,7 @@ describe.each(databases)('file requests on %s', (database) => {
       expect([blocked.status, errorCode(blocked)]).toEqual([429, 'too_many_requests']);
       expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
       expect((await s.api.post(`/api/public/requests/${tokenOf(other)}/unlock`, { password: 'right password' })).status).toBe(200);
-    });
+    }, 180_000);
 
     it('takes parallel guesses no faster', async () => {
       const request = await newRequest({ password: 'right password' });
@@ -232,7 +232,7 @@ describe.each(databases)('file requests on %s', (database) => {
       const statuses = results.map((r) => r.status);
       expect(statuses.filter((st) => st === 401)).toHaveLength(10);
       expect(statuses.filter((st) => st === 429)).toHaveLength(6);
-    });
+    }, 180_000);
   });
 
   describe('uploads through a link', () => {
@@ -411,6 +411,6 @@ describe.each(databases)('file requests on %s', (database) => {
       expect(lines).toContain('"/r/[redacted]"');
       expect(lines).not.toContain(token);
       expect(lines).not.toContain(access);
-    });
+    }, 180_000);
   });
 });
