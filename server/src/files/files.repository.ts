@@ -29,8 +29,11 @@ export type Engine = 'sqlite' | 'postgres';
 export const MIN_INDEXED_QUERY = 3;
 /** Rows a short-query page examines at most; the page's cursor continues after them. */
 export const SHORT_QUERY_WINDOW = 10_000;
-/** Page totals count at most this many rows; beyond it the total is given as a lower bound. */
-export const COUNT_CAP = 10_000;
+/**
+ * Page totals count at most this many rows; beyond it the total is given as a lower bound (as
+ * search products say "1,000+"): every filtered count then costs at most this many row reads.
+ */
+export const COUNT_CAP = 1_000;
 /**
  * With at least this many index candidates a match is common, and walking the newest-first index
  * while checking each row finds a page sooner than fetching and sorting every candidate.
@@ -41,17 +44,29 @@ const DENSE_MATCHES = 2_000;
 // SQLite and PostgreSQL (SQLite folds ASCII letters only).
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/** How the text condition is answered: the exact LIKE always decides; the FTS phrase only narrows the rows it looks at. */
+/**
+ * How the text condition is answered: the exact LIKE always decides. On SQLite, `phrase` is the FTS
+ * query, and `candidates` the rowids it found when they are few (looked up once, not again in the
+ * listing); null when they are many, or on PostgreSQL, whose planner weighs the trigram index itself.
+ */
 interface TextPlan {
-  ftsPhrase: string | null;
+  phrase: string | null;
+  candidates: number[] | null;
 }
+
+const NO_TEXT: TextPlan = { phrase: null, candidates: null };
 
 const queryLength = (text: string) => Array.from(text).length;
 
-/** Case-insensitive substring of the filename or the title (of the rows `table` names): the exact test every text search ends with. */
-function textMatches(text: string, table: 'f' | 'w' = 'f') {
+/**
+ * Case-insensitive substring of the filename or the title (of the rows `table` names): the exact test
+ * every text search ends with. On SQLite a text beyond ASCII folds with `unicode_lower` (see
+ * openDatabase), as SQLite's lower() leaves such letters alone; ASCII texts keep the faster built-in.
+ */
+function textMatches(engine: Engine, text: string, table: 'f' | 'w' = 'f') {
   const pattern = `%${escapeLike(text)}%`;
-  return sql<SqlBool>`(lower(${sql.ref(`${table}.filename`)}) like lower(${pattern}) escape '\\' or lower(${sql.ref(`${table}.title`)}) like lower(${pattern}) escape '\\')`;
+  const lower = sql.raw(engine === 'sqlite' && /[^\u0000-\u007f]/.test(text) ? 'unicode_lower' : 'lower');
+  return sql<SqlBool>`(${lower}(${sql.ref(`${table}.filename`)}) like ${lower}(${pattern}) escape '\\' or ${lower}(${sql.ref(`${table}.title`)}) like ${lower}(${pattern}) escape '\\')`;
 }
 
 type FixedColumn = 'f.owner_id' | 'f.mime_type' | 'f.status';
@@ -69,7 +84,7 @@ function fixedColumns(filter: FileFilter): Array<[FixedColumn, string]> {
   return [['f.owner_id', filter.ownerId], ...second];
 }
 
-function matching(engine: Engine, filter: FileFilter, plan: TextPlan = { ftsPhrase: null }, withText = true) {
+function matching(engine: Engine, filter: FileFilter, plan: TextPlan = NO_TEXT, withText = true) {
   return (eb: FilesEb): Expression<SqlBool> => {
     const conditions: Expression<SqlBool>[] = [];
     const fixed = fixedColumns(filter);
@@ -83,10 +98,8 @@ function matching(engine: Engine, filter: FileFilter, plan: TextPlan = { ftsPhra
     }
     if (filter.ownerId !== null && fixed.length === 0) conditions.push(eb('f.owner_id', '=', filter.ownerId));
     if (filter.text !== null && withText) {
-      if (plan.ftsPhrase !== null) {
-        conditions.push(sql<SqlBool>`${sql.ref('f.rowid')} in (select rowid from files_fts where files_fts match ${plan.ftsPhrase})`);
-      }
-      conditions.push(textMatches(filter.text));
+      if (plan.candidates !== null) conditions.push(sql<SqlBool>`${sql.ref('f.rowid')} in (${sql.join(plan.candidates)})`);
+      conditions.push(textMatches(engine, filter.text));
     }
     if (filter.mimeType !== null && !fixed.some(([c]) => c === 'f.mime_type')) conditions.push(eb('f.mime_type', '=', filter.mimeType));
     if (filter.mimePrefix !== null) {
@@ -121,18 +134,16 @@ export class FilesRepository {
     private readonly cache: MetadataCache,
   ) {}
 
-  /** Whether a text search is short (no trigram to look up), and on SQLite, whether the FTS index should narrow it. */
+  /** Whether a text search is short (no trigram to look up), and on SQLite, which rows the FTS index leaves. */
   private async textPlan(filter: FileFilter): Promise<TextPlan & { short: boolean }> {
-    if (filter.text === null) return { ftsPhrase: null, short: false };
-    if (queryLength(filter.text) < MIN_INDEXED_QUERY) return { ftsPhrase: null, short: true };
-    // PostgreSQL's planner picks between the pg_trgm GIN indexes and the newest-first index itself.
-    if (this.engine !== 'sqlite') return { ftsPhrase: null, short: false };
+    if (filter.text === null) return { ...NO_TEXT, short: false };
+    if (queryLength(filter.text) < MIN_INDEXED_QUERY) return { ...NO_TEXT, short: true };
+    if (this.engine !== 'sqlite') return { ...NO_TEXT, short: false };
     const phrase = `"${filter.text.replaceAll('"', '""')}"`;
-    const { candidates } = await this.db
-      .selectFrom(sql<{ rowid: number }>`(select rowid from files_fts where files_fts match ${phrase} limit ${DENSE_MATCHES})`.as('c'))
-      .select((eb) => eb.fn.countAll<number>().as('candidates'))
-      .executeTakeFirstOrThrow();
-    return { ftsPhrase: Number(candidates) < DENSE_MATCHES ? phrase : null, short: false };
+    const { rows } = await sql<{ rowid: number }>`select rowid from files_fts where files_fts match ${phrase} limit ${DENSE_MATCHES}`.execute(
+      this.db,
+    );
+    return { phrase, candidates: rows.length < DENSE_MATCHES ? rows.map((r) => r.rowid) : null, short: false };
   }
 
   private joined() {
@@ -169,7 +180,7 @@ export class FilesRepository {
       .innerJoin('users as u', 'u.id', 'w.owner_id')
       .selectAll('w')
       .select(['u.email as owner_email', 'u.display_name as owner_display_name'])
-      .where(textMatches(filter.text!, 'w'))
+      .where(textMatches(this.engine, filter.text!, 'w'))
       .orderBy('w.created_at', 'desc')
       .orderBy('w.id', 'desc');
   }
@@ -216,6 +227,7 @@ export class FilesRepository {
    */
   async listAfter(filter: FileFilter, cursor: Cursor | null, limit: number): Promise<{ rows: FileRecord[]; scannedTo: Cursor | null }> {
     const plan = await this.textPlan(filter);
+    if (plan.candidates?.length === 0) return { rows: [], scannedTo: null };
     if (!plan.short) {
       const rows = await this.listing(filter, plan)
         .$if(cursor !== null, (qb) => qb.where(after(cursor!)))
@@ -251,6 +263,7 @@ export class FilesRepository {
   async page(filter: FileFilter, offset: number, limit: number): Promise<{ rows: FileRecord[]; total: number; exact: boolean }> {
     const plan = await this.textPlan(filter);
     if (plan.short) return this.shortPage(filter, offset, limit);
+    if (plan.candidates?.length === 0) return { rows: [], total: 0, exact: true };
     const { total, exact } = unfiltered(filter) ? { total: await this.countAll(filter.ownerId), exact: true } : await this.cappedCount(filter, plan);
     if (exact && offset >= total) return { rows: [], total, exact };
     const rows =
@@ -270,7 +283,7 @@ export class FilesRepository {
   }
 
   private async shortPage(filter: FileFilter, offset: number, limit: number): Promise<{ rows: FileRecord[]; total: number; exact: boolean }> {
-    const text = textMatches(filter.text!, 'w');
+    const text = textMatches(this.engine, filter.text!, 'w');
     const { seen, hits } = await this.db
       .selectFrom(this.shortWindow(filter, null))
       .select((eb) => [eb.fn.countAll<number>().as('seen'), eb.fn.sum<number>(eb.case().when(text).then(1).else(0).end()).as('hits')])
@@ -301,6 +314,11 @@ export class FilesRepository {
           .select('f.id')
           .where(matching(this.engine, filter, plan))
           .$if(filter.text === null, (qb) => newestFirst(qb, filter))
+          // Many FTS candidates: take them from the index, each checked as it comes, until the cap
+          // (rather than testing the text on every row of the account).
+          .$if(plan.phrase !== null && plan.candidates === null, (qb) =>
+            qb.where(sql<SqlBool>`${sql.ref('f.rowid')} in (select rowid from files_fts where files_fts match ${plan.phrase})`),
+          )
           .limit(COUNT_CAP + 1)
           .as('m'),
       )
