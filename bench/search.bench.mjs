@@ -185,7 +185,7 @@ function streamUploads(base, token) {
 async function bench(engine) {
   const storageDir = await mkdtemp(path.join(tmpdir(), 'dropline-bench-'));
   let pgName;
-  const env = { NODE_ENV: 'test', STORAGE_DIR: storageDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', RATE_LIMIT: '1000000', AUTH_RATE_LIMIT: '1000000', SEED_USERS: 'admin@example.com:admin-password-1:admin', CLIENT_DIR: path.join(storageDir, 'none') };
+  const env = { NODE_ENV: 'test', STORAGE_DIR: storageDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', RATE_LIMIT: '1000000', AUTH_RATE_LIMIT: '1000000', ACCESS_TOKEN_TTL: '24h', SEED_USERS: 'admin@example.com:admin-password-1:admin', CLIENT_DIR: path.join(storageDir, 'none') };
   if (engine === 'postgres') {
     pgName = `dropline_bench_${process.pid}`;
     const admin = new pg.Client({ connectionString: POSTGRES });
