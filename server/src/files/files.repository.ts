@@ -29,8 +29,11 @@ export type Engine = 'sqlite' | 'postgres';
 export const MIN_INDEXED_QUERY = 3;
 /** Rows a short-query page examines at most; the page's cursor continues after them. */
 export const SHORT_QUERY_WINDOW = 10_000;
-/** Page totals count at most this many rows; beyond it the total is given as a lower bound. */
-export const COUNT_CAP = 10_000;
+/**
+ * Page totals count at most this many rows; beyond it the total is given as a lower bound (as
+ * search products say "1,000+"): every filtered count then costs at most this many row reads.
+ */
+export const COUNT_CAP = 1_000;
 /**
  * With at least this many index candidates a match is common, and walking the newest-first index
  * while checking each row finds a page sooner than fetching and sorting every candidate.
@@ -41,34 +44,68 @@ const DENSE_MATCHES = 2_000;
 // SQLite and PostgreSQL (SQLite folds ASCII letters only).
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/** How the text condition is answered: the exact LIKE always decides; the FTS phrase only narrows the rows it looks at. */
+/**
+ * How the text condition is answered: the exact LIKE always decides. On SQLite, `phrase` is the FTS
+ * query, and `candidates` the rowids it found when they are few (looked up once, not again in the
+ * listing); null when they are many, or on PostgreSQL, whose planner weighs the trigram index itself.
+ */
 interface TextPlan {
-  ftsPhrase: string | null;
+  phrase: string | null;
+  candidates: number[] | null;
 }
+
+const NO_TEXT: TextPlan = { phrase: null, candidates: null };
 
 const queryLength = (text: string) => Array.from(text).length;
 
-function matching(filter: FileFilter, plan: TextPlan = { ftsPhrase: null }, withText = true) {
+/**
+ * Case-insensitive substring of the filename or the title (of the rows `table` names): the exact test
+ * every text search ends with. On SQLite a text beyond ASCII folds with `unicode_lower` (see
+ * openDatabase), as SQLite's lower() leaves such letters alone; ASCII texts keep the faster built-in.
+ */
+function textMatches(engine: Engine, text: string, table: 'f' | 'w' = 'f') {
+  const pattern = `%${escapeLike(text)}%`;
+  const lower = sql.raw(engine === 'sqlite' && /[^\u0000-\u007f]/.test(text) ? 'unicode_lower' : 'lower');
+  return sql<SqlBool>`(${lower}(${sql.ref(`${table}.filename`)}) like ${lower}(${pattern}) escape '\\' or ${lower}(${sql.ref(`${table}.title`)}) like ${lower}(${pattern}) escape '\\')`;
+}
+
+type FixedColumn = 'f.owner_id' | 'f.mime_type' | 'f.status';
+
+/**
+ * The columns a listing fixes and names first in its ORDER BY, so the order is that of one composite
+ * index: (owner, created_at, id), or (owner, mime_type|status, created_at, id) when the type or the
+ * status is fixed as well. Not with a text search: there PostgreSQL weighs the trigram index
+ * against walking newest first by its statistics, and chooses well only when left to.
+ */
+function fixedColumns(filter: FileFilter): Array<[FixedColumn, string]> {
+  if (filter.ownerId === null || filter.text !== null) return [];
+  const second: Array<[FixedColumn, string]> =
+    filter.mimeType !== null ? [['f.mime_type', filter.mimeType]] : filter.status !== null ? [['f.status', filter.status]] : [];
+  return [['f.owner_id', filter.ownerId], ...second];
+}
+
+function matching(engine: Engine, filter: FileFilter, plan: TextPlan = NO_TEXT, withText = true) {
   return (eb: FilesEb): Expression<SqlBool> => {
     const conditions: Expression<SqlBool>[] = [];
-    if (filter.ownerId !== null) conditions.push(eb('f.owner_id', '=', filter.ownerId));
-    if (filter.text !== null && withText) {
-      if (plan.ftsPhrase !== null) {
-        conditions.push(sql<SqlBool>`${sql.ref('f.rowid')} in (select rowid from files_fts where files_fts match ${plan.ftsPhrase})`);
-      }
-      const pattern = `%${escapeLike(filter.text)}%`;
-      conditions.push(
-        eb.or([
-          sql<SqlBool>`lower(${sql.ref('f.filename')}) like lower(${pattern}) escape '\\'`,
-          sql<SqlBool>`lower(${sql.ref('f.title')}) like lower(${pattern}) escape '\\'`,
-        ]),
-      );
+    const fixed = fixedColumns(filter);
+    // On PostgreSQL written as a range, not `=`: it drops a column fixed by `=` from the ORDER BY as
+    // constant, and then walks the (created_at, id) index past other accounts' rows one by one
+    // (its match with the table's physical order makes that look cheap). A range keeps the column
+    // in the order, which only the composite index delivers without sorting. SQLite keeps `=`: it
+    // orders by the index either way, and uses no column of an index after one given as a range.
+    for (const [column, value] of fixed) {
+      conditions.push(engine === 'postgres' ? eb.and([eb(column, '>=', value), eb(column, '<=', value)]) : eb(column, '=', value));
     }
-    if (filter.mimeType !== null) conditions.push(eb('f.mime_type', '=', filter.mimeType));
+    if (filter.ownerId !== null && fixed.length === 0) conditions.push(eb('f.owner_id', '=', filter.ownerId));
+    if (filter.text !== null && withText) {
+      if (plan.candidates !== null) conditions.push(sql<SqlBool>`${sql.ref('f.rowid')} in (${sql.join(plan.candidates)})`);
+      conditions.push(textMatches(engine, filter.text));
+    }
+    if (filter.mimeType !== null && !fixed.some(([c]) => c === 'f.mime_type')) conditions.push(eb('f.mime_type', '=', filter.mimeType));
     if (filter.mimePrefix !== null) {
       conditions.push(sql<SqlBool>`${sql.ref('f.mime_type')} like ${`${escapeLike(filter.mimePrefix)}%`} escape '\\'`);
     }
-    if (filter.status !== null) conditions.push(eb('f.status', '=', filter.status));
+    if (filter.status !== null && !fixed.some(([c]) => c === 'f.status')) conditions.push(eb('f.status', '=', filter.status));
     if (filter.createdFrom !== null) conditions.push(eb('f.created_at', '>=', filter.createdFrom));
     if (filter.createdBefore !== null) conditions.push(eb('f.created_at', '<', filter.createdBefore));
     return eb.and(conditions);
@@ -77,6 +114,12 @@ function matching(filter: FileFilter, plan: TextPlan = { ftsPhrase: null }, with
 
 const after = (cursor: Cursor) => (eb: FilesEb) =>
   eb.or([eb('f.created_at', '<', cursor.createdAt), eb.and([eb('f.created_at', '=', cursor.createdAt), eb('f.id', '<', cursor.id)])]);
+
+/** Newest first, in the order of the composite index that `fixedColumns` picks. */
+function newestFirst<Q extends { orderBy(expression: Expression<unknown>): Q }>(query: Q, filter: FileFilter): Q {
+  const keys = [...fixedColumns(filter).map(([column]) => column), 'f.created_at', 'f.id'];
+  return keys.reduce((q, column) => q.orderBy(sql`${sql.ref(column)} desc`), query);
+}
 
 const unfiltered = (f: FileFilter) =>
   f.text === null && f.mimeType === null && f.mimePrefix === null && f.status === null && f.createdFrom === null && f.createdBefore === null;
@@ -91,18 +134,16 @@ export class FilesRepository {
     private readonly cache: MetadataCache,
   ) {}
 
-  /** Whether a text search is short (no trigram to look up), and on SQLite, whether the FTS index should narrow it. */
+  /** Whether a text search is short (no trigram to look up), and on SQLite, which rows the FTS index leaves. */
   private async textPlan(filter: FileFilter): Promise<TextPlan & { short: boolean }> {
-    if (filter.text === null) return { ftsPhrase: null, short: false };
-    if (queryLength(filter.text) < MIN_INDEXED_QUERY) return { ftsPhrase: null, short: true };
-    // PostgreSQL's planner picks between the pg_trgm GIN indexes and the newest-first index itself.
-    if (this.engine !== 'sqlite') return { ftsPhrase: null, short: false };
+    if (filter.text === null) return { ...NO_TEXT, short: false };
+    if (queryLength(filter.text) < MIN_INDEXED_QUERY) return { ...NO_TEXT, short: true };
+    if (this.engine !== 'sqlite') return { ...NO_TEXT, short: false };
     const phrase = `"${filter.text.replaceAll('"', '""')}"`;
-    const { candidates } = await this.db
-      .selectFrom(sql<{ rowid: number }>`(select rowid from files_fts where files_fts match ${phrase} limit ${DENSE_MATCHES})`.as('c'))
-      .select((eb) => eb.fn.countAll<number>().as('candidates'))
-      .executeTakeFirstOrThrow();
-    return { ftsPhrase: Number(candidates) < DENSE_MATCHES ? phrase : null, short: false };
+    const { rows } = await sql<{ rowid: number }>`select rowid from files_fts where files_fts match ${phrase} limit ${DENSE_MATCHES}`.execute(
+      this.db,
+    );
+    return { phrase, candidates: rows.length < DENSE_MATCHES ? rows.map((r) => r.rowid) : null, short: false };
   }
 
   private joined() {
@@ -116,13 +157,44 @@ export class FilesRepository {
       .select(['u.email as owner_email', 'u.display_name as owner_display_name', 'r.title as request_title']);
   }
 
-  private newestFirst(filter: FileFilter, plan?: TextPlan) {
-    return this.withOwner().where(matching(filter, plan)).orderBy('f.created_at', 'desc').orderBy('f.id', 'desc');
+  private listing(filter: FileFilter, plan?: TextPlan) {
+    return newestFirst(this.withOwner().where(matching(this.engine, filter, plan)), filter);
+  }
+
+  /**
+   * The rows a short query examines: the newest SHORT_QUERY_WINDOW after `cursor` that pass every
+   * filter but the text, whole rows, so the text is tested on them alone. A derived table with its
+   * own LIMIT, which neither planner can merge with the outer query (joined back to `files` by id,
+   * PostgreSQL chose to scan the whole table for the text instead).
+   */
+  private shortWindow(filter: FileFilter, cursor: Cursor | null) {
+    const window = this.db
+      .selectFrom('files as f')
+      .selectAll('f')
+      .where(matching(this.engine, filter, undefined, false))
+      .$if(cursor !== null, (qb) => qb.where(after(cursor!)));
+    return newestFirst(window, filter).limit(SHORT_QUERY_WINDOW).as('w');
+  }
+
+  /** The rows of the short window that hold the text, with their owner, newest first. */
+  private shortMatches(filter: FileFilter, cursor: Cursor | null) {
+    return this.db
+      .selectFrom(this.shortWindow(filter, cursor))
+      .innerJoin('users as u', 'u.id', 'w.owner_id')
+      .selectAll('w')
+      .select(['u.email as owner_email', 'u.display_name as owner_display_name'])
+      .where(textMatches(this.engine, filter.text!, 'w'))
+      .orderBy('w.created_at', 'desc')
+      .orderBy('w.id', 'desc');
   }
 
   /** How many files are in each status (for metrics). */
   async countByStatus(): Promise<Record<FileStatus, number>> {
-    const rows = await this.db.selectFrom('files').select(['status', (eb) => eb.fn.countAll<string | number>().as('count')]).groupBy('status').execute();
+    const rows = await this.db
+      .selectFrom('files')
+      .select(['status', (eb) => eb.fn.countAll<string | number>().as('count')])
+      .groupBy('status')
+      .execute();
     const counts = Object.fromEntries(FILE_STATUSES.map((s) => [s, 0])) as Record<FileStatus, number>;
     for (const row of rows) counts[row.status] = Number(row.count);
     return counts;
@@ -158,27 +230,26 @@ export class FilesRepository {
    */
   async listAfter(filter: FileFilter, cursor: Cursor | null, limit: number): Promise<{ rows: FileRecord[]; scannedTo: Cursor | null }> {
     const plan = await this.textPlan(filter);
+    if (plan.candidates?.length === 0) return { rows: [], scannedTo: null };
     if (!plan.short) {
-      const rows = await this.newestFirst(filter, plan)
+      const rows = await this.listing(filter, plan)
         .$if(cursor !== null, (qb) => qb.where(after(cursor!)))
         .limit(limit + 1)
         .execute();
       return { rows, scannedTo: null };
     }
-    const windowed = () =>
-      this.db
-        .selectFrom('files as f')
-        .where(matching(filter, plan, false))
-        .$if(cursor !== null, (qb) => qb.where(after(cursor!)))
-        .orderBy('f.created_at', 'desc')
-        .orderBy('f.id', 'desc');
-    const rows = await this.newestFirst(filter)
-      .where('f.id', 'in', windowed().select('f.id').limit(SHORT_QUERY_WINDOW))
+    const rows = await this.shortMatches(filter, cursor)
       .limit(limit + 1)
       .execute();
     if (rows.length > limit) return { rows, scannedTo: null };
-    const edge = await windowed()
-      .select(['f.created_at', 'f.id'])
+    const edge = await newestFirst(
+      this.db
+        .selectFrom('files as f')
+        .select(['f.created_at', 'f.id'])
+        .where(matching(this.engine, filter, plan, false))
+        .$if(cursor !== null, (qb) => qb.where(after(cursor!))),
+      filter,
+    )
       .offset(SHORT_QUERY_WINDOW - 1)
       .limit(1)
       .executeTakeFirst();
@@ -187,32 +258,43 @@ export class FilesRepository {
 
   /**
    * One page by number. The total comes from the per-owner counters when nothing but the owner is
-   * filtered, else from a count that stops at COUNT_CAP (`exact` false beyond it). Pages past a
-   * known end are answered without reading rows; deep pages of the plain listing skip through the
-   * covering (owner, created_at, id) index before reading the rows they show.
+   * filtered, else from a count that stops at COUNT_CAP (`exact` false beyond it); a short query
+   * looks at the newest SHORT_QUERY_WINDOW rows only (`exact` false when there were more). Pages
+   * past a known end are answered without reading rows; deep pages without a text search skip
+   * through a composite index (covering for the plain listing) before reading the rows they show.
    */
   async page(filter: FileFilter, offset: number, limit: number): Promise<{ rows: FileRecord[]; total: number; exact: boolean }> {
     const plan = await this.textPlan(filter);
+    if (plan.short) return this.shortPage(filter, offset, limit);
+    if (plan.candidates?.length === 0) return { rows: [], total: 0, exact: true };
     const { total, exact } = unfiltered(filter) ? { total: await this.countAll(filter.ownerId), exact: true } : await this.cappedCount(filter, plan);
     if (exact && offset >= total) return { rows: [], total, exact };
-    const rows = unfiltered(filter)
-      ? await this.withOwner()
-          .where(
-            'f.id',
-            'in',
-            this.db
-              .selectFrom('files as f')
-              .select('f.id')
-              .where(matching(filter))
-              .orderBy('f.created_at', 'desc')
-              .orderBy('f.id', 'desc')
-              .limit(limit)
-              .offset(offset),
-          )
-          .orderBy('f.created_at', 'desc')
-          .orderBy('f.id', 'desc')
-          .execute()
-      : await this.newestFirst(filter, plan).limit(limit).offset(offset).execute();
+    const rows =
+      filter.text === null
+        ? await newestFirst(
+            this.withOwner().where(
+              'f.id',
+              'in',
+              newestFirst(this.db.selectFrom('files as f').select('f.id').where(matching(this.engine, filter)), filter)
+                .limit(limit)
+                .offset(offset),
+            ),
+            filter,
+          ).execute()
+        : await this.listing(filter, plan).limit(limit).offset(offset).execute();
+    return { rows, total, exact };
+  }
+
+  private async shortPage(filter: FileFilter, offset: number, limit: number): Promise<{ rows: FileRecord[]; total: number; exact: boolean }> {
+    const text = textMatches(this.engine, filter.text!, 'w');
+    const { seen, hits } = await this.db
+      .selectFrom(this.shortWindow(filter, null))
+      .select((eb) => [eb.fn.countAll<number>().as('seen'), eb.fn.sum<number>(eb.case().when(text).then(1).else(0).end()).as('hits')])
+      .executeTakeFirstOrThrow();
+    const total = Number(hits ?? 0);
+    const exact = Number(seen) < SHORT_QUERY_WINDOW;
+    if (offset >= total) return { rows: [], total, exact };
+    const rows = await this.shortMatches(filter, null).limit(limit).offset(offset).execute();
     return { rows, total, exact };
   }
 
@@ -227,7 +309,22 @@ export class FilesRepository {
 
   private async cappedCount(filter: FileFilter, plan: TextPlan): Promise<{ total: number; exact: boolean }> {
     const { total } = await this.db
-      .selectFrom(this.db.selectFrom('files as f').select('f.id').where(matching(filter, plan)).limit(COUNT_CAP + 1).as('m'))
+      .selectFrom(
+        // Ordered like the listing when there is no text: then the capped count walks the same
+        // composite index (PostgreSQL otherwise scanned the table until it had seen enough).
+        this.db
+          .selectFrom('files as f')
+          .select('f.id')
+          .where(matching(this.engine, filter, plan))
+          .$if(filter.text === null, (qb) => newestFirst(qb, filter))
+          // Many FTS candidates: take them from the index, each checked as it comes, until the cap
+          // (rather than testing the text on every row of the account).
+          .$if(plan.phrase !== null && plan.candidates === null, (qb) =>
+            qb.where(sql<SqlBool>`${sql.ref('f.rowid')} in (select rowid from files_fts where files_fts match ${plan.phrase})`),
+          )
+          .limit(COUNT_CAP + 1)
+          .as('m'),
+      )
       .select((eb) => eb.fn.countAll<number>().as('total'))
       .executeTakeFirstOrThrow();
     const n = Number(total);

@@ -7,9 +7,10 @@ import { randomData, uploadFile } from '../helpers/tus.js';
 
 const databases: Array<'sqlite' | 'postgres'> = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
 
-// Letters with and without case, LIKE's own wildcards and escape, and characters beyond ASCII that
-// have no upper case (both engines then fold alike).
-const ALPHABET = ['a', 'b', 'c', 'A', 'B', 'C', 'x', 'y', ' ', '.', '-', '_', '%', '\\', 'é', '日', '0'];
+// Letters with and without case (in and beyond ASCII), LIKE's own wildcards and escape, quotes (the
+// FTS phrase's and SQL's), and a character with no case at all.
+const ALPHABET = ['a', 'b', 'c', 'A', 'B', 'C', 'x', 'y', ' ', '.', '-', '_', '%', '\\', "'", '"', 'é', 'É', 'Ж', 'ж', '日', '0'];
+const STATUSES = ['uploaded', 'processing', 'processed', 'failed'] as const;
 const MIMES = ['image/png', 'image/jpeg', 'text/plain', 'application/zip'];
 
 interface Row {
@@ -18,25 +19,27 @@ interface Row {
   filename: string;
   title: string | null;
   mime_type: string;
+  status: (typeof STATUSES)[number];
   created_at: string;
 }
 
 const text = (min: number, max: number) => fc.array(fc.constantFrom(...ALPHABET), { minLength: min, maxLength: max }).map((cs) => cs.join(''));
-const foldAscii = (t: string) => t.replace(/[A-Z]/g, (c) => c.toLowerCase());
+const fold = (t: string) => Array.from(t, (c) => c.toLowerCase()).join('');
 
 /** What a plain scan answers: case-insensitive substring of filename or title, newest first. */
-function scan(rows: Row[], owner: string, q: string, type: string | null): string[] {
-  const needle = foldAscii(q.trim());
+function scan(rows: Row[], owner: string, q: string | null, type: string | null, status: string | null = null): string[] {
+  const needle = fold(q?.trim() ?? '');
   return rows
     .filter((r) => r.owner_id === owner)
-    .filter((r) => needle === '' || foldAscii(r.filename).includes(needle) || (r.title !== null && foldAscii(r.title).includes(needle)))
+    .filter((r) => needle === '' || fold(r.filename).includes(needle) || (r.title !== null && fold(r.title).includes(needle)))
     .filter((r) => type === null || (type.endsWith('/') ? r.mime_type.startsWith(type) : r.mime_type === type))
+    .filter((r) => status === null || r.status === status)
     .sort((a, b) => (a.created_at === b.created_at ? (a.id < b.id ? 1 : -1) : a.created_at < b.created_at ? 1 : -1))
     .map((r) => r.id);
 }
 
 function fileRow(r: Row): NewFile {
-  return { ...r, storage_key: `uploads/${r.id}`, size: 1, detected_type: null, description: null, status: 'processed', sha256: null, extracted: null, error: null, updated_at: r.created_at, processed_at: null };
+  return { ...r, storage_key: `uploads/${r.id}`, size: 1, detected_type: null, description: null, sha256: null, extracted: null, error: null, updated_at: r.created_at, processed_at: null };
 }
 
 async function insertRows(s: TestServer, rows: Row[]): Promise<void> {
@@ -59,7 +62,13 @@ describe.each(databases)('search and page totals at scale on %s', (database) => 
     alice = await s.api.newUser('search-a');
     bob = await s.api.newUser('search-b');
     const gen = fc.sample(
-      fc.record({ filename: text(1, 12), title: fc.option(text(0, 10), { nil: null }), mime: fc.constantFrom(...MIMES), second: fc.integer({ min: 0, max: 400 }) }),
+      fc.record({
+        filename: text(1, 12),
+        title: fc.option(text(0, 10), { nil: null }),
+        mime: fc.constantFrom(...MIMES),
+        status: fc.constantFrom(...STATUSES),
+        second: fc.integer({ min: 0, max: 400 }),
+      }),
       { numRuns: 450, seed: 11 },
     );
     corpus = gen.map((g, i) => ({
@@ -68,6 +77,7 @@ describe.each(databases)('search and page totals at scale on %s', (database) => 
       filename: g.filename.trim() === '' ? `f${i}` : g.filename,
       title: g.title,
       mime_type: g.mime,
+      status: g.status,
       // Few distinct seconds, so ties on createdAt are ordered by id as well.
       created_at: new Date(Date.UTC(2024, 0, 1, 0, 0, g.second)).toISOString(),
     }));
@@ -92,17 +102,26 @@ describe.each(databases)('search and page totals at scale on %s', (database) => 
     const fromCorpus = fc
       .tuple(fc.constantFrom(...names), fc.nat(), fc.integer({ min: 1, max: 6 }))
       .map(([name, start, len]) => name.slice(start % name.length, (start % name.length) + len));
+    const q = fc.option(fc.oneof(fromCorpus, text(1, 6)), { nil: null, freq: 4 });
+    const type = fc.option(fc.constantFrom('image/', 'image/png', 'text/plain'), { nil: null });
+    const status = fc.option(fc.constantFrom(...STATUSES), { nil: null, freq: 2 });
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fromCorpus, text(1, 6)), fc.option(fc.constantFrom('image/', 'image/png', 'text/plain'), { nil: null }), async (q, type) => {
-        const query = `q=${encodeURIComponent(q)}${type ? `&type=${encodeURIComponent(type)}` : ''}`;
-        const expected = scan(corpus, alice.id, q, type);
+      fc.asyncProperty(q, type, status, async (q, type, status) => {
+        const params = new URLSearchParams();
+        if (q !== null) params.set('q', q);
+        if (type !== null) params.set('type', type);
+        if (status !== null) params.set('status', status);
+        const query = params.toString();
+        const expected = scan(corpus, alice.id, q, type, status);
         expect(await listAll(alice.token, query)).toEqual(expected);
-        const page = await s.api.get(`/api/files?page=1&pageSize=25&${query}`, alice.token);
-        expect(page.body.total).toBe(expected.length);
-        expect(page.body.totalExact).toBe(true);
-        expect(page.body.items.map((f: { id: string }) => f.id)).toEqual(expected.slice(0, 25));
+        for (const page of [1, 2]) {
+          const res = await s.api.get(`/api/files?page=${page}&pageSize=25&${query}`, alice.token);
+          expect(res.body.total).toBe(expected.length);
+          expect(res.body.totalExact).toBe(true);
+          expect(res.body.items.map((f: { id: string }) => f.id)).toEqual(expected.slice((page - 1) * 25, page * 25));
+        }
       }),
-      { numRuns: 60, seed: 42 },
+      { numRuns: 80, seed: 42 },
     );
   });
 
@@ -140,9 +159,9 @@ describe.each(databases)('search and page totals at scale on %s', (database) => 
   it('keeps a short query bounded: a page ends at the edge of what it examined and the cursor goes on', async () => {
     const dave = await s.api.newUser('window');
     const rows: Row[] = [];
-    rows.push({ id: 'window-hit', owner_id: dave.id, filename: 'zq-old.txt', title: null, mime_type: 'text/plain', created_at: '2020-01-01T00:00:00.000Z' });
+    rows.push({ id: 'window-hit', owner_id: dave.id, filename: 'zq-old.txt', title: null, mime_type: 'text/plain', status: 'processed', created_at: '2020-01-01T00:00:00.000Z' });
     for (let i = 0; i < 10_050; i++) {
-      rows.push({ id: `window-${String(i).padStart(5, '0')}`, owner_id: dave.id, filename: `plain-${i}.bin`, title: null, mime_type: 'text/plain', created_at: new Date(Date.UTC(2021, 0, 1) + i * 1000).toISOString() });
+      rows.push({ id: `window-${String(i).padStart(5, '0')}`, owner_id: dave.id, filename: `plain-${i}.bin`, title: null, mime_type: 'text/plain', status: i === 0 ? 'failed' : 'processed', created_at: new Date(Date.UTC(2021, 0, 1) + i * 1000).toISOString() });
     }
     await insertRows(s, rows);
     const first = await s.api.get('/api/files?q=zq&limit=20', dave.token);
@@ -154,7 +173,17 @@ describe.each(databases)('search and page totals at scale on %s', (database) => 
     // Long queries use the index and need no such steps; totals beyond the cap say so.
     expect((await s.api.get('/api/files?q=zq-old&limit=20', dave.token)).body).toMatchObject({ items: [{ id: 'window-hit' }], nextCursor: null });
     const capped = await s.api.get('/api/files?q=plain&page=1&pageSize=5', dave.token);
-    expect(capped.body).toMatchObject({ total: 10_000, totalExact: false });
+    expect(capped.body).toMatchObject({ total: 1_000, totalExact: false });
     expect(capped.body.items.map((f: { id: string }) => f.id)).toEqual(['window-10049', 'window-10048', 'window-10047', 'window-10046', 'window-10045']);
+    // A short query by page number counts within the newest 10,000 rows only, and says so.
+    const shortPage = await s.api.get('/api/files?q=pl&page=2&pageSize=3', dave.token);
+    expect(shortPage.body).toMatchObject({ total: 10_000, totalExact: false });
+    expect(shortPage.body.items.map((f: { id: string }) => f.id)).toEqual(['window-10046', 'window-10045', 'window-10044']);
+    expect((await s.api.get('/api/files?q=zq&page=1&pageSize=3', dave.token)).body).toMatchObject({ items: [], total: 0, totalExact: false });
+    // Filters without text walk their own index: a status few rows have, the deep end of a type.
+    expect((await s.api.get('/api/files?status=failed&limit=5', dave.token)).body).toMatchObject({ items: [{ id: 'window-00000' }], nextCursor: null });
+    const deep = await s.api.get('/api/files?type=text/plain&page=2010&pageSize=5', dave.token);
+    expect(deep.body).toMatchObject({ total: 1_000, totalExact: false });
+    expect(deep.body.items.map((f: { id: string }) => f.id)).toEqual(['window-00004', 'window-00003', 'window-00002', 'window-00001', 'window-00000']);
   });
 });
