@@ -181,8 +181,9 @@ export class FilesRepository {
     return this.db
       .selectFrom(this.shortWindow(filter, cursor))
       .innerJoin('users as u', 'u.id', 'w.owner_id')
+      .leftJoin('file_requests as r', 'r.id', 'w.request_id')
       .selectAll('w')
-      .select(['u.email as owner_email', 'u.display_name as owner_display_name'])
+      .select(['u.email as owner_email', 'u.display_name as owner_display_name', 'r.title as request_title'])
       .where(textMatches(this.engine, filter.text!, 'w'))
       .orderBy('w.created_at', 'desc')
       .orderBy('w.id', 'desc');
