@@ -26,7 +26,7 @@ async function shoot(page: Page, name: string, fullPage = true): Promise<void> {
 // Pictures of the sharing screens (the share dialog, the Shares view, the public share and request
 // pages and their error pages), in both themes and on a phone, for a person to look at.
 test('screenshots of the sharing screens in both themes', async ({ browser, api, baseURL }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(420_000);
   mkdirSync(SHOTS, { recursive: true });
 
   const user = await api.newUser('share-screens');

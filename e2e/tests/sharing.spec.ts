@@ -99,7 +99,7 @@ test('two files shared with a password and one download: unlock, preview, ZIP, t
 });
 
 test('a file request takes 20 MiB from someone without an account through a dropped network; the owner sees who sent it', async ({ browser, page, context, api }, testInfo) => {
-  test.setTimeout(120_000);
+  test.setTimeout(180_000);
   const owner = await api.newUser('asker');
   await storeSession(context, owner);
   await openMainScreen(page);
