@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import type { FileRequest } from '@dropline/contract';
 import type { Page } from '@playwright/test';
 import { sha256 } from '../support/api.js';
 import { expect, exposeUppy, openMainScreen, storeSession, test } from '../support/fixtures.js';
@@ -172,4 +173,38 @@ test('a file request takes 20 MiB from someone without an account through a drop
   const fileId = await row.getAttribute('data-file-id');
   const stored = await api.waitForProcessing(owner.accessToken, fileId!);
   expect(stored).toMatchObject({ size: data.length, sha256: sha256(data), request: { title: 'Scans for the archive', uploader: 'Rosa Archivist' } });
+});
+
+test('a request with a password asks for it first, uploads with the unlock token, and is full after its one file', async ({ page, api }) => {
+  const owner = await api.newUser('asker-pw');
+  const request = await api.post<FileRequest>(owner.accessToken, '/api/requests', { title: 'One contract, signed', password: 'letmein', maxFiles: 1 });
+  const authorizations: string[] = [];
+  page.on('request', (sent) => {
+    if (sent.url().includes('/api/uploads/') && sent.method() === 'POST') authorizations.push(sent.headers().authorization ?? '');
+  });
+
+  await page.goto(new URL(request.url).pathname);
+  await expect(page.getByTestId('unlock-form')).toBeVisible();
+  await expect(page.getByTestId('request-upload')).toHaveCount(0);
+  await page.getByLabel('Password').fill('not it');
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await expect(page.getByRole('alert')).toContainText('not right');
+  await page.getByLabel('Password').fill('letmein');
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  const upload = page.getByTestId('request-upload');
+  await expect(upload).toBeVisible();
+  await expect(page.getByTestId('request-remaining')).toContainText('Room for 1 more file');
+
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), upload.getByRole('button', { name: 'browse files' }).click()]);
+  await chooser.setFiles({ name: 'contract-signed.txt', mimeType: 'text/plain', buffer: Buffer.from('signed\n') });
+  await upload.getByRole('button', { name: 'Upload 1 file' }).click();
+  await expect(page.getByTestId('request-thanks')).toBeVisible({ timeout: 20_000 });
+  // The request took all it asked for: no offer to send more.
+  await expect(page.getByRole('button', { name: 'Send more files' })).toHaveCount(0);
+  const token = new URL(request.url).pathname.split('/').pop();
+  expect(authorizations).toHaveLength(1);
+  expect(authorizations[0]).toMatch(new RegExp(`^Request ${token}:.+`));
+
+  await page.reload();
+  await expect(page.getByTestId('request-full')).toBeVisible();
 });
