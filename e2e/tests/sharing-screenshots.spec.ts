@@ -42,7 +42,7 @@ test('screenshots of the sharing screens in both themes', async ({ browser, api,
     ids.push(id);
   }
   const inADay = new Date(Date.now() + 86_400_000).toISOString();
-  const locked = await api.post<Share>(user.accessToken, '/api/shares', { fileIds: ids, password: 'open sesame', maxDownloads: 5, note: 'Everything for Saturday. The list is the one that matters.', expiresAt: inADay });
+  const locked = await api.post<Share>(user.accessToken, '/api/shares', { fileIds: ids, password: 'open sesame', maxDownloads: 50, note: 'Everything for Saturday. The list is the one that matters.', expiresAt: inADay });
   const open = await api.post<Share>(user.accessToken, '/api/shares', { fileIds: [ids[0]] });
   const usedUp = await api.post<Share>(user.accessToken, '/api/shares', { fileIds: [ids[1]], maxDownloads: 1 });
   const usedUpToken = usedUp.url.split('/').pop()!;

@@ -25,6 +25,12 @@ export function FilePreview({ file, url, onClose }: { file: PublicShareFile; url
         {kind === 'pdf' && <iframe className="preview__frame" src={url} title={`Preview of ${file.filename}`} />}
         {kind === 'text' && <TextPreview url={url} size={file.size} name={file.filename} />}
       </div>
+      {kind === 'pdf' && (
+        // Some browsers (and phones) show no PDF inside a page; a tab of its own always works.
+        <a className="button button--small preview__open" href={url} target="_blank" rel="noopener noreferrer">
+          Open the PDF in a new tab
+        </a>
+      )}
     </Modal>
   )
 }
