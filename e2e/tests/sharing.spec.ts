@@ -15,7 +15,7 @@ async function selectFiles(page: Page, names: string[]): Promise<void> {
 }
 
 test('two files shared with a password and one download: unlock, preview, ZIP, then the link is used up; the owner hears of it', async ({ browser, page, context, api }, testInfo) => {
-  test.setTimeout(90_000);
+  test.setTimeout(180_000);
   const owner = await api.newUser('sharer');
   const image = { name: `harbour-${randomBytes(3).toString('hex')}.png`, type: 'image/png', data: samplePng() };
   const text = { name: `packing-list-${randomBytes(3).toString('hex')}.txt`, type: 'text/plain', data: Buffer.from('tent\nstove\nmap\n'.repeat(2000)) };
@@ -65,6 +65,8 @@ test('two files shared with a password and one download: unlock, preview, ZIP, t
     await expect(guest.getByTestId('file-preview')).toBeHidden();
 
     const [download] = await Promise.all([guest.waitForEvent('download'), guest.getByTestId('download-all').click()]);
+    // The owner is told, live (the notice stays a few seconds, so it is looked for at once).
+    await expect(page.getByTestId('toast').filter({ hasText: 'Someone downloaded all files as a ZIP' })).toBeVisible({ timeout: 15_000 });
     const zipPath = testInfo.outputPath('share.zip');
     await download.saveAs(zipPath);
     expect(await download.failure()).toBeNull();
@@ -77,9 +79,6 @@ test('two files shared with a password and one download: unlock, preview, ZIP, t
   } finally {
     await visitor.close();
   }
-
-  // The owner was told, live.
-  await expect(page.getByTestId('toast').filter({ hasText: 'Someone downloaded all files as a ZIP' })).toBeVisible({ timeout: 15_000 });
 
   // The next visitor finds the link used up.
   const next = await browser.newContext();
