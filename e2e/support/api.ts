@@ -86,6 +86,11 @@ export class Api {
     return id;
   }
 
+  /** Any JSON POST (creating a share or a file request, say), expecting 201 unless told. */
+  post<T>(token: string, path: string, body: unknown, expect = 201): Promise<T> {
+    return this.json<T>('POST', path, { token, body, expect });
+  }
+
   /** Any JSON GET, for checks the helpers above don't cover. */
   get<T>(token: string, path: string): Promise<T> {
     return this.json<T>('GET', path, { token, expect: 200 });

@@ -31,7 +31,8 @@ test('a file chosen in the file chooser uploads, is processed, and its detail sh
   // …and the row follows, live.
   await expect(row).toHaveAttribute('data-status', 'processed');
   await expect(row.getByTestId('file-status')).toHaveText('processed');
-  await expect(row.getByRole('cell').nth(1)).toHaveText('1.5 MiB');
+  // Cells: the selection checkbox, the name, then the size.
+  await expect(row.getByRole('cell').nth(2)).toHaveText('1.5 MiB');
   await expect(row).toContainText(expectedSha.slice(0, 8));
 
   await row.getByRole('button', { name: `${name}: show details` }).click();

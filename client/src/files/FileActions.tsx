@@ -7,12 +7,13 @@ import { downloadFile } from './downloadFile'
 
 interface FileActionsProps {
   file: FileItem
+  onShare: () => void
   onDeleted: (id: string) => void
 }
 
 type Busy = 'download' | 'reprocess' | 'delete' | null
 
-export function FileActions({ file, onDeleted }: FileActionsProps) {
+export function FileActions({ file, onShare, onDeleted }: FileActionsProps) {
   const { notify } = useToasts()
   const [busy, setBusy] = useState<Busy>(null)
   const [confirmingDelete, setConfirmingDelete] = useState(false)
@@ -74,6 +75,9 @@ export function FileActions({ file, onDeleted }: FileActionsProps) {
     <div className="button-row">
       <button type="button" className="button" onClick={download} disabled={busy === 'download'}>
         {busy === 'download' ? 'Downloading…' : 'Download'}
+      </button>
+      <button type="button" className="button" onClick={onShare}>
+        Share
       </button>
       {file.status === 'failed' && (
         <button type="button" className="button" onClick={reprocess} disabled={busy === 'reprocess'}>

@@ -1,9 +1,10 @@
-import { useEffect, useRef, type MouseEvent } from 'react'
+import { useEffect, useRef } from 'react'
 import { getFile } from '../api/files'
 import type { File as FileItem } from '@dropline/contract'
 import { formatBytes } from '../format/formatBytes'
 import { formatDateTime } from '../format/formatDate'
-import { CloseIcon } from '../icons/CloseIcon'
+import { formatExpiry } from '../sharing/expiry'
+import { Modal } from '../layout/Modal'
 import { CopyButton } from './CopyButton'
 import { ExtractedData } from './ExtractedData'
 import { FileActions } from './FileActions'
@@ -15,21 +16,15 @@ interface FileDetailProps {
   file: FileItem
   onClose: () => void
   onChanged: (file: FileItem) => void
+  onShare: (file: FileItem) => void
   onDeleted: (id: string) => void
 }
 
-/** A modal dialog: the browser traps focus, closes on Escape and restores focus afterwards. */
-export function FileDetail({ file, onClose, onChanged, onDeleted }: FileDetailProps) {
-  const dialogRef = useRef<HTMLDialogElement>(null)
+export function FileDetail({ file, onClose, onChanged, onShare, onDeleted }: FileDetailProps) {
   const onChangedRef = useRef(onChanged)
   useEffect(() => {
     onChangedRef.current = onChanged
   })
-
-  useEffect(() => {
-    const dialog = dialogRef.current
-    if (dialog && !dialog.open) dialog.showModal()
-  }, [])
 
   // The row that opened this may be a few events behind; show the server's current copy.
   useEffect(() => {
@@ -43,27 +38,10 @@ export function FileDetail({ file, onClose, onChanged, onDeleted }: FileDetailPr
     return () => controller.abort()
   }, [file.id])
 
-  const close = () => dialogRef.current?.close()
-
-  // A click that lands on the dialog element itself is on the backdrop around the content.
-  const onDialogClick = (event: MouseEvent<HTMLDialogElement>) => {
-    if (event.target === event.currentTarget) close()
-  }
-
   const pending = file.status === 'uploaded' || file.status === 'processing'
 
   return (
-    <dialog ref={dialogRef} className="detail" aria-labelledby="detail-title" onClose={onClose} onClick={onDialogClick}>
-      <div className="detail__content">
-        <header className="detail__header">
-          <h2 id="detail-title" className="detail__title">
-            {file.filename}
-          </h2>
-          <button type="button" className="icon-button" aria-label="Close details" onClick={close}>
-            <CloseIcon size={20} />
-          </button>
-        </header>
-
+    <Modal title={file.filename} closeLabel="Close details" wide onClose={onClose}>
         {file.title && <p className="detail__subtitle">{file.title}</p>}
         {file.description && <p className="detail__description">{file.description}</p>}
 
@@ -96,6 +74,18 @@ export function FileDetail({ file, onClose, onChanged, onDeleted }: FileDetailPr
             <dt>Processed</dt>
             <dd>{formatDateTime(file.processedAt)}</dd>
           </div>
+          <div className="details-list__row">
+            <dt>Expires</dt>
+            <dd>{file.expiresAt ? `${formatDateTime(file.expiresAt)} (${formatExpiry(file.expiresAt).toLowerCase()})` : 'Never'}</dd>
+          </div>
+          {file.request && (
+            <div className="details-list__row">
+              <dt>Sent through</dt>
+              <dd>
+                the request “{file.request.title}”{file.request.uploader ? ` by ${file.request.uploader}` : ''}
+              </dd>
+            </div>
+          )}
           <div className="details-list__row">
             <dt>Owner</dt>
             <dd>
@@ -145,9 +135,8 @@ export function FileDetail({ file, onClose, onChanged, onDeleted }: FileDetailPr
           <h3 id="actions-heading" className="detail__section-title">
             Actions
           </h3>
-          <FileActions file={file} onDeleted={onDeleted} />
+          <FileActions file={file} onShare={() => onShare(file)} onDeleted={onDeleted} />
         </section>
-      </div>
-    </dialog>
+    </Modal>
   )
 }

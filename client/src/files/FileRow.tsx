@@ -1,18 +1,30 @@
 import type { File as FileItem } from '@dropline/contract'
 import { formatBytes } from '../format/formatBytes'
 import { formatDateTime, formatShortDate } from '../format/formatDate'
+import { formatExpiry } from '../sharing/expiry'
 import { fileTypeLabel } from './fileTypeLabel'
 import { StatusBadge } from './StatusBadge'
 
 interface FileRowProps {
   file: FileItem
   showOwner: boolean
+  selected: boolean
   onOpen: (file: FileItem) => void
+  onSelect: (id: string, selected: boolean) => void
 }
 
-export function FileRow({ file, showOwner, onOpen }: FileRowProps) {
+export function FileRow({ file, showOwner, selected, onOpen, onSelect }: FileRowProps) {
   return (
-    <tr role="row" className="file-row" data-testid="file-row" data-file-id={file.id} data-status={file.status}>
+    <tr
+      role="row"
+      className={`file-row${selected ? ' file-row--selected' : ''}`}
+      data-testid="file-row"
+      data-file-id={file.id}
+      data-status={file.status}
+    >
+      <td role="cell" className="file-row__select">
+        <input type="checkbox" aria-label={`Select ${file.filename}`} checked={selected} onChange={(event) => onSelect(file.id, event.target.checked)} />
+      </td>
       <td role="cell" className="file-row__name" data-label="Name">
         <button
           type="button"
@@ -23,6 +35,21 @@ export function FileRow({ file, showOwner, onOpen }: FileRowProps) {
           {file.filename}
         </button>
         {file.title && <span className="file-row__title">{file.title}</span>}
+        {(file.request || file.expiresAt) && (
+          <span className="file-row__origin">
+            {file.request && (
+              <span data-testid="file-request-origin">
+                From {file.request.uploader ?? 'someone'} via “{file.request.title}”
+              </span>
+            )}
+            {file.request && file.expiresAt && ' · '}
+            {file.expiresAt && (
+              <time data-testid="file-expiry" dateTime={file.expiresAt} title={formatDateTime(file.expiresAt)}>
+                {formatExpiry(file.expiresAt)}
+              </time>
+            )}
+          </span>
+        )}
       </td>
       <td role="cell" data-label="Size" className="numeric">
         {formatBytes(file.size)}

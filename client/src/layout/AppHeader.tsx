@@ -4,32 +4,41 @@ import { ConnectionStatus } from '../realtime/ConnectionStatus'
 import type { ConnectionState } from '../realtime/useSocket'
 import { ThemeToggle } from '../theme/ThemeToggle'
 
-export type View = 'files' | 'admin'
+export type View = 'files' | 'shares' | 'admin'
 
 interface AppHeaderProps {
   user: User
   /** The user's own storage; null until it has loaded. */
   usage: Usage | null
   connection: ConnectionState
-  /** The open view, for admins (who can switch to the admin area); null for everyone else. */
-  view: View | null
+  view: View
+  /** Admins also get the admin area. */
+  isAdmin: boolean
   onViewChange: (view: View) => void
   onSignOut: () => void
 }
 
-export function AppHeader({ user, usage, connection, view, onViewChange, onSignOut }: AppHeaderProps) {
+const VIEWS: Array<[View, string]> = [
+  ['files', 'Files'],
+  ['shares', 'Shares'],
+  ['admin', 'Admin'],
+]
+
+export function AppHeader({ user, usage, connection, view, isAdmin, onViewChange, onSignOut }: AppHeaderProps) {
   return (
     <header className="app-header">
       <div className="app-header__start">
         <span className="brand">Dropline</span>
         <ConnectionStatus state={connection} />
       </div>
-      <div className="app-header__end">
-        {view !== null && (
-          <button type="button" className="button button--small" aria-pressed={view === 'admin'} onClick={() => onViewChange(view === 'admin' ? 'files' : 'admin')}>
-            {view === 'admin' ? 'Files' : 'Admin'}
+      <nav className="app-nav" aria-label="Views">
+        {VIEWS.filter(([id]) => id !== 'admin' || isAdmin).map(([id, label]) => (
+          <button key={id} type="button" className="app-nav__item" aria-current={view === id ? 'page' : undefined} onClick={() => onViewChange(id)}>
+            {label}
           </button>
-        )}
+        ))}
+      </nav>
+      <div className="app-header__end">
         {usage && (
           <span className="app-header__usage" data-testid="my-usage">
             <UsageBar usage={usage} label="Your storage" />

@@ -1,7 +1,8 @@
 import { lazy, Suspense, useCallback, useMemo, useState } from 'react'
 import { getMe } from '../api/admin'
 import { getFile, type FileQuery } from '../api/files'
-import type { FileCreatedEvent, File as FileItem } from '@dropline/contract'
+import type { FileCreatedEvent, File as FileItem, ShareDownloadedEvent } from '@dropline/contract'
+import { getShare } from '../api/shares'
 import { useAuth, useSignedInUser } from '../auth/useAuth'
 import { FileDetail } from '../files/FileDetail'
 import { emptyFilters, type FileFilterValues } from '../files/fileFilters'
@@ -13,10 +14,13 @@ import { useToasts } from '../notifications/useToasts'
 import { useSocket } from '../realtime/useSocket'
 import { UploadPanel } from '../upload/UploadPanel'
 import { useLoaded } from '../admin/useLoaded'
+import { ShareDialog } from '../sharing/ShareDialog'
+import { describeFiles, formatDownloads } from '../sharing/shareText'
 import { AppHeader, type View } from './AppHeader'
 
 // Only admins ever open it.
 const AdminScreen = lazy(() => import('../admin/AdminScreen').then((module) => ({ default: module.AdminScreen })))
+const SharesScreen = lazy(() => import('../sharing/SharesScreen').then((module) => ({ default: module.SharesScreen })))
 
 const SEARCH_DEBOUNCE_MS = 300
 
@@ -38,6 +42,18 @@ export function MainScreen() {
   const [selected, setSelected] = useState<FileItem | null>(null)
   const [view, setView] = useState<View>('files')
   const [me, reloadMe] = useLoaded(getMe)
+  const [sharing, setSharing] = useState<FileItem[] | null>(null)
+  // The Shares view, when open, follows download counts live.
+  const [downloadListeners] = useState(() => new Set<(event: ShareDownloadedEvent) => void>())
+  const subscribeDownloads = useCallback(
+    (listener: (event: ShareDownloadedEvent) => void) => {
+      downloadListeners.add(listener)
+      return () => {
+        downloadListeners.delete(listener)
+      }
+    },
+    [downloadListeners],
+  )
 
   const applyFile = useCallback(
     (file: FileItem) => {
@@ -74,6 +90,16 @@ export function MainScreen() {
     },
     onFileUpdated: applyFile,
     onFileDeleted: ({ id }) => forgetFile(id),
+    onShareDownloaded: (event) => {
+      for (const listener of downloadListeners) listener(event)
+      const what = event.fileId === null ? 'all files as a ZIP' : 'a file'
+      // The event names the share by id; its files make the notice readable.
+      getShare(event.shareId).then(
+        (share) =>
+          notify(`Someone downloaded ${what} from your link to ${describeFiles(share.files)} (${formatDownloads(event.downloads, share.maxDownloads)})`, 'info'),
+        () => notify(`Someone downloaded ${what} from one of your links`, 'info'),
+      )
+    },
     onResync: () => {
       reload()
       if (selected) fetchAndApply(selected.id)
@@ -86,7 +112,8 @@ export function MainScreen() {
         user={user}
         usage={me.status === 'ready' ? me.value.usage : null}
         connection={connection}
-        view={isAdmin ? view : null}
+        view={view}
+        isAdmin={isAdmin}
         onViewChange={setView}
         onSignOut={() => void signOut()}
       />
@@ -94,6 +121,12 @@ export function MainScreen() {
         <main className="app-main">
           <Suspense fallback={<p className="panel__placeholder">Loading…</p>}>
             <AdminScreen currentUserId={user.id} />
+          </Suspense>
+        </main>
+      ) : view === 'shares' ? (
+        <main className="app-main app-main--single">
+          <Suspense fallback={<p className="panel__placeholder">Loading…</p>}>
+            <SharesScreen subscribeDownloads={subscribeDownloads} />
           </Suspense>
         </main>
       ) : (
@@ -106,6 +139,7 @@ export function MainScreen() {
           canViewAll={isAdmin}
           onFiltersChange={setFilters}
           onOpen={setSelected}
+          onShare={setSharing}
         />
       </main>
       )}
@@ -114,6 +148,7 @@ export function MainScreen() {
           file={selected}
           onClose={() => setSelected(null)}
           onChanged={applyFile}
+          onShare={(file) => setSharing([file])}
           onDeleted={(id) => {
             forgetFile(id)
             // The row that opened the dialog is gone, so focus has nowhere natural to return to.
@@ -121,6 +156,7 @@ export function MainScreen() {
           }}
         />
       )}
+      {sharing && <ShareDialog files={sharing} onClose={() => setSharing(null)} />}
     </div>
   )
 }

@@ -1,7 +1,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react'
 import { io, type Socket } from 'socket.io-client'
 import { getAccessToken, refreshAccessToken } from '../api/client'
-import { SOCKET_AUTH_ERROR_CODES, type FileCreatedEvent, type FileDeletedEvent, type File as FileItem, type ServerToClientEvents } from '@dropline/contract'
+import { SOCKET_AUTH_ERROR_CODES, type FileCreatedEvent, type FileDeletedEvent, type File as FileItem, type ServerToClientEvents, type ShareDownloadedEvent } from '@dropline/contract'
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'offline'
 
@@ -9,6 +9,7 @@ export interface SocketHandlers {
   onFileCreated: (event: FileCreatedEvent) => void
   onFileUpdated: (file: FileItem) => void
   onFileDeleted: (event: FileDeletedEvent) => void
+  onShareDownloaded: (event: ShareDownloadedEvent) => void
   /** After a reconnect: events sent while we were away are lost, so state must be reloaded. */
   onResync: () => void
 }
@@ -88,6 +89,7 @@ export function useSocket(handlers: SocketHandlers): ConnectionState {
     socket.on('file:created', (event) => handlersRef.current.onFileCreated(event))
     socket.on('file:updated', (file) => handlersRef.current.onFileUpdated(file))
     socket.on('file:deleted', (event) => handlersRef.current.onFileDeleted(event))
+    socket.on('share:downloaded', (event) => handlersRef.current.onShareDownloaded(event))
 
     const onOffline = () => setState('offline')
     const onOnline = () => {

@@ -17,22 +17,37 @@ const CHUNK_SIZE = 8 * 1024 * 1024
 const PARALLEL_UPLOADS = 4
 const PARALLEL_MIN_SIZE = 64 * 1024 * 1024
 
+/**
+ * Uploads through a file request: its capability instead of a session, no refresh to try after a
+ * 401, and no parallel partial uploads (each would count against the request's limits).
+ */
+export interface RequestUploadAuth {
+  /** The whole `Authorization` header value, `Request <token>` or `Request <token>:<accessToken>`. */
+  authorization: string
+  /** Also keeps each request's resume entries and Uppy file ids apart from the signed-in ones. */
+  uppyId: string
+  maxNumberOfFiles: number | null
+}
+
 interface CreateUppyOptions {
-  config: UploadSettings
+  config: Pick<UploadSettings, 'maxUploadSize' | 'allowedFileTypes' | 'maxAppendSize'>
   urlStorage: UserUrlStorage
+  /** Absent: the signed-in user's session. */
+  request?: RequestUploadAuth
   onUploaded: (fileId: string) => void
   onError: (message: string) => void
 }
 
-export function createUppy({ config, urlStorage, onUploaded, onError }: CreateUppyOptions): DroplineUppy {
+export function createUppy({ config, urlStorage, request, onUploaded, onError }: CreateUppyOptions): DroplineUppy {
   const uppy = new Uppy<UploadMeta, TusBody>({
     // Stable on purpose: Uppy file ids start with it, and tus resume fingerprints are built
     // from file ids, so re-selecting a file after a reload finds its unfinished upload.
-    id: 'dropline',
+    id: request?.uppyId ?? 'dropline',
     autoProceed: false,
     restrictions: {
       maxFileSize: config.maxUploadSize,
       allowedFileTypes: config.allowedFileTypes,
+      maxNumberOfFiles: request?.maxNumberOfFiles ?? null,
     },
     meta: { title: '', description: '' },
     onBeforeUpload: prepareForServer,
@@ -50,10 +65,13 @@ export function createUppy({ config, urlStorage, onUploaded, onError }: CreateUp
     // That matters beyond the 401: a HEAD answered 401 would make tus-js-client drop the
     // resume entry and start the file over.
     async onBeforeRequest(req) {
-      req.setHeader('Authorization', `Bearer ${await getAccessToken()}`)
+      req.setHeader('Authorization', request ? request.authorization : `Bearer ${await getAccessToken()}`)
     },
     onShouldRetry(error, retryAttempt, _options, next) {
-      if (error.originalResponse?.getStatus() === 401) {
+      const status = error.originalResponse?.getStatus()
+      // A request that is full, expired or closed stays so: retrying only delays the message.
+      if (request && status !== undefined && [401, 403, 404, 410, 413].includes(status)) return false
+      if (status === 401) {
         const sent = error.originalRequest?.getHeader('Authorization')?.replace(/^Bearer /, '')
         // The retry's onBeforeRequest waits for this refresh; if it fails the session is over.
         refreshAccessToken(sent ?? '').catch(() => undefined)
@@ -64,7 +82,7 @@ export function createUppy({ config, urlStorage, onUploaded, onError }: CreateUp
   })
 
   uppy.on('file-added', (file) => {
-    if ((file.size ?? 0) >= PARALLEL_MIN_SIZE) uppy.setFileState(file.id, { tus: { parallelUploads: PARALLEL_UPLOADS } })
+    if (!request && (file.size ?? 0) >= PARALLEL_MIN_SIZE) uppy.setFileState(file.id, { tus: { parallelUploads: PARALLEL_UPLOADS } })
   })
 
   uppy.on('upload-success', (_file, response) => {

@@ -6,10 +6,12 @@ export type UploadMeta = {
   description: string
   filename?: string
   filetype?: string
+  /** Uploads through a file request: the name the uploader gave. */
+  uploader?: string
 }
 
 /** The Upload-Metadata keys the server reads (see the contract). */
-export const SERVER_META_FIELDS = ['filename', 'filetype', 'title', 'description'] as const
+export const SERVER_META_FIELDS = ['filename', 'filetype', 'title', 'description', 'uploader'] as const
 
 /**
  * Uppy keeps the (editable) name in `meta.name`; the server wants `filename` and `filetype`.
@@ -26,6 +28,7 @@ export function prepareForServer<B extends Body>(
       filetype: file.meta.type,
       title: (file.meta.title ?? '').trim(),
       description: (file.meta.description ?? '').trim(),
+      uploader: (file.meta.uploader ?? '').trim(),
     }
     const present = SERVER_META_FIELDS.filter((key) => (meta[key] ?? '') !== '')
     prepared[id] = { ...file, meta, tus: { ...file.tus, allowedMetaFields: present } }
