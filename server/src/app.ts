@@ -34,10 +34,18 @@ export interface AppDeps {
   streamingRoutes: Array<[path: string, router: Router | RequestHandler]>;
   /** Authenticated JSON API routers, mounted under /api behind `requireAuth`. */
   apiRoutes: Array<[path: string, router: Router]>;
+  /** JSON API routers open to anyone (their path carries a capability), mounted under /api/public. */
+  publicRoutes: Array<[path: string, router: Router]>;
 }
 
-/** A download link's path is its credential: it never reaches the log. */
-const withoutCredentials = (url: string) => url.replace(/^\/api\/downloads\/[^/?]+/, '/api/downloads/[redacted]');
+/**
+ * Paths that are credentials (a download link, a share's link and its web page) and `access=`
+ * tokens never reach the log.
+ */
+export const withoutCredentials = (url: string) =>
+  url
+    .replace(/^\/(api\/downloads|api\/public\/shares|s)\/[^/?]+/, '/$1/[redacted]')
+    .replace(/([?&]access=)[^&]*/g, '$1[redacted]');
 
 export function buildApp(deps: AppDeps): express.Express {
   const app = express();
@@ -85,6 +93,7 @@ export function buildApp(deps: AppDeps): express.Express {
 
   app.use('/api', express.json({ limit: '64kb' }));
   app.use('/api/auth', authRoutes(deps.auth, deps.requireAuth, deps.authRateLimit));
+  for (const [path, router] of deps.publicRoutes) app.use(`/api/public${path}`, router);
   for (const [path, router] of deps.apiRoutes) app.use(`/api${path}`, deps.requireAuth, router);
   app.use('/api', notFoundHandler);
 

@@ -1,0 +1,67 @@
+import { shareRoutes as routes } from '@dropline/contract';
+import type { Request, Router } from 'express';
+import { currentUser } from '../auth/authenticate.js';
+import { sendContent, type Presentation } from '../files/content.js';
+import { contractRouter } from '../http/route.js';
+import type { SharesService, Visitor } from './shares.service.js';
+
+/** Where share pages live: PUBLIC_URL, else the origin the request came to (behind TRUST_PROXY, the proxy's). */
+export const originOf = (publicUrl: string | null, req: Request): string => publicUrl ?? `${req.protocol}://${req.get('host')}`;
+
+/** `/api/shares`, behind requireAuth: the owner's side. */
+export function sharesRoutes(shares: SharesService, publicUrl: string | null): Router {
+  return contractRouter('/api/shares')
+    .on(routes.create, ({ body }, req) => shares.create(currentUser(req), body, originOf(publicUrl, req)))
+    .on(routes.list, ({ query }, req) => shares.list(currentUser(req), query, originOf(publicUrl, req)))
+    .on(routes.get, ({ params }, req) => shares.get(currentUser(req), params.id, originOf(publicUrl, req)))
+    .on(routes.update, ({ params, body }, req) => shares.update(currentUser(req), params.id, body, originOf(publicUrl, req)))
+    .on(routes.delete, ({ params }, req) => shares.revoke(currentUser(req), params.id));
+}
+
+const BEARER = /^Bearer +(\S{1,4096}) *$/i;
+
+/** The access token from unlock: `Authorization: Bearer`, or `?access=` for links (a video's src, a download). */
+function visitor(req: Request, token: string, access: string | undefined): Visitor {
+  const header = req.headers.authorization === undefined ? null : BEARER.exec(req.headers.authorization);
+  return { token, accessToken: header?.[1] ?? access ?? null };
+}
+
+/**
+ * Whether a response starts at byte 0 and so is a new download. A single range starting later (or
+ * a suffix shorter than the file) continues one; no Range, several ranges or a malformed one get
+ * the whole file from byte 0. HEAD sends no bytes.
+ */
+export function startsAtZero(req: Request, size: number): boolean {
+  if (req.method === 'HEAD') return false;
+  const match = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range?.trim() ?? '');
+  if (!match || (match[1] === '' && match[2] === '')) return true;
+  return match[1] === '' ? Number(match[2]) >= size : Number(match[1]) === 0;
+}
+
+/**
+ * How a preview is served: images, audio, video, PDF and text inline, each under a sandboxing CSP
+ * and nosniff, so nothing in it can run script on this origin. SVG and HTML (active content) and
+ * every other type stay attachments; text goes out as plain text, so markup is never rendered.
+ */
+export function previewOf(mimeType: string): Presentation | null {
+  const type = mimeType.toLowerCase().split(';')[0]!.trim();
+  if (type === 'image/svg+xml' || type.includes('html') || type.includes('xml') || type.includes('javascript')) return null;
+  if (type.startsWith('text/')) return { disposition: 'inline', contentType: 'text/plain; charset=utf-8' };
+  if (/^(image|audio|video)\//.test(type) || type === 'application/pdf') return { disposition: 'inline' };
+  return null;
+}
+
+/** Every public response: even an attachment carries the sandbox, in case a browser shows it anyway. */
+const SANDBOX = { 'Content-Security-Policy': 'sandbox', 'Referrer-Policy': 'no-referrer' };
+
+/** `/api/public/shares`: no account; the token in the path is the credential. */
+export function publicSharesRoutes(shares: SharesService): Router {
+  return contractRouter('/api/public/shares')
+    .on(routes.publicGet, ({ params, query }, req) => shares.view(visitor(req, params.token, query.access)))
+    .on(routes.unlock, ({ params, body }) => shares.unlock(params.token, body.password))
+    .on(routes.publicFile, async ({ params, query }, req, res) => {
+      const { file, path } = await shares.download(visitor(req, params.token, query.access), params.fileId, (size) => startsAtZero(req, size));
+      const presentation = (query.inline === '1' && previewOf(file.mimeType)) || {};
+      await sendContent(res, file, path, { ...presentation, headers: SANDBOX });
+    });
+}
