@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { postgresAvailable } from '../helpers/services.js';
 import { collect, openSocket } from '../helpers/sockets.js';
-import { ADMIN, errorCode, startTestServer, waitFor, withDatabase, type TestServer } from '../helpers/testServer.js';
+import { ADMIN, type ApiResponse, errorCode, startTestServer, waitFor, withDatabase, type TestServer } from '../helpers/testServer.js';
 import { randomData, uploadFile } from '../helpers/tus.js';
 
 const databases: Array<'sqlite' | 'postgres'> = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
@@ -139,7 +139,7 @@ describe.each(databases)('shares on %s', (database) => {
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const res = await s.api.get(`/api/shares?limit=2${cursor ? `&cursor=${cursor}` : ''}`, user.token);
+        const res: ApiResponse = await s.api.get(`/api/shares?limit=2${cursor ? `&cursor=${cursor}` : ''}`, user.token);
         expect(res.status).toBe(200);
         expect(res.body.items.length).toBeLessThanOrEqual(2);
         for (const item of res.body.items) expect(Object.keys(item).sort()).toEqual(SHARE_KEYS);
