@@ -17,6 +17,7 @@ describe('hostile input: properties over the HTTP surface (server in a child pro
   let s: HostileServer;
   let ownerIds: string[];
   let attacker: string;
+  let shareToken: string;
   let before: Record<string, string>;
   beforeAll(async () => {
     s = await startHostileServer();
@@ -29,6 +30,9 @@ describe('hostile input: properties over the HTTP surface (server in a child pro
     expect(reply.status).toBe(201);
     ownerIds.push(JSON.parse(bodyOf(reply)).id);
     attacker = (await s.api.newUser('attacker')).token;
+    const share = await s.api.post('/api/shares', { fileIds: ownerIds, password: 'hostile pass' }, s.token);
+    expect(share.status).toBe(201);
+    shareToken = share.body.url.split('/').pop();
     before = await storedHashes(s.storageDir);
   }, 60_000);
   afterAll(async () => {
@@ -68,9 +72,12 @@ describe('hostile input: properties over the HTTP surface (server in a child pro
       id().map((x) => `/api/uploads/${x}`),
       id().map((x) => `/api/downloads/${x}`),
       id().map((x) => `/api/jobs/${x}`),
-      fc.constantFrom('/api/files', '/api/uploads/', '/api/uploads', '/api/auth/login', '/api/auth/register', '/api/auth/refresh', '/api/auth/logout', '/api/auth/me', '/api/jobs', '/api/jobs/stats', '/api/config', '/healthz', '/readyz', '/openapi.yaml', '/', '/api', '/api/'),
+      id().map((x) => `/api/shares/${x}`),
+      fc.tuple(fc.oneof(fc.constant(shareToken), id()), fc.constantFrom('', '/unlock', '/zip', '/files/')).map(([x, rest]) => `/api/public/shares/${x}${rest}`),
+      fc.tuple(fc.oneof(fc.constant(shareToken), id()), id()).map(([x, file]) => `/api/public/shares/${x}/files/${file}`),
+      fc.constantFrom('/api/files', '/api/uploads/', '/api/uploads', '/api/auth/login', '/api/auth/register', '/api/auth/refresh', '/api/auth/logout', '/api/auth/me', '/api/jobs', '/api/jobs/stats', '/api/config', '/api/shares', '/api/public/shares', '/healthz', '/readyz', '/openapi.yaml', '/', '/api', '/api/'),
     );
-  const query = fc.dictionary(fc.constantFrom('limit', 'cursor', 'q', 'type', 'status', 'from', 'to', 'page', 'pageSize', 'owner', 'limit[]', 'q[a]', '__proto__'), headerText.map(encodeURIComponent), { maxKeys: 4 });
+  const query = fc.dictionary(fc.constantFrom('limit', 'cursor', 'q', 'type', 'status', 'from', 'to', 'page', 'pageSize', 'owner', 'access', 'inline', 'limit[]', 'q[a]', '__proto__'), headerText.map(encodeURIComponent), { maxKeys: 4 });
   const auth = () => fc.constantFrom<[string, string] | null>(null, ['authorization', `Bearer ${attacker}`], ['authorization', `Bearer ${s.token}`], ['authorization', 'Bearer x.y.z'], ['authorization', 'Basic Zm9vOmJhcg=='], ['authorization', `Bearer ${attacker}${attacker}`]);
   const headerName = fc.constantFrom(
     'tus-resumable', 'upload-length', 'upload-offset', 'upload-metadata', 'upload-defer-length', 'upload-concat', 'upload-checksum', 'upload-complete',
