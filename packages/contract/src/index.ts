@@ -14,6 +14,7 @@ export * from './files.js';
 export * from './health.js';
 export * from './jobs.js';
 export * from './openapi.js';
+export * from './requests.js';
 export * from './route.js';
 export * from './socketCodes.js';
 export * from './routes.js';

@@ -7,6 +7,7 @@ import { fileRoutes } from './files.js';
 import { healthRoutes } from './health.js';
 import { jobRoutes } from './jobs.js';
 import { buildOpenApiDocument, type OpenApiDocument } from './openapi.js';
+import { requestRoutes } from './requests.js';
 import { defineRoute, type RouteDef } from './route.js';
 import { shareRoutes } from './shares.js';
 import { tusRoutes } from './uploads.js';
@@ -57,6 +58,7 @@ export const API_ROUTES: readonly RouteDef[] = [
   ...Object.values(authRoutes),
   ...Object.values(fileRoutes),
   ...Object.values(tusRoutes),
+  ...Object.values(requestRoutes),
   ...Object.values(configRoutes),
   ...Object.values(jobRoutes),
   ...Object.values(shareRoutes),
@@ -70,6 +72,12 @@ const TAGS = [
   { name: 'Files', description: 'A user sees only their own files (admins all, with `owner=all`); someone else\'s file is 404, never 403.' },
   { name: 'Uploads', description: 'Limits and the plain (multipart) upload.' },
   { name: 'Uploads (tus)', description: 'Resumable uploads, tus 1.0.0 at `/api/uploads/`.' },
+  {
+    name: 'File requests',
+    description:
+      'Links through which people without an account upload to you. The public calls (`/api/public/requests/...`) need no account; uploads go to ' +
+      'the tus endpoint with `Authorization: Request <token>` (or `Request <token>:<accessToken>` once a password is unlocked) and become your files.',
+  },
   { name: 'Processing', description: 'Background processing of finished uploads; job administration is for admins (others 403).' },
   {
     name: 'Real time',
