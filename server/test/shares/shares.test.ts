@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
-import { postgresAvailable } from '../helpers/services.js';
+import { postgresAvailable, REDIS_URL, redisAvailable } from '../helpers/services.js';
 import { collect, openSocket } from '../helpers/sockets.js';
 import { ADMIN, type ApiResponse, errorCode, startTestServer, waitFor, withDatabase, type TestServer } from '../helpers/testServer.js';
 import { randomData, uploadFile } from '../helpers/tus.js';
@@ -451,5 +451,22 @@ describe('share urls with PUBLIC_URL', () => {
     const file = await uploadFile(s.api, user.token, Buffer.from('x'), { filename: 'x.txt' });
     const res = await s.api.post('/api/shares', { fileIds: [file] }, user.token);
     expect(res.body.url).toMatch(/^https:\/\/drop\.example\.com\/s\/[A-Za-z0-9_-]{22}$/);
+  });
+});
+
+describe.skipIf(!(await redisAvailable()))('share unlock throttling with Redis', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer({ env: { REDIS_URL, RUN_WORKERS: 'false' } });
+  });
+  afterAll(() => s?.stop());
+
+  it('counts wrong passwords in Redis: the 11th try in a minute is 429', async () => {
+    const user = await s.api.newUser();
+    const file = await uploadFile(s.api, user.token, Buffer.from('x'), { filename: 'x.txt' });
+    const share = await s.api.post('/api/shares', { fileIds: [file], password: 'right one' }, user.token);
+    const unlock = (password: string) => s.api.post(`/api/public/shares/${share.body.url.split('/').pop()}/unlock`, { password });
+    for (let i = 0; i < 10; i++) expect((await unlock(`wrong ${i}`)).status).toBe(401);
+    expect((await unlock('right one')).status).toBe(429);
   });
 });
