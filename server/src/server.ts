@@ -126,6 +126,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       new ShareAccessTokens(config.jwtSecret, SHARE_ACCESS_TTL_MS),
       new FailureLimit(limits, 'share-unlock', SHARE_UNLOCK_FAILURES, 60),
       shareEvents,
+      audit,
     );
     const admission = new UploadAdmission(uploads, new AllowedFileTypes(config.allowedFileTypes), config.uploadExpirationMs, config.defaultQuotaBytes);
     // With Redis, nodes sharing STORAGE_DIR also share upload locks; alone, in-process locks do.

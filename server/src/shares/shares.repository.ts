@@ -1,4 +1,5 @@
 import type { Insertable, Updateable } from 'kysely';
+import type { AuditWrite } from '../audit/auditLog.js';
 import type { Cursor } from '../db/cursor.js';
 import type { Db } from '../db/database.js';
 import type { SharesTable, ShareRow } from '../db/schema.js';
@@ -31,13 +32,15 @@ export class SharesRepository {
       .select(['u.display_name as owner_display_name', 'u.disabled as owner_disabled']);
   }
 
-  async create(share: Insertable<SharesTable>, fileIds: string[]): Promise<void> {
+  /** The share, its files and (`audit`) its record commit together. */
+  async create(share: Insertable<SharesTable>, fileIds: string[], audit: AuditWrite): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx.insertInto('shares').values(share).execute();
       await trx
         .insertInto('share_files')
         .values(fileIds.map((fileId, position) => ({ share_id: share.id, file_id: fileId, position })))
         .execute();
+      await audit(trx);
     });
   }
 
@@ -88,13 +91,19 @@ export class SharesRepository {
     return row && { ...row, size: Number(row.size) };
   }
 
-  async update(id: string, changes: Updateable<SharesTable>): Promise<void> {
-    await this.db.updateTable('shares').set(changes).where('id', '=', id).execute();
+  async update(id: string, changes: Updateable<SharesTable>, audit: AuditWrite): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('shares').set(changes).where('id', '=', id).execute();
+      await audit(trx);
+    });
   }
 
   /** Revokes: the row goes (its files' rows with it, by cascade). */
-  async delete(id: string): Promise<void> {
-    await this.db.deleteFrom('shares').where('id', '=', id).execute();
+  async delete(id: string, audit: AuditWrite): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('shares').where('id', '=', id).execute();
+      await audit(trx);
+    });
   }
 
   /**

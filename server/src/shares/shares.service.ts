@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_PAGE_SIZE, type File, type PublicShare, type Share, type ShareCreate, type SharePage, type ShareListQuery, type ShareUpdate, type UnlockResponse } from '@dropline/contract';
+import type { AuditLog } from '../audit/auditLog.js';
 import { mayAccess } from '../auth/ownership.js';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import type { AuthUser } from '../auth/tokens.js';
@@ -39,6 +40,7 @@ export class SharesService {
     private readonly access: ShareAccessTokens,
     private readonly unlockFailures: FailureLimit,
     private readonly events: ShareEvents,
+    private readonly audit: AuditLog,
   ) {}
 
   // ------------------------------------------------------------ the owner's side
@@ -63,6 +65,7 @@ export class SharesService {
         updated_at: at,
       },
       fileIds,
+      this.audit.write({ action: 'share.create', actorId: user.id, targetType: 'share', targetId: id, details: { fileIds } }),
     );
     return this.get(user, id, origin);
   }
@@ -95,18 +98,24 @@ export class SharesService {
 
   async update(user: AuthUser, id: string, body: ShareUpdate, origin: string): Promise<Share> {
     const share = await this.getOwned(user, id);
-    await this.shares.update(share.id, {
-      ...(body.note !== undefined ? { note: body.note } : {}),
-      ...(body.expiresAt !== undefined ? { expires_at: body.expiresAt } : {}),
-      ...(body.maxDownloads !== undefined ? { max_downloads: body.maxDownloads } : {}),
-      ...(body.password !== undefined ? { password_hash: body.password === null ? null : await hashPassword(body.password) } : {}),
-      updated_at: now(),
-    });
+    await this.shares.update(
+      share.id,
+      {
+        ...(body.note !== undefined ? { note: body.note } : {}),
+        ...(body.expiresAt !== undefined ? { expires_at: body.expiresAt } : {}),
+        ...(body.maxDownloads !== undefined ? { max_downloads: body.maxDownloads } : {}),
+        ...(body.password !== undefined ? { password_hash: body.password === null ? null : await hashPassword(body.password) } : {}),
+        updated_at: now(),
+      },
+      // The names of the fields changed, never a password.
+      this.audit.write({ action: 'share.update', actorId: user.id, targetType: 'share', targetId: share.id, details: { fields: Object.keys(body).sort() } }),
+    );
     return this.get(user, id, origin);
   }
 
   async revoke(user: AuthUser, id: string): Promise<void> {
-    await this.shares.delete((await this.getOwned(user, id)).id);
+    const share = await this.getOwned(user, id);
+    await this.shares.delete(share.id, this.audit.write({ action: 'share.delete', actorId: user.id, targetType: 'share', targetId: share.id }));
   }
 
   // ------------------------------------------------------------ the public side
@@ -181,6 +190,8 @@ export class SharesService {
     const downloads = await this.shares.countDownload(share.id, now());
     if (downloads === null) throw limitReached();
     this.events.emit('downloaded', { ownerId: share.owner_id, shareId: share.id, fileId, downloads });
+    // A visitor has no account: the entry has no actor; its address and request id are added by the log.
+    await this.audit.record({ action: 'share.download', actorId: null, targetType: 'share', targetId: share.id, details: { fileId, downloads } });
   }
 }
 

@@ -426,6 +426,24 @@ describe.each(databases)('shares on %s', (database) => {
     });
   });
 
+  it('audits creating, changing, revoking and downloading, with no secret in the trail', async () => {
+    const share = await create({ fileIds: [ids.notes], password: 'audited secret' });
+    await s.api.patch(`/api/shares/${share.id}`, { note: 'changed', password: 'another secret' }, alice.token);
+    await unlock(share.url, 'another secret');
+    const access = secrets.at(-1)!;
+    await raw(s.url, pub(share.url, `/files/${ids.notes}`), { authorization: `Bearer ${access}` });
+    await s.api.delete(`/api/shares/${share.id}`, alice.token);
+    const res = await s.api.get('/api/admin/audit?action=share.&limit=100', admin);
+    expect(res.status).toBe(200);
+    const mine = res.body.items.filter((i: { targetId: string }) => i.targetId === share.id);
+    expect(mine.map((i: { action: string }) => i.action)).toEqual(['share.delete', 'share.download', 'share.update', 'share.create']);
+    expect(mine.find((i: { action: string }) => i.action === 'share.create').actor.id).toBe(alice.id);
+    expect(mine.find((i: { action: string }) => i.action === 'share.download')).toMatchObject({ actor: null, details: { fileId: ids.notes, downloads: 1 } });
+    expect(mine.find((i: { action: string }) => i.action === 'share.update').details).toEqual({ fields: ['note', 'password'] });
+    const text = JSON.stringify(res.body);
+    for (const secret of [...secrets, 'audited secret', 'another secret']) expect(text).not.toContain(secret);
+  });
+
   it('never writes a link token or an access token to the log', async () => {
     expect(secrets.length).toBeGreaterThan(10);
     const log = logLines.join('');
