@@ -27,15 +27,16 @@ function visitor(req: Request, token: string, access: string | undefined): Visit
 }
 
 /**
- * Whether a response starts at byte 0 and so is a new download. A single range starting later (or
- * a suffix shorter than the file) continues one; no Range, several ranges or a malformed one get
- * the whole file from byte 0. HEAD sends no bytes.
+ * Whether a response starts at byte 0 and so is a new download: no Range, a malformed one or
+ * several (all answered whole), or one range from byte 0. A single range starting later continues
+ * a download; an unsatisfiable one (416) and HEAD send no bytes.
  */
 export function startsAtZero(req: Request, size: number): boolean {
   if (req.method === 'HEAD') return false;
-  const match = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range?.trim() ?? '');
-  if (!match || (match[1] === '' && match[2] === '')) return true;
-  return match[1] === '' ? Number(match[2]) >= size : Number(match[1]) === 0;
+  const ranges = req.range(size, { combine: true });
+  if (ranges === -1) return false;
+  if (ranges === undefined || ranges === -2 || ranges.type !== 'bytes' || ranges.length !== 1) return true;
+  return ranges[0]!.start === 0;
 }
 
 /**
