@@ -1,5 +1,5 @@
 // What the benchmarks share: where things are, the server's start command, test files, a child
-// process that announces its URL, raw HTTP requests and a process's CPU time.
+// process that announces its URL, raw HTTP requests and a process's CPU time and memory.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -77,4 +77,24 @@ export function cpuSeconds(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   const ticksPerSecond = 100; // USER_HZ, which Linux fixes at 100 for /proc
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+
+/**
+ * Peak VmRSS of a process, read from /proc every 100 ms between start and stop (each sample also
+ * goes to `onSample`, in bytes).
+ */
+export function rssSampler(pid, onSample = () => {}) {
+  let peak = 0;
+  const sample = () => {
+    const bytes = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+    peak = Math.max(peak, bytes);
+    onSample(bytes);
+  };
+  sample();
+  const timer = setInterval(sample, 100);
+  return () => {
+    clearInterval(timer);
+    sample();
+    return peak;
+  };
 }
