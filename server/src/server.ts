@@ -15,6 +15,7 @@ import { UsersRepository } from './auth/users.repository.js';
 import type { Config } from './config/config.js';
 import { configRoutes } from './config/config.routes.js';
 import { DownloadLinks } from './files/downloadLinks.js';
+import { FileCrc32s } from './files/fileCrc32.js';
 import { downloadsRoutes } from './files/downloads.routes.js';
 import { filesRoutes } from './files/files.routes.js';
 import { FilesService } from './files/files.service.js';
@@ -127,6 +128,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       new FailureLimit(limits, 'share-unlock', SHARE_UNLOCK_FAILURES, 60),
       shareEvents,
       audit,
+      new FileCrc32s(filesRepository, layout, log),
     );
     const admission = new UploadAdmission(uploads, new AllowedFileTypes(config.allowedFileTypes), config.uploadExpirationMs, config.defaultQuotaBytes);
     // With Redis, nodes sharing STORAGE_DIR also share upload locks; alone, in-process locks do.

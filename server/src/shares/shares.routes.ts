@@ -1,7 +1,11 @@
 import { shareRoutes as routes } from '@dropline/contract';
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import type { Request, Router } from 'express';
 import { currentUser } from '../auth/authenticate.js';
-import { sendContent, type Presentation } from '../files/content.js';
+import type { ByteRange } from '../archive/zip.js';
+import { contentDisposition, sendContent, type Presentation } from '../files/content.js';
+import { HttpError } from '../http/errors.js';
 import { contractRouter } from '../http/route.js';
 import type { SharesService, Visitor } from './shares.service.js';
 
@@ -40,6 +44,22 @@ export function startsAtZero(req: Request, size: number): boolean {
 }
 
 /**
+ * The one byte range a request for a whole-share ZIP asks for: null for the whole archive (no
+ * Range, a malformed one, several, or an If-Range that no longer names this archive), or
+ * `unsatisfiable`. The ZIP has no file on disk for `send` to serve, so this is the ranges'
+ * reading for it; files' downloads get theirs from `send`.
+ */
+export function requestedRange(req: Request, size: number, etag: string): ByteRange | null | 'unsatisfiable' {
+  if (req.headers.range === undefined) return null;
+  const ifRange = req.get('if-range');
+  if (ifRange !== undefined && ifRange.trim() !== etag) return null;
+  const ranges = req.range(size, { combine: true });
+  if (ranges === -1) return 'unsatisfiable';
+  if (ranges === undefined || ranges === -2 || ranges.type !== 'bytes' || ranges.length !== 1) return null;
+  return { start: ranges[0]!.start, end: ranges[0]!.end };
+}
+
+/**
  * How a preview is served: images, audio, video, PDF and text inline, each under a sandboxing CSP
  * and nosniff, so nothing in it can run script on this origin. SVG and HTML (active content) and
  * every other type stay attachments; text goes out as plain text, so markup is never rendered.
@@ -64,5 +84,32 @@ export function publicSharesRoutes(shares: SharesService): Router {
       const { file, path } = await shares.download(visitor(req, params.token, query.access), params.fileId, (size) => startsAtZero(req, size));
       const presentation = (query.inline === '1' && previewOf(file.mimeType)) || {};
       await sendContent(res, file, path, { ...presentation, headers: SANDBOX });
+    })
+    .on(routes.publicZip, async ({ params, query }, req, res) => {
+      const { zip, filename, count } = await shares.archive(visitor(req, params.token, query.access));
+      const range = requestedRange(req, zip.size, zip.etag);
+      if (range === 'unsatisfiable') {
+        throw new HttpError(416, 'range_not_satisfiable', 'The requested range is outside the archive.', { 'Content-Range': `bytes */${zip.size}` });
+      }
+      const { start, end } = range ?? { start: 0, end: zip.size - 1 };
+      if (start === 0 && req.method !== 'HEAD') await count();
+      res.status(range ? 206 : 200).set({
+        ...SANDBOX,
+        'Content-Type': 'application/zip',
+        'Content-Disposition': contentDisposition(filename),
+        'Content-Length': String(end - start + 1),
+        'Accept-Ranges': 'bytes',
+        ETag: zip.etag,
+        'Cache-Control': 'private, no-cache',
+        ...(range ? { 'Content-Range': `bytes ${start}-${end}/${zip.size}` } : {}),
+      });
+      if (req.method === 'HEAD') return void res.end();
+      try {
+        await pipeline(zip.stream((entry, from, to) => createReadStream(entry.path, { start: from, end: to }), { start, end }), res);
+      } catch {
+        // The visitor went away mid-download (or a file vanished under it): the response is cut
+        // short, which a client sees as an interrupted download to resume, never as a whole one.
+        res.destroy();
+      }
     });
 }

@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { cleanFilename } from '@dropline/contract';
 import { DEFAULT_PAGE_SIZE, type File, type PublicShare, type Share, type ShareCreate, type SharePage, type ShareListQuery, type ShareUpdate, type UnlockResponse } from '@dropline/contract';
+import { ZipArchive, type ZipEntry } from '../archive/zip.js';
 import type { AuditLog } from '../audit/auditLog.js';
 import { mayAccess } from '../auth/ownership.js';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import type { AuthUser } from '../auth/tokens.js';
+import type { FileRecord } from '../files/files.repository.js';
 import { decodeCursor, encodeCursor } from '../db/cursor.js';
 import { now } from '../db/time.js';
 import { badRequest, HttpError, notFound, unauthorized } from '../http/errors.js';
@@ -17,6 +20,24 @@ import type { ShareRecord, SharedFileRow, SharesRepository } from './shares.repo
 export interface SharedFiles {
   getOwned(user: AuthUser, id: string): Promise<{ id: string }>;
   contentFor(id: string): Promise<{ file: File; path: string } | undefined>;
+  find(id: string): Promise<FileRecord | undefined>;
+}
+
+/** Files' CRC-32s, which a ZIP's headers carry before the bytes (FileCrc32s). */
+export interface Crc32Source {
+  of(file: Pick<FileRecord, 'id' | 'storage_key' | 'crc32'>): Promise<number>;
+}
+
+/** A ZIP entry and where its bytes are. */
+export interface SharedEntry extends ZipEntry {
+  path: string;
+}
+
+/** A share's ZIP, planned; `count` takes a download (the route calls it when the response starts at byte 0). */
+export interface ShareArchive {
+  zip: ZipArchive<SharedEntry>;
+  filename: string;
+  count(): Promise<void>;
 }
 
 /** 128 random bits, base64url: 22 characters. */
@@ -41,6 +62,7 @@ export class SharesService {
     private readonly unlockFailures: FailureLimit,
     private readonly events: ShareEvents,
     private readonly audit: AuditLog,
+    private readonly crc32s: Crc32Source,
   ) {}
 
   // ------------------------------------------------------------ the owner's side
@@ -186,6 +208,26 @@ export class SharesService {
     return content;
   }
 
+  /**
+   * Every file of a share as one stored ZIP, planned (exact length, ETag) before a byte is read.
+   * The CRC-32s come from ingest; a file stored before they were kept is read once for its own.
+   */
+  async archive(visitor: Visitor): Promise<ShareArchive> {
+    const share = await this.open(visitor.token);
+    if (!this.unlocked(share, visitor.accessToken)) throw passwordRequired();
+    const entries: SharedEntry[] = [];
+    for (const shared of await this.shares.filesOf([share.id])) {
+      const record = await this.files.find(shared.id);
+      const content = record && (await this.files.contentFor(record.id));
+      // Deleted meanwhile: it has left the share.
+      if (!record || !content) continue;
+      const { file, path } = content;
+      entries.push({ name: file.filename, size: file.size, crc32: await this.crc32s.of(record), modifiedAt: file.createdAt, path });
+    }
+    if (entries.length === 0) throw notFound('No file of this share is left.');
+    return { zip: new ZipArchive(entries), filename: `${archiveName(share)}.zip`, count: () => this.count(share, null) };
+  }
+
   private async count(share: ShareRecord, fileId: string | null): Promise<void> {
     const downloads = await this.shares.countDownload(share.id, now());
     if (downloads === null) throw limitReached();
@@ -193,6 +235,12 @@ export class SharesService {
     // A visitor has no account: the entry has no actor; its address and request id are added by the log.
     await this.audit.record({ action: 'share.download', actorId: null, targetType: 'share', targetId: share.id, details: { fileId, downloads } });
   }
+}
+
+/** A ZIP is named after its share: the note's first line when it has one, else the share's id. */
+function archiveName(share: ShareRecord): string {
+  const firstLine = share.note?.split('\n')[0]!.trim().slice(0, 100) ?? '';
+  return cleanFilename(firstLine) ?? `share-${share.id}`;
 }
 
 const limitReached = () => new HttpError(410, 'download_limit_reached', 'Every download of this link has been used.');

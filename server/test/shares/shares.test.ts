@@ -1,4 +1,8 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
+import zlib from 'node:zlib';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
@@ -6,6 +10,7 @@ import { postgresAvailable, REDIS_URL, redisAvailable } from '../helpers/service
 import { collect, openSocket } from '../helpers/sockets.js';
 import { ADMIN, type ApiResponse, errorCode, startTestServer, waitFor, withDatabase, type TestServer } from '../helpers/testServer.js';
 import { randomData, uploadFile } from '../helpers/tus.js';
+import { pythonEntries, sevenZipTest, unzipTest, ZIP_TOOLS } from '../helpers/zipTools.js';
 
 const databases: Array<'sqlite' | 'postgres'> = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
 
@@ -35,8 +40,10 @@ describe.each(databases)('shares on %s', (database) => {
   let bobSocket: Socket;
   let aliceHears: Array<{ shareId: string; fileId: string | null; downloads: number }>;
   let bobHears: unknown[];
+  let dir: string;
 
   beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'dropline-shares-'));
     const sink = new Writable({
       write: (chunk, _enc, done) => {
         logLines.push(chunk.toString());
@@ -68,6 +75,7 @@ describe.each(databases)('shares on %s', (database) => {
     aliceSocket?.close();
     bobSocket?.close();
     await s?.stop();
+    await rm(dir, { recursive: true, force: true });
   });
 
   const create = async (body: Record<string, unknown>, token = alice.token) => {
@@ -366,6 +374,68 @@ describe.each(databases)('shares on %s', (database) => {
       expect((await unlock(share.url, 'the real one')).status).toBe(429);
       // Another share is not affected.
       expect((await unlock(neighbour.url, 'the real one')).status).toBe(200);
+    });
+  });
+
+  describe.skipIf(!ZIP_TOOLS)('download all as one ZIP', () => {
+    it('is a stored ZIP with Content-Length up front that unzip, 7z and Python accept, byte for byte', async () => {
+      const share = await create({ fileIds: [ids.photo, ids.notes, ids.big], note: 'Holiday photos\nand more' });
+      // A file stored before CRC-32s were kept gets its own computed on the way.
+      await withDatabase(s, (db) => db.updateTable('files').set({ crc32: null }).where('id', '=', ids.photo!).execute());
+      const before = aliceHears.length;
+      const whole = await raw(s.url, pub(share.url, '/zip'));
+      expect(whole.status).toBe(200);
+      expect(whole.headers.get('content-type')).toBe('application/zip');
+      expect(whole.headers.get('content-length')).toBe(String(whole.body.length));
+      expect(whole.headers.get('accept-ranges')).toBe('bytes');
+      expect(whole.headers.get('content-disposition')).toBe(`attachment; filename="Holiday photos.zip"; filename*=UTF-8''Holiday%20photos.zip`);
+      expect(whole.headers.get('content-security-policy')).toBe('sandbox');
+      const file = path.join(dir, `${database}-all.zip`);
+      await writeFile(file, whole.body);
+      await unzipTest(file);
+      await sevenZipTest(file);
+      const entries = await pythonEntries(file);
+      expect(entries.map((e) => [e.name, e.size, e.compressType])).toEqual([
+        ['photo ünïcode "1".png', 5000, 0],
+        ['notes.txt', bytes.notes!.length, 0],
+        ['big.bin', bytes.big!.length, 0],
+      ]);
+      expect(entries.map((e) => e.readCrc32)).toEqual([bytes.photo!, bytes.notes!, bytes.big!].map((b) => zlib.crc32(b)));
+      expect(await downloadsOf(share.id)).toBe(1);
+      await waitFor(async () => aliceHears.length > before, 'share:downloaded for the ZIP');
+      expect(aliceHears.at(-1)).toEqual({ shareId: share.id, fileId: null, downloads: 1 });
+
+      // An interrupted download resumes with If-Range and ends byte-identical, counted once.
+      const cut = 150_001;
+      const etag = whole.headers.get('etag')!;
+      const rest = await raw(s.url, pub(share.url, '/zip'), { range: `bytes=${cut}-`, 'if-range': etag });
+      expect(rest.status).toBe(206);
+      expect(rest.headers.get('content-range')).toBe(`bytes ${cut}-${whole.body.length - 1}/${whole.body.length}`);
+      expect(Buffer.concat([whole.body.subarray(0, cut), rest.body]).equals(whole.body)).toBe(true);
+      const middle = await raw(s.url, pub(share.url, '/zip'), { range: 'bytes=100-199' });
+      expect(middle.body.equals(whole.body.subarray(100, 200))).toBe(true);
+      expect(await downloadsOf(share.id)).toBe(1);
+      // A stale validator gets the whole archive again: a new download.
+      const stale = await raw(s.url, pub(share.url, '/zip'), { range: `bytes=${cut}-`, 'if-range': '"zip-other"' });
+      expect(stale.status).toBe(200);
+      expect(await downloadsOf(share.id)).toBe(2);
+      const outside = await raw(s.url, pub(share.url, '/zip'), { range: `bytes=${whole.body.length}-` });
+      expect([outside.status, outside.json?.error.code]).toEqual([416, 'range_not_satisfiable']);
+      const head = await raw(s.url, pub(share.url, '/zip'), {}, 'HEAD');
+      expect([head.status, head.headers.get('content-length')]).toEqual([200, String(whole.body.length)]);
+      expect(await downloadsOf(share.id)).toBe(2);
+    });
+
+    it('keeps the limit, the password and revocation', async () => {
+      const share = await create({ fileIds: [ids.notes, ids.photo], maxDownloads: 1, password: 'zip secret' });
+      expect((await raw(s.url, pub(share.url, '/zip'))).status).toBe(401);
+      const access = (await unlock(share.url, 'zip secret')).body.accessToken as string;
+      const results = await Promise.all(Array.from({ length: 12 }, () => raw(s.url, pub(share.url, `/zip?access=${access}`))));
+      expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+      expect(results.filter((r) => r.status === 410)).toHaveLength(11);
+      const other = await create({ fileIds: [ids.notes] });
+      await s.api.delete(`/api/shares/${other.id}`, alice.token);
+      expect((await raw(s.url, pub(other.url, '/zip'))).status).toBe(404);
     });
   });
 
