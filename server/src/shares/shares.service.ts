@@ -239,7 +239,7 @@ export class SharesService {
 
 /** A ZIP is named after its share: the note's first line when it has one, else the share's id. */
 function archiveName(share: ShareRecord): string {
-  const firstLine = share.note?.split('\n')[0]!.trim().slice(0, 100) ?? '';
+  const firstLine = (share.note ?? '').split('\n')[0]!.trim().slice(0, 100);
   return cleanFilename(firstLine) ?? `share-${share.id}`;
 }
 
