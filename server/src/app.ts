@@ -34,17 +34,17 @@ export interface AppDeps {
   streamingRoutes: Array<[path: string, router: Router | RequestHandler]>;
   /** Authenticated JSON API routers, mounted under /api behind `requireAuth`. */
   apiRoutes: Array<[path: string, router: Router]>;
-  /** JSON API routers open to anyone (their path carries a capability), mounted under /api/public. */
+  /** JSON routers open to anyone (a link's token is their credential), mounted under /api/public. */
   publicRoutes: Array<[path: string, router: Router]>;
 }
 
 /**
- * Paths that are credentials (a download link, a share's link and its web page) and `access=`
- * tokens never reach the log.
+ * Paths that are credentials (a download link, a share's or a file request's link and their web
+ * pages) and `access=` tokens never reach the log.
  */
 export const withoutCredentials = (url: string) =>
   url
-    .replace(/^\/(api\/downloads|api\/public\/shares|s)\/[^/?]+/, '/$1/[redacted]')
+    .replace(/^\/(api\/downloads|api\/public\/shares|api\/public\/requests|s|r)\/[^/?]+/, '/$1/[redacted]')
     .replace(/([?&]access=)[^&]*/g, '$1[redacted]');
 
 export function buildApp(deps: AppDeps): express.Express {

@@ -7,6 +7,7 @@ import * as protocol from './006_protocol.js';
 import * as admin from './007_admin.js';
 import * as crc32 from './008_crc32.js';
 import * as shares from './009_shares.js';
+import * as requests from './010_requests.js';
 
 /** Migrations are listed in code, not read from a folder, so built and test runs see the same set. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '007_admin': admin,
   '008_crc32': crc32,
   '009_shares': shares,
+  '010_requests': requests,
 };
 
 export const migrationProvider: MigrationProvider = {
