@@ -39,10 +39,13 @@ export interface AppDeps {
 }
 
 /**
- * Paths that are credentials (a download link, a file request's link and its web page) never reach
- * the log.
+ * Paths that are credentials (a download link, a share's or a file request's link and their web
+ * pages) and `access=` tokens never reach the log.
  */
-const withoutCredentials = (url: string) => url.replace(/^\/(api\/downloads|api\/public\/requests|r)\/[^/?]+/, '/$1/[redacted]');
+export const withoutCredentials = (url: string) =>
+  url
+    .replace(/^\/(api\/downloads|api\/public\/shares|api\/public\/requests|s|r)\/[^/?]+/, '/$1/[redacted]')
+    .replace(/([?&]access=)[^&]*/g, '$1[redacted]');
 
 export function buildApp(deps: AppDeps): express.Express {
   const app = express();

@@ -15,12 +15,13 @@ import { UsersRepository } from './auth/users.repository.js';
 import type { Config } from './config/config.js';
 import { configRoutes } from './config/config.routes.js';
 import { DownloadLinks } from './files/downloadLinks.js';
+import { FileCrc32s } from './files/fileCrc32.js';
 import { downloadsRoutes } from './files/downloads.routes.js';
 import { filesRoutes } from './files/files.routes.js';
 import { FilesService } from './files/files.service.js';
 import { AllowedFileTypes } from './files/fileTypes.js';
 import { answerClientErrorsWithJson } from './http/clientErrors.js';
-import { GuessThrottle, LoginThrottle, createLimiter, rateLimit, type RateLimitStore } from './http/rateLimit.js';
+import { FailureLimit, GuessThrottle, LoginThrottle, createLimiter, rateLimit, type RateLimitStore } from './http/rateLimit.js';
 import { closeHttpServer } from './http/shutdown.js';
 import type { HealthCheck } from './health/health.routes.js';
 import { jobsRoutes } from './jobs/jobs.routes.js';
@@ -35,6 +36,11 @@ import { originFrom, publicRequestsRoutes, requestsRoutes } from './requests/req
 import { RequestsService } from './requests/requests.service.js';
 import { FileEvents } from './files/fileEvents.js';
 import { attachRealtime, type Realtime } from './realtime/socketServer.js';
+import { ShareAccessTokens } from './shares/shareAccess.js';
+import { ShareEvents } from './shares/shareEvents.js';
+import { publicSharesRoutes, sharesRoutes } from './shares/shares.routes.js';
+import { SharesRepository } from './shares/shares.repository.js';
+import { SharesService } from './shares/shares.service.js';
 import { Concatenation } from './uploads/concatenation.js';
 import { ContentHashes } from './uploads/contentHash.js';
 import { IetfUploads } from './uploads/ietfDraft.js';
@@ -70,6 +76,12 @@ export interface ServerOptions {
 
 /** Long enough to start a download by hand, short enough that a copied link soon dies. */
 const DOWNLOAD_LINK_TTL_MS = 5 * 60_000;
+
+/** Long enough to watch a video or resume a large download, short enough that a leaked token soon dies. */
+const SHARE_ACCESS_TTL_MS = 60 * 60_000;
+
+/** The contract: more than 10 wrong passwords a minute for one share are refused. */
+const SHARE_UNLOCK_FAILURES = 10;
 
 /** A connection silent this long is dead or a slowloris; tus clients resume from the stored offset. */
 const IDLE_SOCKET_TIMEOUT_MS = 120_000;
@@ -121,6 +133,16 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const store = new UploadStore(layout, config.uploadExpirationMs, hashes, (id, offset) => quotaMeter.forWrite(id, offset));
     const ingest = new Ingest(uploads, filesRepository, store, layout, queue, events, hashes, log, audit, config.defaultFileTtlMs);
     const files = new FilesService(filesRepository, store, layout, queue, events, log, audit);
+    const shareEvents = new ShareEvents();
+    const shares = new SharesService(
+      new SharesRepository(database.db),
+      files,
+      new ShareAccessTokens(config.jwtSecret, SHARE_ACCESS_TTL_MS),
+      new FailureLimit(limits, 'share-unlock', SHARE_UNLOCK_FAILURES, 60),
+      shareEvents,
+      audit,
+      new FileCrc32s(filesRepository, layout, log),
+    );
     const admission = new UploadAdmission(uploads, new AllowedFileTypes(config.allowedFileTypes), config.uploadExpirationMs, config.defaultQuotaBytes);
     // With Redis, nodes sharing STORAGE_DIR also share upload locks; alone, in-process locks do.
     // Neither is tus' MemoryLocker, whose waiting grows memory without bound (see uploadLocks.ts).
@@ -213,9 +235,13 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         ['/config', configRoutes(config)],
         ['/jobs', jobsRoutes(new JobsService(jobsRepository, queue, files, audit))],
         ['/admin', adminRoutes(admin)],
+        ['/shares', sharesRoutes(shares, config.publicUrl)],
         ['/requests', requestsRoutes(requests, originFrom(config.publicUrl))],
       ],
-      publicRoutes: [['/requests', publicRequestsRoutes(requests)]],
+      publicRoutes: [
+        ['/shares', publicSharesRoutes(shares)],
+        ['/requests', publicRequestsRoutes(requests)],
+      ],
     });
 
     const server = createServer(app);
@@ -225,7 +251,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     server.requestTimeout = 0;
     server.timeout = IDLE_SOCKET_TIMEOUT_MS;
     answerClientErrorsWithJson(server);
-    const sockets = await attachRealtime(server, { auth: authenticator, announceUploads: config.announceUploads, events, log, redis: redis && { connection: redis, prefix: config.redisPrefix } });
+    const sockets = await attachRealtime(server, { auth: authenticator, announceUploads: config.announceUploads, events, shareEvents, log, redis: redis && { connection: redis, prefix: config.redisPrefix } });
     realtime = sockets;
     closers.unshift(async () => sockets.close());
     await new Promise<void>((resolve, reject) => {

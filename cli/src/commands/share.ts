@@ -4,7 +4,7 @@ import { Output } from '../output.js';
 import { readSecret } from '../prompt.js';
 import { Session } from '../session.js';
 import { formatBytes, parseCount, parseExpiry } from '../units.js';
-import type { CreateShareRequest, Share } from '../wire.js';
+import type { Share, ShareCreate } from '@dropline/contract';
 
 interface ShareOptions {
   expires?: string;
@@ -24,7 +24,7 @@ export function shareCommand(program: Command): void {
     .option('--note <text>', 'a note shown to whoever opens the link')
     .action(async (ids: string[], options: ShareOptions, cmd: Command) => {
       const out = new Output(cmd.optsWithGlobals());
-      const body: CreateShareRequest = { fileIds: ids };
+      const body: ShareCreate = { fileIds: ids };
       if (options.expires) body.expiresAt = parseExpiry(options.expires).toISOString();
       if (options.maxDownloads) body.maxDownloads = options.maxDownloads;
       if (options.note) body.note = options.note;

@@ -151,6 +151,29 @@ export interface JobsTable {
   finished_at: Timestamp | null;
 }
 
+/** A public link to files; `token` is its secret (the last segment of its URL). */
+export interface SharesTable {
+  id: string;
+  owner_id: string;
+  token: string;
+  note: string | null;
+  expires_at: Timestamp | null;
+  /** Hashed like account passwords; null: no password. */
+  password_hash: string | null;
+  /** null: no limit. */
+  max_downloads: number | null;
+  /** Downloads started (a response from byte 0); raised only by the one conditional update that enforces the limit. */
+  downloads: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ShareFilesTable {
+  share_id: string;
+  file_id: string;
+  position: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -159,6 +182,8 @@ export interface Database {
   uploads: UploadsTable;
   jobs: JobsTable;
   audit_log: AuditLogTable;
+  shares: SharesTable;
+  share_files: ShareFilesTable;
   file_requests: FileRequestsTable;
 }
 
@@ -174,4 +199,5 @@ export type NewJob = Insertable<JobsTable>;
 export type SessionRow = Selectable<SessionsTable>;
 
 export type AuditRow = Selectable<AuditLogTable>;
+export type ShareRow = Selectable<SharesTable>;
 export type FileRequestRow = Selectable<FileRequestsTable>;

@@ -190,9 +190,22 @@ export class FilesService {
     return this.files.find(id);
   }
 
-  /** The file and where its bytes are; a row whose bytes vanished is logged as the fault it is. */
+  /** The file and where its bytes are, for its owner (or an admin). */
   async content(user: AuthUser, id: string): Promise<{ file: File; path: string }> {
-    const file = await this.getOwned(user, id);
+    return this.located(await this.getOwned(user, id));
+  }
+
+  /**
+   * The same for a caller that authorised the access itself (a share link names the file), or
+   * undefined when the file is gone.
+   */
+  async contentFor(id: string): Promise<{ file: File; path: string } | undefined> {
+    const file = isSafeId(id) ? await this.files.find(id) : undefined;
+    return file && this.located(file);
+  }
+
+  /** Where a file's bytes are; a row whose bytes vanished is logged as the fault it is. */
+  private async located(file: FileRecord): Promise<{ file: File; path: string }> {
     const path = this.layout.pathOfKey(file.storage_key);
     try {
       await access(path);

@@ -1,6 +1,7 @@
 import type { AnnounceUploads } from '../config/config.js';
 import type { File, FileCreatedEvent, ServerToClientEvents } from '@dropline/contract';
 import type { FileEvents } from '../files/fileEvents.js';
+import type { ShareEventMap, ShareEvents } from '../shares/shareEvents.js';
 
 /** What both a Socket.IO server and a Redis emitter (in a worker process) can do. */
 export interface Broadcaster {
@@ -44,6 +45,13 @@ export function fanOutFileEvents(events: FileEvents, to: Broadcaster, announce: 
     events.off('updated', onUpdated);
     events.off('deleted', onDeleted);
   };
+}
+
+/** A share's downloads go to its owner alone (not admins: they do not manage others' links). Returns the unsubscribe. */
+export function fanOutShareEvents(events: ShareEvents, to: Broadcaster): () => void {
+  const onDownloaded = ({ ownerId, ...event }: ShareEventMap['downloaded'][0]) => send(to.to(userRoom(ownerId)), 'share:downloaded', event);
+  events.on('downloaded', onDownloaded);
+  return () => events.off('downloaded', onDownloaded);
 }
 
 /** The Redis key both the Socket.IO adapter and a worker's emitter publish under. */

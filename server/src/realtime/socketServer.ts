@@ -7,13 +7,15 @@ import type { VerifiedToken } from '../auth/tokens.js';
 import { HttpError } from '../http/errors.js';
 import type { AnnounceUploads } from '../config/config.js';
 import type { Logger } from '../logger.js';
-import { ADMINS, fanOutFileEvents, socketIoKey, userRoom } from './fanOut.js';
+import { ADMINS, fanOutFileEvents, fanOutShareEvents, socketIoKey, userRoom } from './fanOut.js';
 import type { FileEvents } from '../files/fileEvents.js';
+import type { ShareEvents } from '../shares/shareEvents.js';
 
 export interface RealtimeDeps {
   auth: Authenticator;
   announceUploads: AnnounceUploads;
   events: FileEvents;
+  shareEvents: ShareEvents;
   log: Logger;
   /** With Redis, events reach sockets connected to any node. */
   redis?: { connection: Redis; prefix: string };
@@ -61,7 +63,8 @@ export async function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps)
     socket.once('disconnect', () => clearTimeout(expiry));
   });
 
-  const unsubscribe = fanOutFileEvents(deps.events, io, deps.announceUploads);
+  const unsubscribeFiles = fanOutFileEvents(deps.events, io, deps.announceUploads);
+  const unsubscribeShares = fanOutShareEvents(deps.shareEvents, io);
 
   let closed = false;
   return {
@@ -70,7 +73,8 @@ export async function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps)
     close: () => {
       if (closed) return;
       closed = true;
-      unsubscribe();
+      unsubscribeFiles();
+      unsubscribeShares();
       // Closing the connections (not io.disconnectSockets, which through the Redis adapter reaches
       // every node, and tells clients not to come back) makes clients reconnect, to another node.
       // Not io.close(): it would also close the HTTP server, which the server's shutdown owns.

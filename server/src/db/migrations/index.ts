@@ -6,6 +6,7 @@ import * as accounts from './004_accounts.js';
 import * as protocol from './006_protocol.js';
 import * as admin from './007_admin.js';
 import * as crc32 from './008_crc32.js';
+import * as shares from './009_shares.js';
 import * as requests from './010_requests.js';
 import * as search from './013_search.js';
 
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '006_protocol': protocol,
   '007_admin': admin,
   '008_crc32': crc32,
+  '009_shares': shares,
   '010_requests': requests,
   '013_search': search,
 };
