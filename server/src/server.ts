@@ -21,7 +21,7 @@ import { filesRoutes } from './files/files.routes.js';
 import { FilesService } from './files/files.service.js';
 import { AllowedFileTypes } from './files/fileTypes.js';
 import { answerClientErrorsWithJson } from './http/clientErrors.js';
-import { FailureLimit, GuessThrottle, LoginThrottle, createLimiter, rateLimit, type RateLimitStore } from './http/rateLimit.js';
+import { GuessThrottle, LoginThrottle, createLimiter, rateLimit, type RateLimitStore } from './http/rateLimit.js';
 import { closeHttpServer } from './http/shutdown.js';
 import type { HealthCheck } from './health/health.routes.js';
 import { jobsRoutes } from './jobs/jobs.routes.js';
@@ -80,9 +80,6 @@ const DOWNLOAD_LINK_TTL_MS = 5 * 60_000;
 /** Long enough to watch a video or resume a large download, short enough that a leaked token soon dies. */
 const SHARE_ACCESS_TTL_MS = 60 * 60_000;
 
-/** The contract: more than 10 wrong passwords a minute for one share are refused. */
-const SHARE_UNLOCK_FAILURES = 10;
-
 /** A connection silent this long is dead or a slowloris; tus clients resume from the stored offset. */
 const IDLE_SOCKET_TIMEOUT_MS = 120_000;
 
@@ -105,6 +102,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const healthChecks: Record<string, HealthCheck> = { database: database.ping };
     if (redis) healthChecks.redis = async () => void (await redis.ping());
     const limits: RateLimitStore = { redis, prefix: config.redisPrefix };
+    // The contract's throttle for shares and file requests alike: more than 10 wrong passwords a
+    // minute for one of them get 429 (keys are `share:<id>` and `request:<id>`).
+    const unlockGuesses = new GuessThrottle(limits, 'unlock', 10, 60);
 
     const audit = new AuditLog(database.db);
     const accessTokens = new AccessTokens(config.jwtSecret, config.accessTokenTtlMs);
@@ -115,8 +115,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       new RequestsRepository(database.db),
       uploads,
       new RequestAccess(config.jwtSecret),
-      // The contract's throttle: more than 10 wrong passwords a minute for one request get 429.
-      new GuessThrottle(limits, 'request-unlock', 10, 60),
+      unlockGuesses,
       audit,
       { maxUploadSize: config.maxUploadSize, allowedFileTypes: config.allowedFileTypes },
     );
@@ -138,7 +137,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       new SharesRepository(database.db),
       files,
       new ShareAccessTokens(config.jwtSecret, SHARE_ACCESS_TTL_MS),
-      new FailureLimit(limits, 'share-unlock', SHARE_UNLOCK_FAILURES, 60),
+      unlockGuesses,
       shareEvents,
       audit,
       new FileCrc32s(filesRepository, layout, log),

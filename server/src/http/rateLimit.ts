@@ -112,35 +112,7 @@ export class LoginThrottle {
 }
 
 /**
- * At most `points` failures per key in a window of `durationSec`; past that, every attempt is
- * refused with 429 until the window ends, right or wrong. For secrets that are not accounts'
- * (a share's password): guessing one is capped per target, whatever address the guesses come from.
- */
-export class FailureLimit {
-  private readonly failures: RateLimiterAbstract;
-
-  constructor(store: RateLimitStore, name: string, points: number, durationSec: number) {
-    this.failures = createLimiter(store, name, points, durationSec);
-  }
-
-  /** Throws 429 while `key` has used up its failures. */
-  async check(key: string, message: string): Promise<void> {
-    const state = await this.failures.get(key);
-    if (state && state.consumedPoints >= this.failures.points && state.msBeforeNext > 0) throw tooManyRequests(state.msBeforeNext, message);
-  }
-
-  async failed(key: string): Promise<void> {
-    try {
-      await this.failures.consume(key);
-    } catch (err) {
-      // Over the limit already: the next check refuses; anything else is the store failing.
-      if (!(err instanceof RateLimiterRes)) throw err;
-    }
-  }
-}
-
-/**
- * Password guesses against one protected thing (a file request), whatever address they come from:
+ * Password guesses against one protected thing (a share or a file request), whatever address they come from:
  * `points` attempts a window per key. Every attempt is counted before the password is checked, so
  * parallel guesses cannot slip past the limit; a right one gives its attempt back, so only wrong
  * ones add up. Over the limit: 429 with Retry-After.

@@ -1,4 +1,4 @@
-import { shareRoutes as routes } from '@dropline/contract';
+import { shareRoutes as routes, type File } from '@dropline/contract';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Request, Router } from 'express';
@@ -81,8 +81,11 @@ export function publicSharesRoutes(shares: SharesService): Router {
     .on(routes.publicGet, ({ params, query }, req) => shares.view(visitor(req, params.token, query.access)))
     .on(routes.unlock, ({ params, body }) => shares.unlock(params.token, body.password))
     .on(routes.publicFile, async ({ params, query }, req, res) => {
-      const { file, path } = await shares.download(visitor(req, params.token, query.access), params.fileId, (size) => startsAtZero(req, size));
-      const presentation = (query.inline === '1' && previewOf(file.mimeType)) || {};
+      // A preview shown on the share's page is not a download: a one-download link would otherwise
+      // be used up by looking at it before "download all".
+      const preview = (file: File) => (query.inline === '1' ? previewOf(file.mimeType) : null);
+      const { file, path } = await shares.download(visitor(req, params.token, query.access), params.fileId, (f) => preview(f) === null && startsAtZero(req, f.size));
+      const presentation = preview(file) ?? {};
       await sendContent(res, file, path, { ...presentation, headers: SANDBOX });
     })
     .on(routes.publicZip, async ({ params, query }, req, res) => {

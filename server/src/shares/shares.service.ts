@@ -10,7 +10,7 @@ import type { FileRecord } from '../files/files.repository.js';
 import { decodeCursor, encodeCursor } from '../db/cursor.js';
 import { now } from '../db/time.js';
 import { badRequest, HttpError, notFound, unauthorized } from '../http/errors.js';
-import type { FailureLimit } from '../http/rateLimit.js';
+import type { GuessThrottle } from '../http/rateLimit.js';
 import { isSafeId, newId } from '../storage/storageLayout.js';
 import type { ShareAccessTokens } from './shareAccess.js';
 import type { ShareEvents } from './shareEvents.js';
@@ -59,7 +59,7 @@ export class SharesService {
     private readonly shares: SharesRepository,
     private readonly files: SharedFiles,
     private readonly access: ShareAccessTokens,
-    private readonly unlockFailures: FailureLimit,
+    private readonly unlockThrottle: GuessThrottle,
     private readonly events: ShareEvents,
     private readonly audit: AuditLog,
     private readonly crc32s: Crc32Source,
@@ -185,26 +185,26 @@ export class SharesService {
     const share = await this.open(token);
     if (this.usedUp(share)) throw limitReached();
     if (share.password_hash === null) throw badRequest('This share has no password; its files need no unlocking.', 'no_password');
-    await this.unlockFailures.check(share.id, 'Too many wrong passwords for this share.');
-    if (!(await verifyPassword(password, share.password_hash))) {
-      await this.unlockFailures.failed(share.id);
+    const hash = share.password_hash;
+    if (!(await this.unlockThrottle.guard(`share:${share.id}`, () => verifyPassword(password, hash)))) {
       throw new HttpError(401, 'wrong_password', 'The password is not right.');
     }
     return this.access.sign(share.id, share.password_hash);
   }
 
   /**
-   * A shared file's bytes. A response from byte 0 (`counts`) is a new download: it takes one of
-   * the share's downloads in one conditional update, or is refused when none is left; a range
-   * continuation of a download already begun takes none, also once the limit is reached.
+   * A shared file's bytes. A response that `counts` (the route's call: one from byte 0 that is not
+   * a preview) is a new download: it takes one of the share's downloads in one conditional update,
+   * or is refused when none is left; a range continuation of a download already begun takes none,
+   * also once the limit is reached.
    */
-  async download(visitor: Visitor, fileId: string, counts: (size: number) => boolean): Promise<{ file: File; path: string }> {
+  async download(visitor: Visitor, fileId: string, counts: (file: File) => boolean): Promise<{ file: File; path: string }> {
     const share = await this.open(visitor.token);
     if (!this.unlocked(share, visitor.accessToken)) throw passwordRequired();
     const shared = isSafeId(fileId) ? await this.shares.fileOf(share.id, fileId) : undefined;
     const content = shared && (await this.files.contentFor(shared.id));
     if (!content) throw notFound('This file is not in this share.');
-    if (counts(content.file.size)) await this.count(share, shared.id);
+    if (counts(content.file)) await this.count(share, shared.id);
     return content;
   }
 

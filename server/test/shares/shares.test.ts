@@ -295,6 +295,15 @@ describe.each(databases)('shares on %s', (database) => {
       expect(bad.status).toBe(400);
     });
 
+    it('does not count a preview as a download: a one-download link still gives its file after being looked at', async () => {
+      const share = await create({ fileIds: [ids.photo, ids.page], maxDownloads: 1 });
+      for (let i = 0; i < 3; i++) expect((await raw(s.url, pub(share.url, `/files/${ids.photo}?inline=1`))).status).toBe(200);
+      // A file that cannot be previewed goes out as an attachment even with ?inline=1, and that counts.
+      expect((await raw(s.url, pub(share.url, `/files/${ids.page}?inline=1`))).status).toBe(200);
+      expect((await s.api.get(`/api/shares/${share.id}`, alice.token)).body.downloads).toBe(1);
+      expect((await raw(s.url, pub(share.url, `/files/${ids.photo}`))).status).toBe(410);
+    });
+
     it('tells the owner live when a download starts (not for a resumed one, not to others)', async () => {
       const share = await create({ fileIds: [ids.notes] });
       const before = aliceHears.length;
