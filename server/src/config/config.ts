@@ -54,6 +54,10 @@ export interface Config {
   /** When set, `/metrics` answers only `Authorization: Bearer <metricsToken>`; null: open (keep it behind the proxy). */
   metricsToken: string | null;
   clientDir: string;
+  /** ENCRYPTION_KEY: the master key that wraps every new stored object's data key; null: new objects are stored as they are. */
+  encryptionKey: Buffer | null;
+  /** ENCRYPTION_KEY_PREVIOUS: a rotated-out master key that still unwraps the objects stored under it. */
+  encryptionKeyPrevious: Buffer | null;
 }
 
 export type AnnounceUploads = 'everyone' | 'owner';
@@ -135,6 +139,15 @@ export function loadConfig(env: Env = process.env): Config {
   const metricsToken = parsed('METRICS_TOKEN', null, (v) => (/^[A-Za-z0-9._~+/=-]{16,512}$/.test(v) ? v : null), 'at least 16 characters of letters, digits or ._~+/=-');
   const announceUploads = parsed<AnnounceUploads>('ANNOUNCE_UPLOADS', 'everyone', (v) => (v === 'everyone' || v === 'owner' ? v : null), 'everyone or owner');
   const clientDir = path.resolve(read('CLIENT_DIR') ?? DEFAULT_CLIENT_DIR);
+  // Keys are secrets: a bad one is named, never echoed.
+  const masterKey = (name: string): Buffer | null => {
+    const raw = read(name);
+    const key = raw === undefined ? null : parseMasterKey(raw);
+    if (raw !== undefined && key === null) problems.push(`${name} must be exactly 32 bytes, base64-encoded (e.g. from \`openssl rand -base64 32\`)`);
+    return key;
+  };
+  const encryptionKey = masterKey('ENCRYPTION_KEY');
+  const encryptionKeyPrevious = masterKey('ENCRYPTION_KEY_PREVIOUS');
 
   let jwtSecret = read('JWT_SECRET');
   if (jwtSecret !== undefined && jwtSecret.length < 32) {
@@ -178,7 +191,16 @@ export function loadConfig(env: Env = process.env): Config {
     announceUploads,
     metricsToken,
     clientDir,
+    encryptionKey,
+    encryptionKeyPrevious,
   };
+}
+
+/** 32 bytes in base64 (either alphabet, padding optional); Buffer.from alone would skip any junk it meets. */
+function parseMasterKey(value: string): Buffer | null {
+  if (!/^[A-Za-z0-9+/_-]{43}=?$/.test(value)) return null;
+  const key = Buffer.from(value, 'base64');
+  return key.length === 32 ? key : null;
 }
 
 function parseDatabaseUrl(value: string): string | null {

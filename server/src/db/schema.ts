@@ -100,6 +100,16 @@ export interface AuditLogTable {
   details: string | null;
 }
 
+/** An encrypted stored object's wrapped data key, and an unfinished upload's sealed tail (see migration 012). */
+export interface EncryptionKeysTable {
+  object_key: string;
+  key_id: string;
+  wrapped_key: string;
+  tail_index: number | null;
+  tail: string | null;
+  created_at: Timestamp;
+}
+
 export type UploadConcat = 'partial' | 'final';
 
 export interface JobsTable {
@@ -126,6 +136,7 @@ export interface Database {
   uploads: UploadsTable;
   jobs: JobsTable;
   audit_log: AuditLogTable;
+  encryption_keys: EncryptionKeysTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
