@@ -105,6 +105,12 @@ export interface Tail {
 export const sealTail = (key: Buffer, tail: Tail): Buffer => seal(key, tail.index, Role.Tail, tail.plain);
 export const openTail = (key: Buffer, index: number, sealed: Uint8Array): Tail => ({ index, plain: open(key, index, Role.Tail, sealed) });
 
+export interface SealedChunk {
+  index: number;
+  plain: Buffer;
+  sealed: Buffer;
+}
+
 /**
  * Cuts plaintext into sealed chunks from chunk `index` on, starting with a tail's bytes. A chunk is
  * sealed once it is full and known not to be the last (the object's size, when known, says so;
@@ -113,6 +119,7 @@ export const openTail = (key: Buffer, index: number, sealed: Uint8Array): Tail =
 export class ChunkSealer {
   private pending: Buffer[];
   private pendingBytes: number;
+  private sealedLast = false;
 
   constructor(
     private readonly key: Buffer,
@@ -130,22 +137,27 @@ export class ChunkSealer {
     return this.index * CHUNK_BYTES + this.pendingBytes;
   }
 
-  /** Takes plaintext; returns the chunks it completes, sealed. */
-  push(data: Buffer): Buffer[] {
+  /** Whether the object's last chunk has been sealed. */
+  get ended(): boolean {
+    return this.sealedLast;
+  }
+
+  /** Takes plaintext; returns the chunks it completes, sealed, each with its plaintext. */
+  push(data: Buffer): SealedChunk[] {
     if (data.length > 0) {
       this.pending.push(data);
       this.pendingBytes += data.length;
     }
-    const sealed: Buffer[] = [];
+    const sealed: SealedChunk[] = [];
     for (;;) {
       const chunkStart = this.index * CHUNK_BYTES;
       const lastLength = this.plainSize === null ? null : this.plainSize - chunkStart;
       if (lastLength !== null && lastLength > 0 && lastLength <= CHUNK_BYTES && this.pendingBytes >= lastLength) {
-        sealed.push(seal(this.key, this.index++, Role.Last, this.take(lastLength)));
+        sealed.push(this.seal(Role.Last, lastLength));
         return sealed;
       }
       if (this.pendingBytes < CHUNK_BYTES || (this.plainSize === null && this.pendingBytes === CHUNK_BYTES)) return sealed;
-      sealed.push(seal(this.key, this.index++, Role.Middle, this.take(CHUNK_BYTES)));
+      sealed.push(this.seal(Role.Middle, CHUNK_BYTES));
     }
   }
 
@@ -155,14 +167,21 @@ export class ChunkSealer {
    * stored chunks do; the chunk before is sealed as not the last and cannot be rewritten (an S3
    * part cannot), so an empty chunk marks the end. An empty object has no chunks at all.
    */
-  finish(): Buffer | null {
+  finish(): SealedChunk | null {
     if (this.pendingBytes === 0 && this.index === 0) return null;
-    return seal(this.key, this.index++, Role.Last, this.take(this.pendingBytes));
+    return this.seal(Role.Last, this.pendingBytes);
   }
 
   /** What is not sealed yet: the tail to keep until more bytes arrive. */
   tail(): Tail {
     return { index: this.index, plain: this.take(this.pendingBytes) };
+  }
+
+  private seal(role: Role, length: number): SealedChunk {
+    const index = this.index++;
+    const plain = this.take(length);
+    if (role === Role.Last) this.sealedLast = true;
+    return { index, plain, sealed: seal(this.key, index, role, plain) };
   }
 
   private take(length: number): Buffer {

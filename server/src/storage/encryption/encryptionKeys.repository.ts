@@ -30,9 +30,12 @@ export class EncryptionKeysRepository {
     };
   }
 
-  /** Records a new object's key; an object stored again under the same name (a derived file redone) gets the new one. */
-  async put(objectKey: string, wrap: WrappedKey): Promise<void> {
-    const row = { key_id: wrap.keyId, wrapped_key: b64(wrap.wrapped), tail_index: null, tail: null, created_at: now() };
+  /**
+   * Records a new object's key (and an upload's first, empty tail); an object stored again under the
+   * same name (a derived file redone) gets the new one.
+   */
+  async put(objectKey: string, wrap: WrappedKey, tail: SavedTail | null = null): Promise<void> {
+    const row = { key_id: wrap.keyId, wrapped_key: b64(wrap.wrapped), tail_index: tail?.index ?? null, tail: tail ? b64(tail.sealed) : null, created_at: now() };
     await this.db
       .insertInto('encryption_keys')
       .values({ object_key: objectKey, ...row })

@@ -1,4 +1,4 @@
-import { CHUNK_BYTES, CHUNK_OVERHEAD, ChunkSealer, openTail, sealedOffsetOf, sealedSize, sealTail, wholeChunksIn, type Tail } from './chunks.js';
+import { CHUNK_BYTES, CHUNK_OVERHEAD, ChunkSealer, openTail, sealedOffsetOf, sealedSize, sealTail, wholeChunksIn, type SealedChunk, type Tail } from './chunks.js';
 
 /** A tail as kept between requests: sealed, with the chunk index it will become. */
 export interface SavedTail {
@@ -45,10 +45,8 @@ export type SealedWrite = (sealedOffset: number, chunks: AsyncIterable<Buffer>) 
 
 export interface AppendResult {
   offset: number;
-  /** The new tail to save (sealed), or null when the upload is complete and has none. */
-  tail: SavedTail | null;
-  /** Whether the backend was written to (it is not while a request only grows the tail). */
-  wrote: boolean;
+  /** The new tail (its plaintext, and sealed to save), or null when the upload is complete and has none. */
+  tail: (SavedTail & { plain: Buffer }) | null;
   /** The source's failure (a broken connection, a refused size): what arrived before it is kept. */
   sourceError?: unknown;
 }
@@ -58,7 +56,8 @@ export interface AppendResult {
  * the new bytes are cut into chunks, whole ones are sealed and written after the stored ones, and
  * what is left becomes the new tail. With the size known, the chunk that reaches it is sealed as the
  * last one and the upload is complete. A failing source ends the backend's stream cleanly (what
- * arrived stays, as unencrypted uploads keep it) and is reported in the result.
+ * arrived stays, as unencrypted uploads keep it) and is reported in the result. `onSealed` hears
+ * each chunk as it goes to the backend.
  */
 export async function appendSealed(
   key: Buffer,
@@ -66,16 +65,27 @@ export async function appendSealed(
   source: AsyncIterable<Buffer>,
   plainSize: number | null,
   write: SealedWrite,
+  onSealed: (chunk: SealedChunk) => void = () => {},
 ): Promise<AppendResult> {
   const sealer = new ChunkSealer(key, progress.tail.index, progress.tail.plain, plainSize);
   let sourceError: unknown;
   let failed = false;
   async function* sealed(): AsyncGenerator<Buffer> {
+    const out = (chunk: SealedChunk) => {
+      onSealed(chunk);
+      return chunk.sealed;
+    };
     try {
-      for await (const piece of source) yield* sealer.push(piece);
+      for await (const piece of source) for (const chunk of sealer.push(piece)) yield out(chunk);
     } catch (err) {
       failed = true;
       sourceError = err;
+      return;
+    }
+    // Reaching the size with nothing left to seal: the stored chunks end the upload and need their end marked.
+    if (plainSize !== null && sealer.position === plainSize && !sealer.ended) {
+      const last = sealer.finish();
+      if (last) yield out(last);
     }
   }
   const chunks = sealed();
@@ -90,28 +100,32 @@ export async function appendSealed(
     );
   }
   const offset = sealer.position;
-  const complete = plainSize !== null && offset === plainSize;
-  const tail = complete ? null : sealer.tail();
+  const tail = plainSize !== null && offset === plainSize ? null : sealer.tail();
   return {
     offset,
-    tail: tail && { index: tail.index, sealed: sealTail(key, tail) },
-    wrote: !first.done,
+    tail: tail && { index: tail.index, plain: tail.plain, sealed: sealTail(key, tail) },
     ...(failed ? { sourceError } : {}),
   };
 }
 
 /**
  * Ends an upload whose length was deferred at what it has received: its tail becomes the last chunk
- * (see ChunkSealer.finish). Returns false for an empty upload, which stores nothing.
+ * (see ChunkSealer.finish). Returns how many bytes that stored (none for an empty upload).
  */
-export async function finishSealed(key: Buffer, progress: SealedProgress, write: SealedWrite): Promise<boolean> {
+export async function finishSealed(key: Buffer, progress: SealedProgress, write: SealedWrite): Promise<number> {
   const last = new ChunkSealer(key, progress.tail.index, progress.tail.plain, null).finish();
-  if (!last) return false;
+  if (!last) return 0;
   await write(
     progress.sealedOffset,
     (async function* () {
-      yield last;
+      yield last.sealed;
     })(),
   );
-  return true;
+  return last.sealed.length;
+}
+
+/** The stored size an upload of `plainSize` bytes will end at, given where it stands (see ChunkSealer.finish). */
+export function finalSealedSize(progress: SealedProgress, plainSize: number): number {
+  const marked = plainSize === progress.offset && progress.tail.plain.length === 0 && progress.tail.index > 0;
+  return sealedSize(plainSize) + (marked ? CHUNK_OVERHEAD : 0);
 }
