@@ -30,7 +30,7 @@ export async function openCore(config: Config, log: Logger, closers: Closers, re
   const cache = createCache(config, redis, cacheCounters);
   const filesRepository = new FilesRepository(database.db, database.kind, cache);
   const layout = new StorageLayout(config.storageDir);
-  const storage = await createStorage(config, layout);
+  const storage = await createStorage(config, layout, redis);
   return { database, redis, jobsRepository, queue, cache, filesRepository, layout, storage };
 }
 

@@ -68,7 +68,8 @@ export class FsBlobStore implements BlobStore {
       if (isBlobMissing(err)) return;
       throw err;
     }
-    for (const name of names) if (!name.endsWith('.tmp')) yield `${prefix}${name}`;
+    // tus' info files and side files sit beside upload data; they are not blobs.
+    for (const name of names) if (!/\.(tmp|json|chunk)$/.test(name)) yield `${prefix}${name}`;
   }
 
   async localFile(key: string): Promise<LocalFile> {

@@ -4,12 +4,18 @@ import path from 'node:path';
 /** Upload and file ids: what `newId` makes, and the only client input ever joined into a path. */
 const SAFE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** The blob keys there are: a file's bytes, and the files processing derived from it. */
-const BLOB_KEY = /^(?:uploads\/[A-Za-z0-9_-]{1,64}|derived\/[A-Za-z0-9_-]{1,64}\/(?:[A-Za-z0-9_.-]{1,64}\/?)*)$/;
+const BLOB_KEY = /^(?:uploads\/(?:[A-Za-z0-9_-]{1,64})?|derived\/[A-Za-z0-9_-]{1,64}\/(?:[A-Za-z0-9_.-]{1,64}\/?)*)$/;
 
 /** Where processing writes an image's preview, inside the file's derived directory. */
 export const THUMBNAIL_FILE = 'thumbnail.webp';
 
 export const isSafeId = (id: string): boolean => SAFE_ID.test(id);
+
+/** A blob key as StorageLayout builds them (or a derived prefix); anything else is a bug, never client input. */
+export function checkedKey(key: string): string {
+  if (!BLOB_KEY.test(key) || key.split('/').some((part) => part === '.' || part === '..')) throw new Error(`not a blob key: ${JSON.stringify(key)}`);
+  return key;
+}
 
 /** 128 random bits, URL-safe: an upload's URL is not guessable from another one. */
 export const newId = (): string => randomBytes(16).toString('base64url');
@@ -41,8 +47,7 @@ export class StorageLayout {
 
   /** Where the filesystem backend keeps a blob key (or a derived prefix, as a directory). */
   pathOfKey(key: string): string {
-    if (!BLOB_KEY.test(key) || key.split('/').some((part) => part === '.' || part === '..')) throw new Error(`not a blob key: ${JSON.stringify(key)}`);
-    return path.join(this.root, ...key.split('/'));
+    return path.join(this.root, ...checkedKey(key).split('/'));
   }
 
   uploadPath(id: string): string {

@@ -1,8 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import http from 'node:http';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorCode, settledFile, startTestServer, waitFor, type TestServer } from '../helpers/testServer.js';
+import { errorCode, settledFile, startTestServer, storedBytes, waitFor, type TestServer } from '../helpers/testServer.js';
 import { TUS_RESUMABLE, createUpload, randomData, sha256 } from '../helpers/tus.js';
 import { runTusClient } from '../helpers/tusClient.js';
 
@@ -40,7 +38,6 @@ describe('the IETF resumable-upload draft at /api/uploads/', () => {
   });
   afterAll(() => s?.stop());
 
-  const onDisk = (id: string) => path.join(s.storageDir, 'uploads', id);
   const request = (method: string, p: string, headers: Record<string, string>, body?: Buffer, token = owner) =>
     s.api.request(method, p, { token, headers, body });
 
@@ -55,7 +52,7 @@ describe('the IETF resumable-upload draft at /api/uploads/', () => {
       expect(resumed.error).toBeUndefined();
       expect(resumed.outcome).toBe('finished');
       expect(resumed.sent).toBeLessThan(data.length);
-      expect(sha256(await readFile(onDisk(id)))).toBe(sha256(data));
+      expect(sha256(await storedBytes(s, id))).toBe(sha256(data));
       expect(await settledFile(s.api, owner, id)).toMatchObject({ filename: `${protocol}.bin`, size: data.length, sha256: sha256(data) });
     });
   }
@@ -102,7 +99,7 @@ describe('the IETF resumable-upload draft at /api/uploads/', () => {
       expect(rest.status).toBe(204);
       expect(rest.headers.get('upload-offset')).toBe(String(data.length));
       const id = location.split('/').pop()!;
-      expect(sha256(await readFile(onDisk(id)))).toBe(sha256(data));
+      expect(sha256(await storedBytes(s, id))).toBe(sha256(data));
       expect(await settledFile(s.api, owner, id)).toMatchObject({ filename: 'holiday photo.png', mimeType: 'image/png', size: data.length, sha256: sha256(data) });
       const finished = await request('HEAD', location, interop);
       expect(finished.headers.get(draft.field)).toBe(draft.complete(true)[draft.field as keyof ReturnType<typeof draft.complete>]);
