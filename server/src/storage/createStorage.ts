@@ -1,4 +1,4 @@
-import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.js';
 import type { Storage } from './blobStore.js';

@@ -138,7 +138,7 @@ describe('tus 1.0.0 at /api/uploads/', () => {
   });
 
   it('stops a deferred-length upload at the limit while the bytes stream in', async () => {
-    const { path: p, id } = await createUpload(s.api, owner, { metadata: { filename: 'big.txt' } });
+    const { path: p } = await createUpload(s.api, owner, { metadata: { filename: 'big.txt' } });
     // Chunked, without Content-Length: only counting the bytes as they arrive can catch it.
     const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = http.request(`${s.url}${p}`, {
