@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorCode, isStored, settledFile, startTestServer, storageOf, storedBytes, withDatabase, type TestServer } from '../helpers/testServer.js';
+import { TEST_STORAGE, errorCode, isStored, settledFile, startTestServer, storageOf, storedBytes, withDatabase, type TestServer } from '../helpers/testServer.js';
 import { TUS_RESUMABLE, createUpload, patchUpload, randomData, sha256, uploadMetadata } from '../helpers/tus.js';
 
 const KiB = 1024;
@@ -246,7 +246,9 @@ describe.each(['sqlite', 'postgres'] as const)('tus conformance, Upload-Limit, c
       // As if the server died between writing bytes 1000..2000 and saving the state.
       await withDatabase(s, (db) => db.updateTable('uploads').set(early).where('id', '=', id).execute());
       expect((await patchUpload(s.api, owner, p, 2000, data.subarray(2000, 2500))).status).toBe(204);
-      expect(Number((await saved()).hash_offset)).toBe(2500);
+      // S3 cannot read back an unfinished multipart upload: there the lagging state waits for the
+      // upload to complete and catches up from the finished object.
+      expect(Number((await saved()).hash_offset)).toBe(TEST_STORAGE === 'fs' ? 2500 : 1000);
       // A state ahead of the file (its tail lost) cannot be used.
       await withDatabase(s, (db) => db.updateTable('uploads').set({ hash_offset: 2900 }).where('id', '=', id).execute());
       expect((await patchUpload(s.api, owner, p, 2500, data.subarray(2500))).status).toBe(204);
