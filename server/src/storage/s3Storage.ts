@@ -151,6 +151,15 @@ class DroplineS3Store extends S3Store {
     return created;
   }
 
+  /**
+   * @tus/s3-store saves the new length in `<id>.info` but keeps serving the cached info without it,
+   * so the upload would never complete: drop the cached copy.
+   */
+  override async declareUploadLength(id: string, length: number): Promise<void> {
+    await super.declareUploadLength(id, length);
+    await this.clearCache(id);
+  }
+
   /** Sets the final length and metadata of a deferred-length upload, then completes it. */
   async seal(id: string, size: number, metadata: Record<string, string | null>, creationDate: string | undefined): Promise<void> {
     const { 'upload-id': uploadId, file } = await this.getMetadata(id);

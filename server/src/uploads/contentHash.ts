@@ -71,6 +71,8 @@ export class ContentHashes {
       from = saved.offset;
     }
     const hash = new RunningHash(id, hasher, from, this.states);
+    // A state ahead of the bytes is replaced at once, so no later resume can take it up.
+    if (saved && saved.offset > offset) await hash.checkpoint();
     if (from < offset) {
       try {
         await this.readInto(hash, id, offset);
