@@ -34,9 +34,9 @@ describe.skipIf(TEST_STORAGE !== 's3')('S3 storage (Ceph RADOS Gateway)', () => 
   };
 
   it('keeps an interrupted upload as parts plus an incomplete tail, and a DELETE removes every object of it', async () => {
-    const data = randomData(6 * MiB + 1234);
+    const data = randomData(3 * MiB + 1234);
     const upload = await createUpload(s.api, token, { length: data.length * 2, metadata: { filename: 'half.bin' } });
-    // One full 8 MiB part would need more; 6 MiB is stored as the incomplete tail `<id>.part`.
+    // Under S3's 5 MiB minimum for a part that is not the last, the bytes wait as the tail `<id>.part`.
     expect((await patchUpload(s.api, token, upload.path, 0, data)).status).toBe(204);
     expect(await objects(upload.id)).toEqual([`${upload.id}.info`, `${upload.id}.part`]);
     const res = await s.api.request('DELETE', upload.path, { token, headers: TUS_RESUMABLE });
