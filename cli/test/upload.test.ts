@@ -85,7 +85,7 @@ describe('dropline upload', () => {
     ctx.dropline.proxy.reset();
     ctx.dropline.proxy.limit(6 * MIB);
     const first = ctx.cli.spawn(['upload', file]);
-    await until(() => ctx.dropline.proxy.up > 9 * MIB, 'a third of the file to be sent');
+    await until(() => ctx.dropline.proxy.up > 9 * MIB, 'a third of the file to be sent', { running: first });
     first.process.kill('SIGKILL');
     expect((await first.done).signal).toBe('SIGKILL');
     ctx.dropline.proxy.limit(null);
@@ -110,7 +110,7 @@ describe('dropline upload', () => {
     ctx.dropline.proxy.limit(4 * MIB);
     ctx.dropline.proxy.reset();
     const first = ctx.cli.spawn(['upload', file]);
-    await until(() => ctx.dropline.proxy.up > 2 * MIB, 'part of the file to be sent');
+    await until(() => ctx.dropline.proxy.up > 2 * MIB, 'part of the file to be sent', { running: first });
     first.process.kill('SIGKILL');
     await first.done;
     ctx.dropline.proxy.limit(null);
@@ -140,9 +140,9 @@ describe('dropline upload', () => {
     ctx.dropline.proxy.reset();
     ctx.dropline.proxy.limit(6 * MIB);
     const run = ctx.cli.spawn(['upload', file, '--json']);
-    await until(() => ctx.dropline.proxy.up > 8 * MIB, 'a quarter of the file to be sent');
+    await until(() => ctx.dropline.proxy.up > 8 * MIB, 'a quarter of the file to be sent', { running: run });
     await ctx.dropline.restart();
-    await until(() => ctx.dropline.proxy.up > 20 * MIB, 'more of the file to be sent after the restart');
+    await until(() => ctx.dropline.proxy.up > 20 * MIB, 'more of the file to be sent after the restart', { running: run });
     ctx.dropline.proxy.dropAll();
     ctx.dropline.proxy.limit(null);
     const result = await run.done;
@@ -162,7 +162,7 @@ describe('dropline upload', () => {
     ctx.dropline.proxy.limit(256 * 1024); // a file alone takes eight seconds at least
     let creationsBeforeFirstDone = 0;
     const run = ctx.cli.spawn(['upload', ...files, '--jobs', '2', '--json']);
-    await until(() => ctx.dropline.proxy.requests.filter((r) => r.method === 'POST').length >= 2, 'two uploads to start');
+    await until(() => ctx.dropline.proxy.requests.filter((r) => r.method === 'POST').length >= 2, 'two uploads to start', { running: run });
     // While the first two are being sent, the third waits its turn.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     creationsBeforeFirstDone = ctx.dropline.proxy.requests.filter((r) => r.method === 'POST').length;

@@ -22,7 +22,9 @@ const file = (over: Partial<File> = {}): File => ({
   createdAt: '2026-01-02T00:00:00.000Z',
   updatedAt: '2026-01-02T00:00:00.000Z',
   processedAt: null,
+  expiresAt: null,
   owner: { id: 'alice', email: 'alice@example.com', displayName: 'alice' },
+  request: null,
   ...over,
 })
 const query = { q: '', type: '', status: '' as const, allOwners: false }

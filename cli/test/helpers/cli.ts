@@ -75,11 +75,27 @@ export async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Waits for `condition` to hold, checking every `every` ms; fails with `what` after `ms`. */
-export async function until(condition: () => boolean | Promise<boolean>, what: string, { ms = 60_000, every = 20 } = {}): Promise<void> {
+/**
+ * Waits for `condition` to hold, checking every `every` ms; fails with `what` after `ms`. With
+ * `running`, it fails at once, with the command's output, if that command ends first: a command that
+ * gave up early would otherwise only show up as a timeout.
+ */
+export async function until(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  { ms = 60_000, every = 20, running }: { ms?: number; every?: number; running?: RunningCli } = {},
+): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    const proc = running?.process;
+    if (proc && (proc.exitCode !== null || proc.signalCode !== null)) {
+      const { stdout, stderr } = running.output();
+      throw new Error(`the command ended (${proc.exitCode ?? proc.signalCode}) before ${what}:\n${stderr}${stdout}`);
+    }
+    if (Date.now() > deadline) {
+      const output = running ? `\n${running.output().stderr}` : '';
+      throw new Error(`timed out waiting for ${what}${output}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, every));
   }
 }

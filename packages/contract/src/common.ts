@@ -96,6 +96,18 @@ export const ERROR_CODES = [
   'file_already_queued',
   // Administration
   'last_admin',
+  // Sharing, file requests and the file lifecycle
+  'invalid_file_ids',
+  'invalid_expires_at',
+  'invalid_max_downloads',
+  'invalid_note',
+  'share_expired',
+  'download_limit_reached',
+  'password_required',
+  'wrong_password',
+  'no_password',
+  'request_full',
+  'request_expired',
 ] as const;
 
 export type KnownErrorCode = (typeof ERROR_CODES)[number];
@@ -112,3 +124,16 @@ export type ErrorBody = z.infer<typeof ErrorBody>;
 
 /** `nextCursor`-style pages: `nextCursor` is null on the last page. */
 export const cursorPage = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+/**
+ * An expiry a person sets: an ISO 8601 date-time in the future, normalised to UTC, or null for
+ * "never". A past or unreadable time is 400 `invalid_expires_at`.
+ */
+export const FutureExpiry = z
+  .string({ error: 'expiresAt must be an ISO 8601 time or null.' })
+  .max(64, { error: 'expiresAt must be an ISO 8601 time or null.' })
+  .refine((text) => /^\d{4}-\d{2}-\d{2}T/.test(text) && Number.isFinite(Date.parse(text)), { error: 'expiresAt must be an ISO 8601 time, such as 2026-12-31T12:00:00Z.', abort: true })
+  .refine((text) => Date.parse(text) > Date.now(), { error: 'expiresAt must be in the future.' })
+  .transform((text) => new Date(text).toISOString())
+  .nullable()
+  .meta({ ...rejectedAs('invalid_expires_at'), type: ['string', 'null'], format: 'date-time', description: 'A time in the future; null: never.' });

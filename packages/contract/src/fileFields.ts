@@ -10,6 +10,7 @@ import { rejectedAs } from './common.js';
 export const MAX_FILENAME_LENGTH = 255;
 export const MAX_TITLE_LENGTH = 200;
 export const MAX_DESCRIPTION_LENGTH = 5000;
+export const MAX_NOTE_LENGTH = 2000;
 
 // C0 and C1 controls, plus the bidi overrides that make "harmless\u202Etxt.exe" read as "harmlessexe.txt".
 const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
@@ -53,3 +54,5 @@ function displayText(field: string, max: number, controls: RegExp) {
 export const Title = displayText('title', MAX_TITLE_LENGTH, CONTROLS);
 /** Like the title, but line breaks and tabs are kept. */
 export const Description = displayText('description', MAX_DESCRIPTION_LENGTH, CONTROLS_BUT_LINES);
+/** The note a share's owner leaves for its visitors, cleaned like a description. */
+export const Note = displayText('note', MAX_NOTE_LENGTH, CONTROLS_BUT_LINES);

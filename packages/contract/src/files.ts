@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cursorPage, Id, IdParams, IsoDateTime, rejectedAs } from './common.js';
+import { cursorPage, FutureExpiry, Id, IdParams, IsoDateTime, rejectedAs } from './common.js';
 import { Description, Filename, Title } from './fileFields.js';
 import { defineRoute } from './route.js';
 
@@ -10,6 +10,16 @@ export const FileStatus = z.enum(FILE_STATUSES).meta({
 });
 export type FileStatus = z.infer<typeof FileStatus>;
 
+
+/** Where a file that came through a file request came from: the request and the name its uploader gave. */
+export const FileRequestOrigin = z
+  .object({
+    id: Id,
+    title: z.string(),
+    uploader: z.string().nullable().meta({ description: 'The name the uploader gave (tus metadata `uploader`); null when none.' }),
+  })
+  .meta({ id: 'FileRequestOrigin' });
+export type FileRequestOrigin = z.infer<typeof FileRequestOrigin>;
 
 /** The contract's File: every route and event about a file carries this shape. */
 export const File = z
@@ -27,7 +37,9 @@ export const File = z
     createdAt: IsoDateTime,
     updatedAt: IsoDateTime,
     processedAt: IsoDateTime.nullable(),
+    expiresAt: IsoDateTime.nullable().meta({ description: 'When the file is deleted (bytes, derived files and all); null: kept until deleted by hand.' }),
     owner: z.object({ id: Id, email: z.string(), displayName: z.string() }),
+    request: FileRequestOrigin.nullable().meta({ description: 'The file request it was uploaded through; null for the owner\'s own uploads.' }),
   })
   .meta({ id: 'File' });
 export type File = z.infer<typeof File>;
@@ -136,15 +148,15 @@ export type FileListQuery = z.output<typeof FileListQuery>;
 
 // ---------------------------------------------------------------- changes
 
-const EDITABLE = ['title', 'description', 'filename'] as const;
+const EDITABLE = ['title', 'description', 'filename', 'expiresAt'] as const;
 
 /** `PATCH /api/files/:id`: at least one of the editable fields; any other field is refused by name. */
 export const FileUpdate = z
-  .looseObject({ title: Title.optional(), description: Description.optional(), filename: Filename.optional() })
+  .looseObject({ title: Title.optional(), description: Description.optional(), filename: Filename.optional(), expiresAt: FutureExpiry.optional() })
   .superRefine((body, ctx) => {
     const unknown = Object.keys(body).filter((k) => !(EDITABLE as readonly string[]).includes(k));
     if (unknown.length > 0) ctx.addIssue({ code: 'custom', message: `These fields cannot be changed: ${unknown.join(', ')}.` });
-    else if (Object.keys(body).length === 0) ctx.addIssue({ code: 'custom', message: 'Nothing to change: give title, description or filename.' });
+    else if (Object.keys(body).length === 0) ctx.addIssue({ code: 'custom', message: 'Nothing to change: give title, description, filename or expiresAt.' });
   })
   .meta({ id: 'FileUpdate' });
 export type FileUpdate = Pick<z.output<typeof FileUpdate>, (typeof EDITABLE)[number]>;
@@ -221,12 +233,17 @@ export const fileRoutes = {
     method: 'patch',
     path: '/api/files/{id}',
     tags: ['Files'],
-    summary: "Change a file's title, description or filename",
+    summary: "Change a file's title, description, filename or expiry",
+    description: '`expiresAt`: an ISO time in the future (the file is deleted completely within a minute of it, and `file:deleted` is sent), or null to keep it forever.',
     params: IdParams,
     body: FileUpdate,
     responses: {
       200: { description: 'The changed file (also sent as `file:updated`).', body: File },
-      400: { description: 'An unknown or empty change (`invalid_request`), a blank filename (`missing_filename`), a title or description too long (`invalid_title`, `invalid_description`).' },
+      400: {
+        description:
+          'An unknown or empty change (`invalid_request`), a blank filename (`missing_filename`), a title or description too long (`invalid_title`, `invalid_description`), ' +
+          'an `expiresAt` that is not a future ISO time (`invalid_expires_at`).',
+      },
       404: notYours,
     },
   }),

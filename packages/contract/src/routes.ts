@@ -7,7 +7,9 @@ import { fileRoutes } from './files.js';
 import { healthRoutes } from './health.js';
 import { jobRoutes } from './jobs.js';
 import { buildOpenApiDocument, type OpenApiDocument } from './openapi.js';
+import { requestRoutes } from './requests.js';
 import { defineRoute, type RouteDef } from './route.js';
+import { shareRoutes } from './shares.js';
 import { tusRoutes } from './uploads.js';
 
 export const docsRoutes = {
@@ -56,8 +58,10 @@ export const API_ROUTES: readonly RouteDef[] = [
   ...Object.values(authRoutes),
   ...Object.values(fileRoutes),
   ...Object.values(tusRoutes),
+  ...Object.values(requestRoutes),
   ...Object.values(configRoutes),
   ...Object.values(jobRoutes),
+  ...Object.values(shareRoutes),
   ...Object.values(adminRoutes),
   ...Object.values(healthRoutes),
   ...Object.values(docsRoutes),
@@ -68,12 +72,24 @@ const TAGS = [
   { name: 'Files', description: 'A user sees only their own files (admins all, with `owner=all`); someone else\'s file is 404, never 403.' },
   { name: 'Uploads', description: 'Limits and the plain (multipart) upload.' },
   { name: 'Uploads (tus)', description: 'Resumable uploads, tus 1.0.0 at `/api/uploads/`.' },
+  {
+    name: 'File requests',
+    description:
+      'Links through which people without an account upload to you. The public calls (`/api/public/requests/...`) need no account; uploads go to ' +
+      'the tus endpoint with `Authorization: Request <token>` (or `Request <token>:<accessToken>` once a password is unlocked) and become your files.',
+  },
   { name: 'Processing', description: 'Background processing of finished uploads; job administration is for admins (others 403).' },
   {
     name: 'Real time',
     description:
       'Socket.IO at `/socket.io`: `io(origin, { auth: { token } })`. The server sends the events listed under *Webhooks* (they are Socket.IO ' +
       'events, not HTTP callbacks); a refused handshake has `data.code` `unauthorized`, `invalid_token` or `token_expired`.',
+  },
+  {
+    name: 'Sharing',
+    description:
+      'Public links to files. The owner manages shares with an account token; visitors use the public calls under `/api/public/shares/{token}` with no account ' +
+      '(a share with a password needs the access token its unlock gives).',
   },
   { name: 'Administration', description: 'Accounts, quotas and the audit trail, for admins (others 403).' },
   { name: 'Operations', description: 'Health, metrics, this document.' },

@@ -67,14 +67,21 @@ export const tusRoutes = {
       "upload from the caller's own finished partials, in order; its `Upload-Metadata` names the file (`filename` required). The answer (201) " +
       "comes once the bytes are joined; the final upload's id is the file's id, and the partials are deleted. Someone else's or an unknown " +
       'partial: 404; an unfinished partial (`partial_unfinished`), an upload that is not a partial (`not_partial`) or a malformed reference ' +
-      '(`invalid_concat`): 400; a total over `MAX_UPLOAD_SIZE`: 413. Unclaimed partials are deleted after `UPLOAD_EXPIRATION`.' +
+      '(`invalid_concat`): 400; a total over `MAX_UPLOAD_SIZE`: 413. Unclaimed partials are deleted after `UPLOAD_EXPIRATION`.\n\n' +
+      '**File requests.** With `Authorization: Request <token>` (or `Request <token>:<accessToken>` for a request with a password) instead ' +
+      "of a bearer token, the upload goes into the request owner's account (and quota) and its file carries `request`. The request's " +
+      'limits are checked here, counting its unfinished uploads with their declared length: over `maxFiles` or `maxBytes` is 413 ' +
+      '`request_full`, an expired request 410 `request_expired`. Such a caller can HEAD, PATCH and DELETE only the uploads it created.' +
       ietfDraft,
     headers: {
       ...tusResumable,
       'Upload-Length': 'The total size in bytes; required unless `Upload-Defer-Length: 1`.',
       'Upload-Defer-Length': '`1`: the size comes on a later PATCH.',
       'Upload-Metadata':
-        'Comma-separated `key base64value` pairs: `filename` (required), `filetype`, `title`, `description`. Other keys are kept and returned on HEAD.',
+        'Comma-separated `key base64value` pairs: `filename` (required), `filetype`, `title`, `description`, `expires` (when the file is deleted: an ' +
+        'ISO time in the future or a number of seconds from now; default `DEFAULT_FILE_TTL`), `uploader` (through a file request: the ' +
+        "uploader's name, at most 100 characters). Other keys are kept and returned on HEAD.",
+      Authorization: '`Bearer <accessToken>`, or for a file request `Request <token>` / `Request <token>:<accessToken>`.',
       'Upload-Concat': "`partial`, or `final;` followed by the partial uploads' URLs separated by spaces.",
       ...uploadChecksum,
     },
@@ -94,10 +101,15 @@ export const tusRoutes = {
       400: {
         description:
           '`filename` missing (`missing_filename`), malformed `Upload-Metadata`, no valid length, a bad `Upload-Concat` (`invalid_concat`, ' +
-          '`not_partial`, `partial_unfinished`), an unknown interop version (`unsupported_interop_version`).',
+          '`not_partial`, `partial_unfinished`), an unknown interop version (`unsupported_interop_version`), a bad `expires` or `uploader` (`invalid_metadata`).',
       },
+      410: { description: 'Through a file request that has expired (`request_expired`).' },
       412: preconditionFailed,
-      413: { description: 'Larger than `MAX_UPLOAD_SIZE` (`file_too_large`), over the account\'s quota (`quota_exceeded`), or a first body over `MAX_CHUNK_SIZE` (`chunk_too_large`).' },
+      413: {
+        description:
+          'Larger than `MAX_UPLOAD_SIZE` (`file_too_large`), over the account\'s quota (`quota_exceeded`), a first body over `MAX_CHUNK_SIZE` ' +
+          "(`chunk_too_large`), or beyond a file request's `maxFiles` or `maxBytes` (`request_full`).",
+      },
       415: { description: 'A type outside `ALLOWED_FILE_TYPES` (`unsupported_file_type`).' },
     },
   }),

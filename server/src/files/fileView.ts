@@ -17,7 +17,10 @@ export function toFileView(file: FileRecord): File {
     createdAt: file.created_at,
     updatedAt: file.updated_at,
     processedAt: file.processed_at,
+    // Filled from the lifecycle and file-request columns once they exist (migration 010).
+    expiresAt: null,
     owner: { id: file.owner_id, email: file.owner_email, displayName: file.owner_display_name },
+    request: null,
   };
 }
 
