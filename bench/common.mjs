@@ -78,3 +78,19 @@ export function cpuSeconds(pid) {
   const ticksPerSecond = 100; // USER_HZ, which Linux fixes at 100 for /proc
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
 }
+
+/** Peak VmRSS of a process, read from /proc every 100 ms between start and stop. */
+export function rssSampler(pid) {
+  let peak = 0;
+  const sample = () => {
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    peak = Math.max(peak, kb * 1024);
+  };
+  sample();
+  const timer = setInterval(sample, 100);
+  return () => {
+    clearInterval(timer);
+    sample();
+    return peak;
+  };
+}

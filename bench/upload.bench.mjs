@@ -15,33 +15,17 @@
 // streaming garbage takes ~25 MB lower.
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { GiB, MiB, benchDir, builtServer, cpuSeconds, dataFile, request, root, startArguments, startChild } from './common.mjs';
+import { GiB, MiB, benchDir, builtServer, cpuSeconds, dataFile, request, root, rssSampler, startArguments, startChild } from './common.mjs';
 
 const CHUNK = 64 * MiB;
 const SIZES = [1 * GiB, 4 * GiB];
 const REPEATS = { [1 * GiB]: 3, [4 * GiB]: 3 };
 const MODES = ['single PATCH', '64 MiB chunks'];
 const RSS_TARGET = 150e6;
-
-/** Peak VmRSS of a process, read from /proc every 100 ms between start and stop. */
-function rssSampler(pid) {
-  let peak = 0;
-  const sample = () => {
-    const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-    peak = Math.max(peak, kb * 1024);
-  };
-  sample();
-  const timer = setInterval(sample, 100);
-  return () => {
-    clearInterval(timer);
-    sample();
-    return peak;
-  };
-}
 
 /** One upload with raw tus requests, the body streamed from disk; returns seconds, CPU seconds and peak RSS. */
 async function upload(target, file, size, mode) {

@@ -1,5 +1,6 @@
-import { open } from 'node:fs/promises';
 import { createSHA256, type IHasher } from 'hash-wasm';
+import { isBlobMissing, type BlobStore } from '../storage/blobStore.js';
+import type { StorageLayout } from '../storage/storageLayout.js';
 import type { SavedHash } from './uploads.repository.js';
 
 /** Where an upload's hash state is kept between requests and restarts (the uploads table). */
@@ -8,9 +9,6 @@ export interface HashStates {
   saveHash(id: string, hash: SavedHash): Promise<void>;
   saveSha256(id: string, sha256: string): Promise<void>;
 }
-
-/** Large reads keep the catch-up read as fast as hashing allows. */
-const READ_BYTES = 4 * 1024 * 1024;
 
 /**
  * The SHA-256 of an upload in progress, covering its first `offset` bytes. Only bytes that are
@@ -50,7 +48,8 @@ export class RunningHash {
 export class ContentHashes {
   constructor(
     private readonly states: HashStates,
-    private readonly pathOf: (id: string) => string,
+    private readonly blobs: BlobStore,
+    private readonly layout: StorageLayout,
   ) {}
 
   /**
@@ -58,6 +57,8 @@ export class ContentHashes {
    * behind (a crash between a write and its save) read from the file. A state ahead of the file
    * (its tail was lost) is useless; then the whole prefix is read. Null for a partial upload: the
    * final upload made of it is hashed as it is assembled, so hashing the partial would be wasted.
+   * Null too when the lagging bytes cannot be read yet (S3 cannot read an unfinished multipart
+   * upload): this request goes unhashed, and the gap is read once the upload is complete.
    */
   async resume(id: string, offset: number): Promise<RunningHash | null> {
     const { saved, partial } = await this.states.savedHash(id);
@@ -70,8 +71,15 @@ export class ContentHashes {
       from = saved.offset;
     }
     const hash = new RunningHash(id, hasher, from, this.states);
+    // A state ahead of the bytes is replaced at once, so no later resume can take it up.
+    if (saved && saved.offset > offset) await hash.checkpoint();
     if (from < offset) {
-      await this.readInto(hash, id, offset);
+      try {
+        await this.readInto(hash, id, offset);
+      } catch (err) {
+        if (isBlobMissing(err)) return null;
+        throw err;
+      }
       await hash.checkpoint();
     }
     return hash;
@@ -87,16 +95,8 @@ export class ContentHashes {
   }
 
   private async readInto(hash: RunningHash, id: string, end: number): Promise<void> {
-    const handle = await open(this.pathOf(id), 'r');
-    try {
-      const buffer = Buffer.allocUnsafe(READ_BYTES);
-      while (hash.offset < end) {
-        const { bytesRead } = await handle.read(buffer, 0, Math.min(READ_BYTES, end - hash.offset), hash.offset);
-        if (bytesRead === 0) throw new Error(`upload ${id} has fewer than ${end} bytes on disk`);
-        hash.update(buffer.subarray(0, bytesRead));
-      }
-    } finally {
-      await handle.close();
-    }
+    const stream = await this.blobs.read(this.layout.storageKey(id), { start: hash.offset, end: end - 1 });
+    for await (const chunk of stream) hash.update(chunk as Buffer);
+    if (hash.offset < end) throw new Error(`upload ${id} has fewer than ${end} bytes stored`);
   }
 }

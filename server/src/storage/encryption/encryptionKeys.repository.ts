@@ -35,7 +35,13 @@ export class EncryptionKeysRepository {
    * same name (a derived file redone) gets the new one.
    */
   async put(objectKey: string, wrap: WrappedKey, tail: SavedTail | null = null): Promise<void> {
-    const row = { key_id: wrap.keyId, wrapped_key: b64(wrap.wrapped), tail_index: tail?.index ?? null, tail: tail ? b64(tail.sealed) : null, created_at: now() };
+    const row = {
+      key_id: wrap.keyId,
+      wrapped_key: b64(wrap.wrapped),
+      tail_index: tail?.index ?? null,
+      tail: tail ? b64(tail.sealed) : null,
+      created_at: now(),
+    };
     await this.db
       .insertInto('encryption_keys')
       .values({ object_key: objectKey, ...row })

@@ -1,4 +1,15 @@
-import { CHUNK_BYTES, CHUNK_OVERHEAD, ChunkSealer, openTail, sealedOffsetOf, sealedSize, sealTail, wholeChunksIn, type SealedChunk, type Tail } from './chunks.js';
+import {
+  CHUNK_BYTES,
+  CHUNK_OVERHEAD,
+  ChunkSealer,
+  openTail,
+  sealedOffsetOf,
+  sealedSize,
+  sealTail,
+  wholeChunksIn,
+  type SealedChunk,
+  type Tail,
+} from './chunks.js';
 
 /** A tail as kept between requests: sealed, with the chunk index it will become. */
 export interface SavedTail {
