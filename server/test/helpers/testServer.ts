@@ -168,8 +168,8 @@ export class Api {
  */
 export async function storageOf(s: TestServer): Promise<Storage> {
   const layout = new StorageLayout(s.config.storageDir);
-  let database = storageDatabases.get(s.config.databaseUrl);
-  if (!database) storageDatabases.set(s.config.databaseUrl, (database = openDatabase(s.config.databaseUrl)));
+  const database = storageDatabases.get(s.config.databaseUrl) ?? openDatabase(s.config.databaseUrl);
+  storageDatabases.set(s.config.databaseUrl, database);
   const keys = new MasterKeys(s.config.encryptionKey, s.config.encryptionKeyPrevious);
   return encryptedStorage(await createStorage(s.config, layout), keys, new EncryptionKeysRepository(database.db), layout);
 }

@@ -120,6 +120,8 @@ export class ChunkSealer {
   private pending: Buffer[];
   private pendingBytes: number;
   private sealedLast = false;
+  /** Plaintext bytes before the pending ones: whole chunks, and the last one once it is sealed. */
+  private sealedBytes: number;
 
   constructor(
     private readonly key: Buffer,
@@ -130,11 +132,12 @@ export class ChunkSealer {
   ) {
     this.pending = carry.length > 0 ? [carry] : [];
     this.pendingBytes = carry.length;
+    this.sealedBytes = index * CHUNK_BYTES;
   }
 
   /** The plaintext position the next byte pushed lands at. */
   get position(): number {
-    return this.index * CHUNK_BYTES + this.pendingBytes;
+    return this.sealedBytes + this.pendingBytes;
   }
 
   /** Whether the object's last chunk has been sealed. */
@@ -180,6 +183,7 @@ export class ChunkSealer {
   private seal(role: Role, length: number): SealedChunk {
     const index = this.index++;
     const plain = this.take(length);
+    this.sealedBytes += length;
     if (role === Role.Last) this.sealedLast = true;
     return { index, plain, sealed: seal(this.key, index, role, plain) };
   }
