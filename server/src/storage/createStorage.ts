@@ -2,6 +2,7 @@ import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.js';
 import type { Storage } from './blobStore.js';
+import { SEALED_CHUNK_BYTES } from './encryption/chunks.js';
 import { fsStorage } from './fsStorage.js';
 import { s3Storage } from './s3Storage.js';
 import type { StorageLayout } from './storageLayout.js';
@@ -13,7 +14,8 @@ import type { StorageLayout } from './storageLayout.js';
 export async function createStorage(config: Config, layout: StorageLayout, redis?: Redis): Promise<Storage> {
   const { storage } = config;
   if (storage.kind === 'fs') return fsStorage(layout, config.uploadExpirationMs);
-  const s3 = s3Storage(storage, config.uploadExpirationMs, redis && { connection: redis, prefix: config.redisPrefix });
+  const alignment = config.encryptionKey ? SEALED_CHUNK_BYTES : 1;
+  const s3 = s3Storage(storage, config.uploadExpirationMs, redis && { connection: redis, prefix: config.redisPrefix }, alignment);
   try {
     await s3.client.send(new HeadBucketCommand({ Bucket: storage.bucket }));
   } catch (err) {

@@ -31,7 +31,12 @@ const PART_SUFFIX = '.part';
  * the upload's id; derived files are under `derived/<id>/`. With Redis, the store's cache of upload
  * info is shared, so any node can take any request of an upload.
  */
-export function s3Storage(config: S3Config, expirationMs: number, redis?: { connection: Redis; prefix: string }): Storage & { client: S3Client } {
+/**
+ * `partAlignment`: every part of an upload is a multiple of it (but the last). Encryption at rest
+ * passes its sealed chunk size, so the parts a crash leaves end between chunks, where a resumed
+ * upload can go on (see encryption/sealedAppend.ts).
+ */
+export function s3Storage(config: S3Config, expirationMs: number, redis?: { connection: Redis; prefix: string }, partAlignment = 1): Storage & { client: S3Client } {
   const clientConfig: S3ClientConfig = {
     region: config.region,
     forcePathStyle: config.forcePathStyle,
@@ -42,7 +47,7 @@ export function s3Storage(config: S3Config, expirationMs: number, redis?: { conn
   };
   const client = new S3Client(clientConfig);
   const cache = redis ? (new IoRedisKvStore(redis.connection, `${redis.prefix}:tus-s3:`) as KvStore<never>) : undefined;
-  const store = new DroplineS3Store({
+  const store = new DroplineS3Store(partAlignment, {
     partSize: config.partSize,
     expirationPeriodInMilliseconds: expirationMs,
     // Expiry is the upload store's own sweep (it spares finished uploads); tags are not needed for it.
@@ -141,6 +146,17 @@ export class S3BlobStore implements BlobStore {
 
 /** @tus/s3-store with what the upload backend needs of its protected parts. */
 class DroplineS3Store extends S3Store {
+  constructor(
+    private readonly partAlignment: number,
+    options: ConstructorParameters<typeof S3Store>[0],
+  ) {
+    super(options);
+  }
+
+  protected override calcOptimalPartSize(size?: number): number {
+    return Math.ceil(super.calcOptimalPartSize(size) / this.partAlignment) * this.partAlignment;
+  }
+
   /**
    * A zero-length upload is complete at creation, but tus never writes to it, so its multipart
    * upload would never be completed and the file would have no object: complete it now.
