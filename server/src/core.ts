@@ -8,7 +8,7 @@ import { createQueue } from './jobs/createQueue.js';
 import { JobsRepository } from './jobs/jobs.repository.js';
 import type { Logger } from './logger.js';
 import { createStorage } from './storage/createStorage.js';
-import { EncryptionKeysRepository } from './storage/encryption/encryptionKeys.repository.js';
+import { EncryptionKeysRepository } from './encryption/encryptionKeys.repository.js';
 import { encryptedStorage } from './storage/encryption/encryptedStorage.js';
 import { MasterKeys } from './storage/encryption/masterKeys.js';
 import { StorageLayout } from './storage/storageLayout.js';

@@ -8,7 +8,7 @@ import type { Storage } from '../../src/storage/blobStore.js';
 import { createStorage } from '../../src/storage/createStorage.js';
 import { StorageLayout } from '../../src/storage/storageLayout.js';
 import { openDatabase, type Db, type DatabaseHandle } from '../../src/db/database.js';
-import { EncryptionKeysRepository } from '../../src/storage/encryption/encryptionKeys.repository.js';
+import { EncryptionKeysRepository } from '../../src/encryption/encryptionKeys.repository.js';
 import { encryptedStorage } from '../../src/storage/encryption/encryptedStorage.js';
 import { MasterKeys } from '../../src/storage/encryption/masterKeys.js';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';

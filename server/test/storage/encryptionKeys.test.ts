@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from '../../src/db/database.js';
-import { EncryptionKeysRepository } from '../../src/storage/encryption/encryptionKeys.repository.js';
+import { EncryptionKeysRepository } from '../../src/encryption/encryptionKeys.repository.js';
 import { keyIdOf, MasterKeys } from '../../src/storage/encryption/masterKeys.js';
 import { rewrapAll } from '../../src/storage/encryption/rewrap.js';
 import { createPostgresDatabase, postgresAvailable } from '../helpers/services.js';

@@ -27,7 +27,7 @@ import {
   sealTail,
   type SealedChunk,
 } from './chunks.js';
-import type { EncryptionKeysRepository, KeyRecord } from './encryptionKeys.repository.js';
+import type { KeyRecord, KeyRecords } from './keyRecords.js';
 import type { MasterKeys } from './masterKeys.js';
 import { contentCorrupt } from './refusals.js';
 import { appendSealed, finalSealedSize, finishSealed, progressOf, type SealedProgress } from './sealedAppend.js';
@@ -40,7 +40,7 @@ import { appendSealed, finalSealedSize, finishSealed, progressOf, type SealedPro
  * ever served decrypted, or refused (no key, another key, altered bytes) before its first byte.
  * Sizes and offsets above this layer are the plaintext's.
  */
-export function encryptedStorage(inner: Storage, keys: MasterKeys, records: EncryptionKeysRepository, layout: StorageLayout): Storage {
+export function encryptedStorage(inner: Storage, keys: MasterKeys, records: KeyRecords, layout: StorageLayout): Storage {
   const blobs = new EncryptedBlobStore(inner.blobs, keys, records);
   return { blobs, uploads: new EncryptedUploadBackend(inner.uploads, keys, records, layout) };
 }
@@ -48,7 +48,7 @@ export function encryptedStorage(inner: Storage, keys: MasterKeys, records: Encr
 const EMPTY = Buffer.alloc(0);
 
 /** An object's data key and row, or null for an object stored without encryption; refused when the key cannot be had. */
-async function keyOf(keys: MasterKeys, records: EncryptionKeysRepository, objectKey: string): Promise<{ dataKey: Buffer; record: KeyRecord } | null> {
+async function keyOf(keys: MasterKeys, records: KeyRecords, objectKey: string): Promise<{ dataKey: Buffer; record: KeyRecord } | null> {
   const record = await records.find(objectKey);
   return record && { dataKey: keys.unwrap(record.wrap), record };
 }
@@ -68,7 +68,7 @@ class EncryptedBlobStore implements BlobStore {
   constructor(
     private readonly inner: BlobStore,
     private readonly keys: MasterKeys,
-    private readonly records: EncryptionKeysRepository,
+    private readonly records: KeyRecords,
   ) {}
 
   /**
@@ -179,7 +179,7 @@ class EncryptedDataStore extends DataStore {
   constructor(
     private readonly inner: DataStore,
     private readonly keys: MasterKeys,
-    private readonly records: EncryptionKeysRepository,
+    private readonly records: KeyRecords,
     private readonly layout: StorageLayout,
   ) {
     super();
@@ -230,7 +230,7 @@ class EncryptedUploadBackend implements UploadBackend {
   constructor(
     private readonly inner: UploadBackend,
     private readonly keys: MasterKeys,
-    private readonly records: EncryptionKeysRepository,
+    private readonly records: KeyRecords,
     private readonly layout: StorageLayout,
   ) {
     this.store = new EncryptedDataStore(inner.store, keys, records, layout);

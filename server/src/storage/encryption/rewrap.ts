@@ -1,4 +1,4 @@
-import type { EncryptionKeysRepository } from './encryptionKeys.repository.js';
+import type { KeyRecords } from './keyRecords.js';
 import type { MasterKeys } from './masterKeys.js';
 import { encryptionKeyMissing } from './refusals.js';
 
@@ -17,7 +17,7 @@ const PAGE = 500;
  * changed meanwhile is left for them; each still reads either wrap) and to run again; once it reports
  * nothing unreadable, ENCRYPTION_KEY_PREVIOUS can go.
  */
-export async function rewrapAll(keys: MasterKeys, records: EncryptionKeysRepository): Promise<RewrapReport> {
+export async function rewrapAll(keys: MasterKeys, records: KeyRecords): Promise<RewrapReport> {
   if (!keys.currentId) throw encryptionKeyMissing();
   const report: RewrapReport = { rewrapped: 0, unreadable: [] };
   let after = '';

@@ -1,20 +1,15 @@
 import { sql } from 'kysely';
-import type { Db } from '../../db/database.js';
-import { now } from '../../db/time.js';
-import type { WrappedKey } from './masterKeys.js';
-import type { SavedTail } from './sealedAppend.js';
-
-/** What is kept for one encrypted object: its wrapped data key, and an unfinished upload's tail. */
-export interface KeyRecord {
-  wrap: WrappedKey;
-  tail: SavedTail | null;
-}
+import type { Db } from '../db/database.js';
+import { now } from '../db/time.js';
+import type { KeyRecord, KeyRecords } from '../storage/encryption/keyRecords.js';
+import type { WrappedKey } from '../storage/encryption/masterKeys.js';
+import type { SavedTail } from '../storage/encryption/sealedAppend.js';
 
 const b64 = (bytes: Buffer): string => bytes.toString('base64');
 const bytes = (text: string): Buffer => Buffer.from(text, 'base64');
 
-/** The encryption_keys table (migration 012), by storage key. */
-export class EncryptionKeysRepository {
+/** The encryption_keys table (migration 012), by storage key: where encrypted storage keeps its keys. */
+export class EncryptionKeysRepository implements KeyRecords {
   constructor(private readonly db: Db) {}
 
   async find(objectKey: string): Promise<KeyRecord | null> {
