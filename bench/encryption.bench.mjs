@@ -45,6 +45,8 @@ async function startServer(name, extraEnv) {
       PORT: '0',
       LOG_LEVEL: 'info',
       RUN_WORKERS: 'false',
+      // A loaded machine can take longer than the default 15 minutes over the repeats.
+      ACCESS_TOKEN_TTL: '24h',
       SEED_USERS: 'bench@example.com:bench-password:user',
       CLIENT_DIR: path.join(dir, 'no-client'),
       ...extraEnv,

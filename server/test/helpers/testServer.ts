@@ -14,6 +14,8 @@ import { MasterKeys } from '../../src/storage/encryption/masterKeys.js';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { inject } from 'vitest';
 import { createPostgresDatabase, deleteRedisKeys } from './services.js';
+// The type of what the S3 gateway provides (inject('s3Env')), for every program that compiles this file.
+import type {} from './s3Gateway.js';
 
 /** Whether this run encrypts at rest: the encryption matrix (vitest.encrypted.config.ts) sets ENCRYPTION=on. */
 export const TEST_ENCRYPTION = process.env.ENCRYPTION === 'on';

@@ -25,7 +25,7 @@ const keyA = randomBytes(32);
 const keyB = randomBytes(32);
 const keyC = randomBytes(32);
 
-describe('encryption at rest', () => {
+describe('encryption at rest', { timeout: 180_000 }, () => {
   let s: TestServer;
   let token: string;
   const others: TestServer[] = [];
