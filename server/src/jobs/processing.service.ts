@@ -11,6 +11,7 @@ import type { FileEvents } from '../files/fileEvents.js';
 import type { BlobStore } from '../storage/blobStore.js';
 import type { StorageLayout } from '../storage/storageLayout.js';
 import type { JobContext } from './jobQueue.js';
+import { openStoredFile } from './processors/fileSource.js';
 import { processFile, type ProcessInput, type ProcessResult } from './processors/index.js';
 import { SHUTDOWN } from './runningJobs.js';
 import { errorMessage } from './scheduleOnce.js';
@@ -47,20 +48,15 @@ export class ProcessingService {
     const derivedDir = await mkdtemp(path.join(tmpdir(), 'dropline-derived-'));
     let result: ProcessResult;
     try {
-      const source = await this.blobs.localFile(file.storage_key);
-      try {
-        result = await this.processor({
-          path: source.path,
-          size: Number(file.size),
-          claimedType: file.mime_type,
-          filename: file.filename,
-          derivedDir,
-          knownSha256: await this.digests.sha256Of(file.id),
-          signal: job.signal,
-        });
-      } finally {
-        await source.release();
-      }
+      result = await this.processor({
+        source: await openStoredFile(this.blobs, file.storage_key),
+        size: Number(file.size),
+        claimedType: file.mime_type,
+        filename: file.filename,
+        derivedDir,
+        knownSha256: await this.digests.sha256Of(file.id),
+        signal: job.signal,
+      });
       await this.storeDerived(file.id, derivedDir);
     } catch (err) {
       if (!(await this.files.find(file.id))) return this.discardDerived(file.id);

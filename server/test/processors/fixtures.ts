@@ -1,8 +1,11 @@
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
+import { openStoredFile } from '../../src/jobs/processors/fileSource.js';
 import { processFile, type ProcessInput, type ProcessResult } from '../../src/jobs/processors/index.js';
+import { FsBlobStore } from '../../src/storage/fsStorage.js';
+import { StorageLayout } from '../../src/storage/storageLayout.js';
 
 const created: string[] = [];
 afterEach(async () => {
@@ -22,13 +25,17 @@ export interface Fixture {
   input: ProcessInput;
 }
 
-/** Writes `bytes` as `filename` in a temp dir and builds the matching ProcessInput. */
+/** Stores `bytes` as a file in a temp STORAGE_DIR, as an upload would, and builds the matching ProcessInput. */
 export async function fixture(filename: string, bytes: Uint8Array | string, overrides: Partial<ProcessInput> = {}): Promise<Fixture> {
   const dir = await tempDir();
-  const path = join(dir, filename);
+  const layout = new StorageLayout(dir);
+  await mkdir(layout.uploadsDir);
+  const key = layout.storageKey('fixture');
+  const path = layout.pathOfKey(key);
   await writeFile(path, bytes);
   const derivedDir = join(dir, 'derived');
-  const input = { path, size: (await stat(path)).size, claimedType: null, filename, derivedDir, ...overrides };
+  const source = await openStoredFile(new FsBlobStore(layout), key);
+  const input = { source, size: (await stat(path)).size, claimedType: null, filename, derivedDir, ...overrides };
   return { path, derivedDir, input };
 }
 

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { processFile } from '../../src/jobs/processors/index.js';
-import { fixture, tempDir } from './fixtures.js';
+import { fixture } from './fixtures.js';
 
 describe('processFile', () => {
   it('hashes random binary exactly like node:crypto and classifies it as binary', async () => {
@@ -28,8 +28,8 @@ describe('processFile', () => {
   });
 
   it('rejects with code ENOENT and a readable message when the file is gone', async () => {
-    const dir = await tempDir();
-    const input = { path: join(dir, 'deleted'), size: 10, claimedType: null, filename: 'x', derivedDir: join(dir, 'd') };
+    const { input, path } = await fixture('deleted.bin', randomBytes(10));
+    await rm(path);
 
     await expect(processFile(input)).rejects.toMatchObject({
       code: 'ENOENT',

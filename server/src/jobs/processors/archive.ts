@@ -1,6 +1,6 @@
-import type { FileHandle } from 'node:fs/promises';
 import { countTarEntries } from './tar.js';
 import { readZipEntryCount } from './zip.js';
+import type { RandomReader } from './readAt.js';
 
 /** file-type extensions of the containers and compressed streams reported as archives. */
 const ARCHIVE_EXTENSIONS = new Set([
@@ -32,7 +32,7 @@ export interface ArchiveSummary {
 /** Only what the container's own index or headers tell cheaply; nothing is decompressed. */
 export async function describeArchive(
   ext: string,
-  handle: FileHandle,
+  handle: RandomReader,
   size: number,
   signal?: AbortSignal,
 ): Promise<ArchiveSummary> {

@@ -45,7 +45,8 @@ export async function fileGoneIfMissing(path: string, error: unknown): Promise<P
  * also name the file they read (libtiff: "tiff2vips: /srv/storage/uploads/…"); `path` is cut out,
  * since the message reaches users and a server path is not theirs to see.
  */
-export function firstLine(error: unknown, path: string): string {
+export function firstLine(error: unknown, path?: string): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n', 1)[0]!.replaceAll(path, 'the file').trim();
+  const line = message.split('\n', 1)[0]!;
+  return (path ? line.replaceAll(path, 'the file') : line).trim();
 }

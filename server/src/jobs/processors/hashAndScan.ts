@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { FileHandle } from 'node:fs/promises';
+import type { RandomReader } from './readAt.js';
 
 /**
  * Large reads keep syscall and promise overhead negligible next to hashing.
@@ -27,7 +27,7 @@ export interface HashResult {
  * chunk, and memory stays at 2 × CHUNK_BYTES whatever the file size.
  */
 export async function hashAndScan(
-  handle: FileHandle,
+  handle: RandomReader,
   consumers: readonly ChunkConsumer[],
   signal?: AbortSignal,
   { hash: hashing = true } = {},

@@ -1,6 +1,6 @@
-import { open, type FileHandle } from 'node:fs/promises';
 import { describeArchive, isArchiveExtension } from './archive.js';
-import { fileGone, isNotFound, ProcessingError } from './errors.js';
+import { ProcessingError } from './errors.js';
+import type { FileSource } from './fileSource.js';
 import { hashAndScan } from './hashAndScan.js';
 import { describeImage, isDecodableImage } from './image.js';
 import { ISO_MIME, readIsoVolume } from './iso9660.js';
@@ -12,7 +12,7 @@ export { ProcessingError } from './errors.js';
 /** Name of the thumbnail written into `derivedDir` when `extracted.thumbnail` is true. */
 
 export interface ProcessInput {
-  path: string;
+  source: FileSource;
   size: number;
   claimedType: string | null;
   filename: string;
@@ -42,12 +42,11 @@ const ISO_FILENAME = /\.(iso|img)$/i;
  * rejects with `signal.reason`.
  */
 export async function processFile(input: ProcessInput): Promise<ProcessResult> {
-  const { path, size, signal } = input;
+  const { source, size, signal } = input;
   signal?.throwIfAborted();
-  const handle = await openForReading(path);
-  try {
-    const head = await readAt(handle, 0, HEAD_BYTES);
-    const type = await sniffType(path, head, size, signal);
+  {
+    const head = await readAt(source, 0, HEAD_BYTES);
+    const type = await sniffType(source, head, size, signal);
     const kind = classify(type, input);
 
     const text = kind === 'text' ? new TextStats() : null;
@@ -55,32 +54,22 @@ export async function processFile(input: ProcessInput): Promise<ProcessResult> {
     // The full pass runs only for what needs every byte: the hash when unknown, text statistics.
     let bytesSeen: number;
     if (sha256 === null || text) {
-      const scan = await hashAndScan(handle, text ? [text.consume] : [], signal, { hash: sha256 === null });
+      const scan = await hashAndScan(source, text ? [text.consume] : [], signal, { hash: sha256 === null });
       sha256 ??= scan.sha256;
       bytesSeen = scan.bytesRead;
     } else {
-      bytesSeen = (await handle.stat()).size;
+      bytesSeen = source.size;
     }
     if (bytesSeen !== size) {
       throw new ProcessingError(`The file has ${bytesSeen} bytes where ${size} were expected; it changed while being processed`);
     }
 
-    const details = await describe(kind, { input, handle, head, type, text });
+    const details = await describe(kind, { input, head, type, text });
     return {
       sha256: sha256!,
       detectedType: type.mime,
       extracted: { kind, claimedType: input.claimedType, detectedType: type.mime, ...details },
     };
-  } finally {
-    await handle.close();
-  }
-}
-
-async function openForReading(path: string): Promise<FileHandle> {
-  try {
-    return await open(path, 'r');
-  } catch (error) {
-    throw isNotFound(error) ? fileGone(error) : error;
   }
 }
 
@@ -105,22 +94,28 @@ function classify(type: SniffedType, input: ProcessInput): FileKind {
 
 interface Findings {
   input: ProcessInput;
-  handle: FileHandle;
   head: Uint8Array;
   type: SniffedType;
   text: TextStats | null;
 }
 
-async function describe(kind: FileKind, { input, handle, head, type, text }: Findings): Promise<Record<string, unknown>> {
+async function describe(kind: FileKind, { input, head, type, text }: Findings): Promise<Record<string, unknown>> {
   switch (kind) {
-    case 'image':
-      return { ...(await describeImage(input.path, input.derivedDir, input.signal)) };
+    case 'image': {
+      // The decoder (libvips, in a child process) reads paths only: on S3 this is a temporary copy.
+      const local = await input.source.localFile();
+      try {
+        return { ...(await describeImage(local.path, input.derivedDir, input.signal)) };
+      } finally {
+        await local.release();
+      }
+    }
     case 'text':
       return { ...text!.summary() };
     case 'iso':
       return { iso: readIsoVolume(head) };
     case 'archive':
-      return { archive: await describeArchive(type.ext!, handle, input.size, input.signal) };
+      return { archive: await describeArchive(type.ext!, input.source, input.size, input.signal) };
     case 'binary':
       return {};
   }

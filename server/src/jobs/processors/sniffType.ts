@@ -1,5 +1,7 @@
+import type { Readable } from 'node:stream';
 import { FileTypeParser } from 'file-type';
-import { fileGoneIfMissing, firstLine, ProcessingError } from './errors.js';
+import { firstLine, isNotFound, ProcessingError } from './errors.js';
+import type { FileSource } from './fileSource.js';
 import { hasIsoSignature, ISO_MIME } from './iso9660.js';
 import { looksLikeText } from './text.js';
 
@@ -10,25 +12,28 @@ export interface SniffedType {
 }
 
 /** What the bytes say the file is, whatever its name or declared type claim. */
-export async function sniffType(path: string, head: Uint8Array, size: number, signal?: AbortSignal): Promise<SniffedType> {
+export async function sniffType(source: FileSource, head: Uint8Array, size: number, signal?: AbortSignal): Promise<SniffedType> {
   // file-type does not know ISO 9660; its descriptor sits 32 KiB in, past any boot code at the start.
   if (hasIsoSignature(head)) return { mime: ISO_MIME, ext: 'iso' };
 
-  const found = await detect(path, signal);
+  const found = await detect(source, signal);
   if (found) return found;
   if (looksLikeText(head, head.length === size)) return { mime: 'text/plain', ext: 'txt' };
   return { mime: null, ext: null };
 }
 
-async function detect(path: string, signal?: AbortSignal): Promise<SniffedType | undefined> {
+async function detect(source: FileSource, signal?: AbortSignal): Promise<SniffedType | undefined> {
+  let stream: Readable | undefined;
   try {
-    // From the file rather than the head: some formats are only told apart further in.
-    return await new FileTypeParser({ signal }).fromFile(path);
+    // From the file rather than the head: some formats are only told apart further in. file-type
+    // stops reading once it knows; the rest of the stream is never fetched.
+    stream = await source.stream();
+    return await new FileTypeParser({ signal }).fromStream(stream);
   } catch (error) {
     signal?.throwIfAborted();
-    throw (
-      (await fileGoneIfMissing(path, error)) ??
-      new ProcessingError(`File type could not be determined: ${firstLine(error, path)}`, { cause: error })
-    );
+    if (isNotFound(error)) throw error;
+    throw new ProcessingError(`File type could not be determined: ${firstLine(error)}`, { cause: error });
+  } finally {
+    stream?.destroy();
   }
 }

@@ -1,5 +1,4 @@
-import type { FileHandle } from 'node:fs/promises';
-import { readAt } from './readAt.js';
+import { readAt, type RandomReader } from './readAt.js';
 
 const BLOCK = 512;
 // Headers of small members sit close together; one read covers many of them.
@@ -20,7 +19,7 @@ export interface TarSummary {
 }
 
 /** Walks the 512-byte member headers, seeking over member content. */
-export async function countTarEntries(handle: FileHandle, size: number, signal?: AbortSignal): Promise<TarSummary> {
+export async function countTarEntries(handle: RandomReader, size: number, signal?: AbortSignal): Promise<TarSummary> {
   const blocks = new BlockWindow(handle);
   const deadline = performance.now() + TIME_BUDGET_MS;
   let entries = 0;
@@ -55,7 +54,7 @@ class BlockWindow {
   private window: Buffer = Buffer.alloc(0);
   private start = 0;
 
-  constructor(private readonly handle: FileHandle) {}
+  constructor(private readonly handle: RandomReader) {}
 
   async at(position: number): Promise<Buffer> {
     if (position < this.start || position + BLOCK > this.start + this.window.length) {
@@ -86,7 +85,7 @@ function parseOctal(header: Buffer, offset: number, length: number): number {
 }
 
 /** POSIX tar keeps sizes that do not fit the header in a `size=` pax record. */
-async function readPaxSize(handle: FileHandle, position: number, length: number): Promise<number | null> {
+async function readPaxSize(handle: RandomReader, position: number, length: number): Promise<number | null> {
   const records = await readAt(handle, position, Math.min(length, MAX_PAX_BYTES));
   const match = /(?:^|\n)\d+ size=(\d+)\n/.exec(records.toString('utf8'));
   return match ? Number(match[1]) : null;

@@ -1,5 +1,4 @@
-import type { FileHandle } from 'node:fs/promises';
-import { readAt } from './readAt.js';
+import { readAt, type RandomReader } from './readAt.js';
 
 const EOCD_SIGNATURE = 0x06054b50;
 const EOCD_BYTES = 22;
@@ -14,7 +13,7 @@ const ZIP64_EOCD_BYTES = 56;
  * last 64 KiB + 22 bytes (it may be followed by a comment of up to 64 KiB).
  * Returns null when there is no such record (truncated or not really a zip).
  */
-export async function readZipEntryCount(handle: FileHandle, size: number): Promise<number | null> {
+export async function readZipEntryCount(handle: RandomReader, size: number): Promise<number | null> {
   const tailStart = Math.max(0, size - (MAX_COMMENT_BYTES + EOCD_BYTES));
   const tail = await readAt(handle, tailStart, size - tailStart);
 
@@ -38,7 +37,7 @@ export async function readZipEntryCount(handle: FileHandle, size: number): Promi
  * found through the locator placed just before the classic EOCD. Without a
  * locator the saturated value is taken at face value.
  */
-async function readZip64EntryCount(handle: FileHandle, eocdPosition: number): Promise<number | null> {
+async function readZip64EntryCount(handle: RandomReader, eocdPosition: number): Promise<number | null> {
   if (eocdPosition < ZIP64_LOCATOR_BYTES) return null;
   const locator = await readAt(handle, eocdPosition - ZIP64_LOCATOR_BYTES, ZIP64_LOCATOR_BYTES);
   if (locator.readUInt32LE(0) !== ZIP64_LOCATOR_SIGNATURE) return null;
