@@ -4,7 +4,7 @@ import type { FileProcessor } from '../../src/jobs/processing.service.js';
 import { processFile } from '../../src/jobs/processors/index.js';
 import { buildIso } from '../processors/formatBuilders.js';
 import { REDIS_URL, redisAvailable } from '../helpers/services.js';
-import { ADMIN, errorCode, startTestServer, storedKeys, type TestServer } from '../helpers/testServer.js';
+import { ADMIN, errorCode, startTestServer, storedKeys, waitFor, type TestServer } from '../helpers/testServer.js';
 import { randomData, sha256, uploadFile } from '../helpers/tus.js';
 
 // The same suite runs on the embedded queue and, where Redis answers, on BullMQ.
@@ -32,7 +32,7 @@ describe.each(queues)('processing on the %s queue', (_kind, env) => {
   });
   afterAll(() => s?.stop());
 
-  async function settled(id: string, token = user.token, timeoutMs = 20_000) {
+  async function settled(id: string, token = user.token, timeoutMs = 60_000) {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const file = (await s.api.get(`/api/files/${id}`, token)).body;
@@ -96,8 +96,8 @@ describe.each(queues)('processing on the %s queue', (_kind, env) => {
     expect(failed).toMatchObject({ status: 'failed', error: 'The test processor was told to fail.', sha256: null });
     expect(flaky.calls).toBe(3);
 
-    const list = await s.api.get('/api/jobs?status=failed', admin);
-    const job = list.body.items.find((j: { fileId: string }) => j.fileId === id);
+    // The file shows `failed` a moment before its job does: the queue records the job's end after the handler.
+    const job = await waitFor(async () => (await s.api.get('/api/jobs?status=failed', admin)).body.items.find((j: { fileId: string }) => j.fileId === id), 'the job to be failed');
     expect(job).toMatchObject({ state: 'failed', attempts: 3, maxAttempts: 3, lastError: 'The test processor was told to fail.' });
     expect((await s.api.get(`/api/jobs/${job.id}`, admin)).body.state).toBe('failed');
 
