@@ -79,12 +79,17 @@ export function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
 }
 
-/** Peak VmRSS of a process, read from /proc every 100 ms between start and stop. */
+/** Peak VmRSS of a process, read from /proc every 100 ms between start and stop (or its exit). */
 export function rssSampler(pid) {
   let peak = 0;
   const sample = () => {
-    const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-    peak = Math.max(peak, kb * 1024);
+    let status;
+    try {
+      status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    } catch {
+      return; // it has exited: its peak is what was seen
+    }
+    peak = Math.max(peak, Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024);
   };
   sample();
   const timer = setInterval(sample, 100);
