@@ -1,5 +1,5 @@
 // What the benchmarks share: where things are, the server's start command, test files, a child
-// process that announces its URL, raw HTTP requests and a process's CPU time.
+// process that announces its URL, raw HTTP requests and a process's CPU time and memory.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -79,8 +79,11 @@ export function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
 }
 
-/** Peak VmRSS of a process, read from /proc every 100 ms between start and stop (or its exit). */
-export function rssSampler(pid) {
+/**
+ * Peak VmRSS of a process, read from /proc every 100 ms between start and stop or its exit (each
+ * sample also goes to `onSample`, in bytes).
+ */
+export function rssSampler(pid, onSample = () => {}) {
   let peak = 0;
   const sample = () => {
     let status;
@@ -89,7 +92,9 @@ export function rssSampler(pid) {
     } catch {
       return; // it has exited: its peak is what was seen
     }
-    peak = Math.max(peak, Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024);
+    const bytes = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+    peak = Math.max(peak, bytes);
+    onSample(bytes);
   };
   sample();
   const timer = setInterval(sample, 100);

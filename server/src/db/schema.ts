@@ -60,6 +60,8 @@ export interface FilesTable {
   description: string | null;
   status: FileStatus;
   sha256: string | null;
+  /** Unsigned CRC-32 of the bytes (for ZIP headers); null for files from before 008_crc32 until computed. */
+  crc32: number | null;
   extracted: string | null;
   error: string | null;
   created_at: Timestamp;
@@ -79,6 +81,8 @@ export interface UploadsTable {
   parts: string | null;
   hash_state: string | null;
   hash_offset: number | null;
+  /** The CRC-32 of the first `hash_offset` bytes, saved with `hash_state`. */
+  crc32: number | null;
   sha256: string | null;
   /** null: tus. */
   protocol: 'ietf' | null;

@@ -240,6 +240,12 @@ export class FilesRepository {
     await this.invalidate(id);
   }
 
+  /** Records a CRC-32 computed from the file's bytes; one recorded meanwhile (the same value) stays. */
+  async saveCrc32(id: string, crc32: number): Promise<void> {
+    await this.db.updateTable('files').set({ crc32 }).where('id', '=', id).where('crc32', 'is', null).execute();
+    await this.invalidate(id);
+  }
+
   /** Updates only while the row is as it was at `seenUpdatedAt`; false when something changed it since. */
   async updateIfUnchanged(id: string, seenUpdatedAt: string, changes: FileUpdate): Promise<boolean> {
     const result = await this.db.updateTable('files').set(changes).where('id', '=', id).where('updated_at', '=', seenUpdatedAt).executeTakeFirst();

@@ -1,7 +1,14 @@
+import { crc32 } from 'node:zlib';
 import { createSHA256, type IHasher } from 'hash-wasm';
 import { isBlobMissing, type BlobStore } from '../storage/blobStore.js';
 import type { StorageLayout } from '../storage/storageLayout.js';
 import type { SavedHash } from './uploads.repository.js';
+
+/** What a finished upload's bytes hash to: SHA-256 (hex) and the unsigned CRC-32 a ZIP header needs. */
+export interface Digests {
+  sha256: string;
+  crc32: number;
+}
 
 /** Where an upload's hash state is kept between requests and restarts (the uploads table). */
 export interface HashStates {
@@ -11,14 +18,16 @@ export interface HashStates {
 }
 
 /**
- * The SHA-256 of an upload in progress, covering its first `offset` bytes. Only bytes that are
- * already on disk may be fed to it, so a saved state never runs ahead of the file.
+ * The SHA-256 and CRC-32 of an upload in progress, covering its first `offset` bytes. Only bytes
+ * that are already on disk may be fed to them, so a saved state never runs ahead of the file.
  */
 export class RunningHash {
   constructor(
     private readonly id: string,
     private readonly hasher: IHasher,
     private position: number,
+    /** zlib's CRC-32 continues from a previous value, so its whole state is this number. */
+    private crc: number,
     private readonly states: HashStates,
   ) {}
 
@@ -28,22 +37,23 @@ export class RunningHash {
 
   update(chunk: Uint8Array): void {
     this.hasher.update(chunk);
+    this.crc = crc32(chunk, this.crc);
     this.position += chunk.length;
   }
 
   /** Saves the state, so a later request or a restarted server continues from here. */
   checkpoint(): Promise<void> {
-    return this.states.saveHash(this.id, { state: this.hasher.save(), offset: this.position });
+    return this.states.saveHash(this.id, { state: this.hasher.save(), offset: this.position, crc32: this.crc });
   }
 
-  digest(): string {
-    return this.hasher.digest('hex');
+  digests(): Digests {
+    return { sha256: this.hasher.digest('hex'), crc32: this.crc };
   }
 }
 
 /**
- * SHA-256 computed as an upload's bytes arrive (node:crypto cannot save a hash state; hash-wasm
- * can), so a finished upload's digest is known without reading the file again.
+ * SHA-256 and CRC-32 computed as an upload's bytes arrive (node:crypto cannot save a hash state;
+ * hash-wasm can), so a finished upload's digests are known without reading the file again.
  */
 export class ContentHashes {
   constructor(
@@ -66,11 +76,13 @@ export class ContentHashes {
     const hasher = await createSHA256();
     hasher.init();
     let from = 0;
+    let crc = 0;
     if (saved && saved.offset <= offset) {
       hasher.load(saved.state);
       from = saved.offset;
+      crc = saved.crc32;
     }
-    const hash = new RunningHash(id, hasher, from, this.states);
+    const hash = new RunningHash(id, hasher, from, crc, this.states);
     // A state ahead of the bytes is replaced at once, so no later resume can take it up.
     if (saved && saved.offset > offset) await hash.checkpoint();
     if (from < offset) {
@@ -85,13 +97,16 @@ export class ContentHashes {
     return hash;
   }
 
-  /** The digest of a finished upload of `size` bytes, saved for processing; reads only what was never hashed. */
-  async finish(id: string, size: number): Promise<string | null> {
+  /**
+   * The digests of a finished upload of `size` bytes; reads only what was never hashed. The SHA-256
+   * is saved for processing; the CRC-32 is already saved with the state, which now covers every byte.
+   */
+  async finish(id: string, size: number): Promise<Digests | null> {
     const hash = await this.resume(id, size);
     if (!hash) return null;
-    const sha256 = hash.digest();
-    await this.states.saveSha256(id, sha256);
-    return sha256;
+    const digests = hash.digests();
+    await this.states.saveSha256(id, digests.sha256);
+    return digests;
   }
 
   private async readInto(hash: RunningHash, id: string, end: number): Promise<void> {

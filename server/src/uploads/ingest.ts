@@ -1,6 +1,6 @@
 import { Description, Filename, Title } from '@dropline/contract';
 import type { AuditLog } from '../audit/auditLog.js';
-import type { NewFile } from '../db/schema.js';
+import type { NewFile, UploadRow } from '../db/schema.js';
 import { now } from '../db/time.js';
 import { validate } from '../http/route.js';
 import type { FilesRepository } from '../files/files.repository.js';
@@ -41,7 +41,7 @@ export class Ingest {
     if (upload.concat === 'partial') return null;
     const stored = await this.store.findUpload(id);
     if (!stored || !isComplete(stored)) return null;
-    if (upload.sha256 === null) await this.finishHash(id, stored.size!);
+    const crc32 = await this.finishHashes(upload, stored.size!);
 
     const metadata = stored.metadata ?? {};
     const filename = validate(Filename, metadata.filename, 'body');
@@ -58,6 +58,7 @@ export class Ingest {
       description: validate(Description.optional(), metadata.description, 'body') ?? null,
       status: 'uploaded',
       sha256: null,
+      crc32,
       extracted: null,
       error: null,
       created_at: at,
@@ -83,12 +84,18 @@ export class Ingest {
     return view;
   }
 
-  /** The digest hashed as the bytes came; should that fail, processing hashes the file itself. */
-  private async finishHash(id: string, size: number): Promise<void> {
+  /**
+   * Finishes the digests hashed as the bytes came and returns the CRC-32. Should that fail,
+   * processing hashes the file itself, and its CRC-32 is computed from its bytes when first needed.
+   */
+  private async finishHashes(upload: UploadRow, size: number): Promise<number | null> {
+    // Finished by an earlier run: the saved state covers every byte.
+    if (upload.sha256 !== null) return upload.crc32 !== null && Number(upload.hash_offset) === size ? Number(upload.crc32) : null;
     try {
-      await this.hashes.finish(id, size);
+      return (await this.hashes.finish(upload.id, size))?.crc32 ?? null;
     } catch (err) {
-      this.log.warn({ err, uploadId: id }, 'could not finish the running SHA-256; processing will hash the file');
+      this.log.warn({ err, uploadId: upload.id }, 'could not finish the running hashes; processing will hash the file');
+      return null;
     }
   }
 

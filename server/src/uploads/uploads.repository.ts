@@ -12,10 +12,11 @@ export interface NewUploadRecord {
   protocol?: 'ietf';
 }
 
-/** A SHA-256 in progress: hash-wasm's saved state after the upload's first `offset` bytes. */
+/** Hashes in progress after the upload's first `offset` bytes: hash-wasm's saved SHA-256 state and the CRC-32 so far. */
 export interface SavedHash {
   state: Uint8Array;
   offset: number;
+  crc32: number;
 }
 
 /** The server's bookkeeping of uploads: who owns each one and whether it has been ingested. */
@@ -122,17 +123,23 @@ export class UploadsRepository {
     return rows.map((r) => r.id);
   }
 
-  /** The saved hash state, and whether the upload is a partial (whose hash is never used). */
+  /**
+   * The saved hash state, and whether the upload is a partial (whose hash is never used). A state
+   * saved before 008_crc32 has no CRC-32 to continue, so it counts as none (the prefix is read again).
+   */
   async savedHash(id: string): Promise<{ saved: SavedHash | null; partial: boolean }> {
-    const row = await this.db.selectFrom('uploads').select(['hash_state', 'hash_offset', 'concat']).where('id', '=', id).executeTakeFirst();
-    const saved = row?.hash_state && row.hash_offset !== null ? { state: Buffer.from(row.hash_state, 'base64'), offset: Number(row.hash_offset) } : null;
+    const row = await this.db.selectFrom('uploads').select(['hash_state', 'hash_offset', 'crc32', 'concat']).where('id', '=', id).executeTakeFirst();
+    const saved =
+      row?.hash_state && row.hash_offset !== null && row.crc32 !== null
+        ? { state: Buffer.from(row.hash_state, 'base64'), offset: Number(row.hash_offset), crc32: Number(row.crc32) }
+        : null;
     return { saved, partial: row?.concat === 'partial' };
   }
 
   async saveHash(id: string, hash: SavedHash): Promise<void> {
     await this.db
       .updateTable('uploads')
-      .set({ hash_state: Buffer.from(hash.state).toString('base64'), hash_offset: hash.offset })
+      .set({ hash_state: Buffer.from(hash.state).toString('base64'), hash_offset: hash.offset, crc32: hash.crc32 })
       .where('id', '=', id)
       .execute();
   }

@@ -5,6 +5,7 @@ import * as liveJobPerFile from './003_live_job_per_file.js';
 import * as accounts from './004_accounts.js';
 import * as protocol from './006_protocol.js';
 import * as admin from './007_admin.js';
+import * as crc32 from './008_crc32.js';
 
 /** Migrations are listed in code, not read from a folder, so built and test runs see the same set. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '004_accounts': accounts,
   '006_protocol': protocol,
   '007_admin': admin,
+  '008_crc32': crc32,
 };
 
 export const migrationProvider: MigrationProvider = {
