@@ -126,6 +126,38 @@ describe('loadConfig', () => {
   });
 });
 
+describe('storage configuration', () => {
+  it('defaults to the filesystem and reads STORAGE=s3 with its S3_* variables', () => {
+    expect(loadConfig({ STORAGE_DIR: tempDir() }).storage).toEqual({ kind: 'fs' });
+    const s3 = { STORAGE_DIR: tempDir(), STORAGE: 's3', S3_BUCKET: 'files', S3_ENDPOINT: 'http://127.0.0.1:7480/', S3_ACCESS_KEY_ID: 'id', S3_SECRET_ACCESS_KEY: 'secret', S3_FORCE_PATH_STYLE: 'true', S3_PART_SIZE: '16MiB' };
+    expect(loadConfig(s3).storage).toEqual({
+      kind: 's3',
+      endpoint: 'http://127.0.0.1:7480',
+      region: 'us-east-1',
+      bucket: 'files',
+      credentials: { accessKeyId: 'id', secretAccessKey: 'secret' },
+      forcePathStyle: true,
+      partSize: 16 * 2 ** 20,
+      // Not AWS: the SDK's streaming checksums are off unless asked for.
+      checksums: 'WHEN_REQUIRED',
+    });
+    expect(loadConfig({ ...s3, S3_CHECKSUMS: 'when_supported' }).storage).toMatchObject({ checksums: 'WHEN_SUPPORTED' });
+    expect(loadConfig({ STORAGE_DIR: tempDir(), STORAGE: 's3', S3_BUCKET: 'files' }).storage).toMatchObject({ endpoint: null, credentials: null, checksums: 'WHEN_SUPPORTED', partSize: 8 * 2 ** 20 });
+  });
+
+  it('names every bad storage variable', () => {
+    const bad = { STORAGE_DIR: tempDir(), STORAGE: 's3', S3_ENDPOINT: 'ftp://x', S3_ACCESS_KEY_ID: 'id', S3_PART_SIZE: '1MiB', S3_FORCE_PATH_STYLE: 'maybe', S3_CHECKSUMS: 'never' };
+    expect(() => loadConfig(bad)).toThrow(ConfigError);
+    try {
+      loadConfig(bad);
+    } catch (err) {
+      const problems = (err as ConfigError).problems.join('\n');
+      for (const name of ['S3_ENDPOINT', 'S3_BUCKET', 'S3_SECRET_ACCESS_KEY', 'S3_PART_SIZE', 'S3_FORCE_PATH_STYLE', 'S3_CHECKSUMS']) expect(problems).toContain(name);
+    }
+    expect(() => loadConfig({ STORAGE_DIR: tempDir(), STORAGE: 'nfs' })).toThrow(/STORAGE must be fs or s3/);
+  });
+});
+
 describe('units', () => {
   it.each([
     ['1048576', 1048576],
