@@ -1,18 +1,19 @@
-import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.js';
 import type { Storage } from './blobStore.js';
 import { fsStorage } from './fsStorage.js';
-import { s3Storage } from './s3Storage.js';
 import type { StorageLayout } from './storageLayout.js';
 
 /**
  * The storage STORAGE names; the only place that knows which backends there are. An S3 bucket
  * that cannot be reached stops the start with a clear message rather than failing the first upload.
+ * The AWS SDK is loaded only when S3 is used: it adds a noticeable part to the start of a process.
  */
 export async function createStorage(config: Config, layout: StorageLayout, redis?: Redis): Promise<Storage> {
   const { storage } = config;
   if (storage.kind === 'fs') return fsStorage(layout, config.uploadExpirationMs);
+  const { s3Storage } = await import('./s3Storage.js');
+  const { HeadBucketCommand } = await import('@aws-sdk/client-s3');
   const s3 = s3Storage(storage, config.uploadExpirationMs, redis && { connection: redis, prefix: config.redisPrefix });
   try {
     await s3.client.send(new HeadBucketCommand({ Bucket: storage.bucket }));
