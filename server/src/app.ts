@@ -34,10 +34,15 @@ export interface AppDeps {
   streamingRoutes: Array<[path: string, router: Router | RequestHandler]>;
   /** Authenticated JSON API routers, mounted under /api behind `requireAuth`. */
   apiRoutes: Array<[path: string, router: Router]>;
+  /** JSON routers open to anyone (a link's token is their credential), mounted under /api/public. */
+  publicRoutes: Array<[path: string, router: Router]>;
 }
 
-/** A download link's path is its credential: it never reaches the log. */
-const withoutCredentials = (url: string) => url.replace(/^\/api\/downloads\/[^/?]+/, '/api/downloads/[redacted]');
+/**
+ * Paths that are credentials (a download link, a file request's link and its web page) never reach
+ * the log.
+ */
+const withoutCredentials = (url: string) => url.replace(/^\/(api\/downloads|api\/public\/requests|r)\/[^/?]+/, '/$1/[redacted]');
 
 export function buildApp(deps: AppDeps): express.Express {
   const app = express();
@@ -85,6 +90,7 @@ export function buildApp(deps: AppDeps): express.Express {
 
   app.use('/api', express.json({ limit: '64kb' }));
   app.use('/api/auth', authRoutes(deps.auth, deps.requireAuth, deps.authRateLimit));
+  for (const [path, router] of deps.publicRoutes) app.use(`/api/public${path}`, router);
   for (const [path, router] of deps.apiRoutes) app.use(`/api${path}`, deps.requireAuth, router);
   app.use('/api', notFoundHandler);
 

@@ -7,7 +7,7 @@ import { AdminService } from './admin/admin.service.js';
 import { buildApp } from './app.js';
 import { AuditLog } from './audit/auditLog.js';
 import { AuthService } from './auth/auth.service.js';
-import { Authenticator, authenticate, bearerUserId } from './auth/authenticate.js';
+import { Authenticator, authenticate, authenticateUploader, bearerUserId } from './auth/authenticate.js';
 import { SessionsRepository } from './auth/sessions.repository.js';
 import { AccessTokens } from './auth/tokens.js';
 import { UsersRepository } from './auth/users.repository.js';
@@ -19,7 +19,7 @@ import { filesRoutes } from './files/files.routes.js';
 import { FilesService } from './files/files.service.js';
 import { AllowedFileTypes } from './files/fileTypes.js';
 import { answerClientErrorsWithJson } from './http/clientErrors.js';
-import { LoginThrottle, createLimiter, rateLimit, type RateLimitStore } from './http/rateLimit.js';
+import { GuessThrottle, LoginThrottle, createLimiter, rateLimit, type RateLimitStore } from './http/rateLimit.js';
 import { closeHttpServer } from './http/shutdown.js';
 import type { HealthCheck } from './health/health.routes.js';
 import { jobsRoutes } from './jobs/jobs.routes.js';
@@ -28,6 +28,10 @@ import { ProcessingService, type FileProcessor } from './jobs/processing.service
 import { createLogger, type Logger } from './logger.js';
 import { openCore, type Closers } from './core.js';
 import { Metrics } from './metrics/metrics.js';
+import { RequestAccess } from './requests/requestAccess.js';
+import { RequestsRepository } from './requests/requests.repository.js';
+import { originFrom, publicRequestsRoutes, requestsRoutes } from './requests/requests.routes.js';
+import { RequestsService } from './requests/requests.service.js';
 import { FileEvents } from './files/fileEvents.js';
 import { attachRealtime, type Realtime } from './realtime/socketServer.js';
 import { Concatenation } from './uploads/concatenation.js';
@@ -93,18 +97,27 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const accessTokens = new AccessTokens(config.jwtSecret, config.accessTokenTtlMs);
     const downloadLinks = new DownloadLinks(config.jwtSecret, DOWNLOAD_LINK_TTL_MS);
     const users = new UsersRepository(database.db);
-    const authenticator = new Authenticator(accessTokens, users);
+    const uploads = new UploadsRepository(database.db);
+    const requests = new RequestsService(
+      new RequestsRepository(database.db),
+      uploads,
+      new RequestAccess(config.jwtSecret),
+      // The contract's throttle: more than 10 wrong passwords a minute for one request get 429.
+      new GuessThrottle(limits, 'request-unlock', 10, 60),
+      audit,
+      { maxUploadSize: config.maxUploadSize, allowedFileTypes: config.allowedFileTypes },
+    );
+    const authenticator = new Authenticator(accessTokens, users, requests);
     const requireAuth = authenticate(authenticator);
     const sessions = new SessionsRepository(database.db);
     const auth = new AuthService(users, sessions, accessTokens, config.refreshTokenTtlMs, log, new LoginThrottle(limits), audit, config.defaultQuotaBytes);
     await auth.seed(config.seedUsers);
     const events = options.events ?? new FileEvents();
 
-    const uploads = new UploadsRepository(database.db);
     const hashes = new ContentHashes(uploads, storage.blobs, layout);
     const quotaMeter = new QuotaMeter(uploads, config.defaultQuotaBytes);
     const store = new UploadStore(storage.uploads, hashes, (id, offset) => quotaMeter.forWrite(id, offset));
-    const ingest = new Ingest(uploads, filesRepository, store, layout, queue, events, hashes, log, audit);
+    const ingest = new Ingest(uploads, filesRepository, store, layout, queue, events, hashes, log, audit, config.defaultFileTtlMs);
     const files = new FilesService(filesRepository, store, storage.blobs, layout, queue, events, log, audit);
     const admission = new UploadAdmission(uploads, new AllowedFileTypes(config.allowedFileTypes), config.uploadExpirationMs, config.defaultQuotaBytes);
     // With Redis, nodes sharing STORAGE_DIR also share upload locks; alone, in-process locks do.
@@ -148,7 +161,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     await concatenation.recover();
     const recovered = await ingest.recover();
     if (recovered > 0) log.info({ recovered }, 'finished uploads ingested at start');
-    const maintenance = new UploadMaintenance(store, uploads, ingest, sweepInterval(config.uploadExpirationMs), log);
+    const maintenance = new UploadMaintenance(store, uploads, ingest, files, sweepInterval(config.uploadExpirationMs), log);
     maintenance.start();
     closers.unshift(() => maintenance.stop());
 
@@ -189,7 +202,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         return userId === null ? `ip:${req.ip}` : `user:${userId}`;
       }),
       streamingRoutes: [
-        [TUS_PATH, uploadsRoutes({ tus, concatenation, ietf }, files, uploadLimits, urlOf, requireAuth)],
+        [TUS_PATH, uploadsRoutes({ tus, concatenation, ietf }, files, uploadLimits, urlOf, authenticateUploader(authenticator))],
         ['/api/downloads', downloadsRoutes(downloadLinks, authenticator, files)],
       ],
       apiRoutes: [
@@ -198,7 +211,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         ['/config', configRoutes(config)],
         ['/jobs', jobsRoutes(new JobsService(jobsRepository, queue, files, audit))],
         ['/admin', adminRoutes(admin)],
+        ['/requests', requestsRoutes(requests, originFrom(config.publicUrl))],
       ],
+      publicRoutes: [['/requests', publicRequestsRoutes(requests)]],
     });
 
     const server = createServer(app);

@@ -13,7 +13,7 @@ export const MAX_DESCRIPTION_LENGTH = 5000;
 export const MAX_NOTE_LENGTH = 2000;
 
 // C0 and C1 controls, plus the bidi overrides that make "harmless\u202Etxt.exe" read as "harmlessexe.txt".
-const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+export const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 const CONTROLS_BUT_LINES = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /** Returns the cleaned filename, or null when nothing usable is left. Long names keep their extension. */

@@ -1,18 +1,28 @@
 import { z } from 'zod';
+import { MAX_PASSWORD_LENGTH } from './auth.js';
 import { cursorPage, FutureExpiry, Id, IdParams, IsoDateTime, rejectedAs } from './common.js';
-import { Description, MAX_TITLE_LENGTH } from './fileFields.js';
+import { CONTROLS, Description, MAX_TITLE_LENGTH, Title } from './fileFields.js';
 import { defineRoute } from './route.js';
+import { MIN_SHARE_PASSWORD_LENGTH, UnlockBody, UnlockResponse } from './shares.js';
 
 /**
  * File requests: a link through which people without an account upload into the owner's account.
  * The link's token is a capability: it goes in `Authorization: Request <token>` on the tus endpoint.
  */
 
-export const MIN_REQUEST_PASSWORD_LENGTH = 4;
-export const MAX_REQUEST_PASSWORD_LENGTH = 1024;
+/** Like a share's password: a short one is fine, as the unlock is throttled. */
+export const MIN_REQUEST_PASSWORD_LENGTH = MIN_SHARE_PASSWORD_LENGTH;
 /** The longest `uploader` name tus metadata may carry. */
 export const MAX_UPLOADER_LENGTH = 100;
 const MAX_REQUEST_FILES = 100_000;
+
+/** tus metadata `uploader` through a file request: a name for the owner to see; blank is none, too long is 400 `invalid_metadata`. */
+export const UploaderName = z
+  .string()
+  .transform((raw) => raw.normalize('NFC').replace(CONTROLS, '').trim())
+  .refine((name) => Array.from(name).length <= MAX_UPLOADER_LENGTH, { error: `The uploader's name must be at most ${MAX_UPLOADER_LENGTH} characters long.` })
+  .transform((name) => (name === '' ? null : name))
+  .meta({ ...rejectedAs('invalid_metadata'), type: ['string', 'null'], maxLength: MAX_UPLOADER_LENGTH });
 
 export const FileRequest = z
   .object({
@@ -34,18 +44,19 @@ export type FileRequest = z.infer<typeof FileRequest>;
 export const FileRequestPage = cursorPage(FileRequest).meta({ id: 'FileRequestPage' });
 export type FileRequestPage = z.infer<typeof FileRequestPage>;
 
-const titleError = `The title must be 1 to ${MAX_TITLE_LENGTH} characters long.`;
-const RequestTitle = z
-  .string({ error: titleError })
-  .transform((raw) => raw.normalize('NFC').replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '').trim())
-  .refine((t) => t.length > 0 && Array.from(t).length <= MAX_TITLE_LENGTH, { error: titleError })
-  .meta({ ...rejectedAs('invalid_title'), type: 'string', minLength: 1, maxLength: MAX_TITLE_LENGTH });
+/** A file request's title: a file title that must be there. */
+const RequestTitle = Title.refine((title): title is string => title !== null, { error: `The title must be 1 to ${MAX_TITLE_LENGTH} characters long.` }).meta({
+  ...rejectedAs('invalid_title'),
+  type: 'string',
+  minLength: 1,
+  maxLength: MAX_TITLE_LENGTH,
+});
 
-const passwordError = `The password must be ${MIN_REQUEST_PASSWORD_LENGTH} to ${MAX_REQUEST_PASSWORD_LENGTH} characters long.`;
+const passwordError = `The password must be ${MIN_REQUEST_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters long.`;
 const RequestPassword = z
   .string({ error: passwordError })
   .min(MIN_REQUEST_PASSWORD_LENGTH, { error: passwordError })
-  .max(MAX_REQUEST_PASSWORD_LENGTH, { error: passwordError })
+  .max(MAX_PASSWORD_LENGTH, { error: passwordError })
   .meta(rejectedAs('invalid_password'));
 
 const MaxFiles = z.number({ error: 'maxFiles must be a whole number of at least 1, or null.' }).int().min(1).max(MAX_REQUEST_FILES).nullable();
@@ -102,20 +113,13 @@ export const PublicFileRequest = z
   .meta({ id: 'PublicFileRequest' });
 export type PublicFileRequest = z.infer<typeof PublicFileRequest>;
 
-export const UnlockFileRequestBody = z
-  .strictObject({ password: z.string({ error: 'Give the password.' }).min(1, { error: 'Give the password.' }).max(MAX_REQUEST_PASSWORD_LENGTH, { error: 'Give the password.' }) })
-  .meta({ id: 'UnlockFileRequest' });
-export type UnlockFileRequestBody = z.output<typeof UnlockFileRequestBody>;
+/** Unlocking a request takes and answers the same shapes as unlocking a share. */
+export const UnlockFileRequestBody = UnlockBody;
+export type UnlockFileRequestBody = UnlockBody;
+export const FileRequestAccess = UnlockResponse;
+export type FileRequestAccess = UnlockResponse;
 
-export const FileRequestAccess = z
-  .object({
-    accessToken: z.string().meta({ description: 'Good for this request only: `Authorization: Request <token>:<accessToken>` on the tus endpoint.' }),
-    expiresAt: IsoDateTime,
-  })
-  .meta({ id: 'FileRequestAccess' });
-export type FileRequestAccess = z.infer<typeof FileRequestAccess>;
-
-export const PublicTokenParams = z.object({ token: z.string().max(256).meta({ description: 'The last path segment of the request\'s `url`.' }) });
+export const PublicTokenParams = z.object({ token: z.string().meta({ description: 'The last path segment of the request\'s `url`.' }) });
 
 const notYours = { description: 'No such request, or someone else\'s (never 403).' };
 const unknownLink = { description: 'Unknown or deleted (`not_found`).' };
@@ -194,7 +198,7 @@ export const requestRoutes = {
     params: PublicTokenParams,
     body: UnlockFileRequestBody,
     responses: {
-      200: { description: 'An access token for this request only.', body: FileRequestAccess },
+      200: { description: 'An access token for this request only: upload with `Authorization: Request <token>:<accessToken>`.', body: FileRequestAccess },
       400: { description: 'No password given.' },
       401: { description: 'Wrong password (`wrong_password`).' },
       404: unknownLink,

@@ -1,13 +1,17 @@
 import type { RequestHandler } from 'express';
 import type { Role } from '../db/schema.js';
 import { forbidden, unauthorized } from '../http/errors.js';
+import type { RequestUploader, Uploader } from './ownership.js';
 import type { AccessTokens, AuthUser, VerifiedToken } from './tokens.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
+      /** The signed-in account; never set for a file request's link. */
       user?: AuthUser;
+      /** On the upload endpoints: the account or the file request's link behind the request. */
+      uploader?: Uploader;
     }
   }
 }
@@ -38,6 +42,16 @@ export function mayActNow<T extends { disabled: boolean | number }>(account: T |
 const refused = () => unauthorized('The access token is not valid.', 'invalid_token');
 
 const BEARER = /^Bearer +([A-Za-z0-9._~+/-]{1,4096}=*) *$/i;
+/** `Request <link token>`, or `Request <link token>:<access token>` once a password is unlocked. */
+const REQUEST_LINK = /^Request +([A-Za-z0-9_-]{16,128})(?::([A-Za-z0-9._-]{1,4096}))? *$/i;
+
+/**
+ * What the gate needs to know about file requests' links (the requests domain answers). Throws
+ * the 401 to send for a link that is unknown or deleted, or whose password has not been unlocked.
+ */
+export interface RequestLinks {
+  resolve(token: string, accessToken: string | null): Promise<RequestUploader>;
+}
 
 /**
  * Checks an access token and then its account, on every request: a token outlives neither the
@@ -48,6 +62,7 @@ export class Authenticator {
   constructor(
     private readonly tokens: AccessTokens,
     private readonly accounts: AccountLookup,
+    private readonly links: RequestLinks,
   ) {}
 
   async verify(token: string): Promise<VerifiedToken> {
@@ -62,6 +77,21 @@ export class Authenticator {
     const match = header === undefined ? null : BEARER.exec(header);
     if (!match) throw unauthorized();
     return this.verify(match[1]!);
+  }
+
+  /**
+   * The upload endpoints' credentials: a bearer token, or a file request's link. A link acts for
+   * its request's owner, so it is refused like a tampered token once that account cannot act.
+   */
+  async uploaderFromAuthorization(header: string | undefined): Promise<Uploader> {
+    const link = header === undefined ? null : REQUEST_LINK.exec(header);
+    if (!link) {
+      const { id, role } = await this.fromAuthorization(header);
+      return { kind: 'account', user: { id, role } };
+    }
+    const request = await this.links.resolve(link[1]!, link[2] ?? null);
+    if (!(await this.account(request.ownerId))) throw unauthorized('This file request link is not valid.', 'invalid_token');
+    return { kind: 'request', request };
   }
 
   /** Gives an account whose id came from another signed credential (a download link) the same check. */
@@ -88,6 +118,22 @@ export function authenticate(auth: Authenticator): RequestHandler {
     req.user = { id, role };
     next();
   };
+}
+
+/** The upload endpoints' gate: accounts and file requests' links alike (`req.user` is set for accounts only). */
+export function authenticateUploader(auth: Authenticator): RequestHandler {
+  return async (req, _res, next) => {
+    const uploader = await auth.uploaderFromAuthorization(req.headers.authorization);
+    req.uploader = uploader;
+    if (uploader.kind === 'account') req.user = uploader.user;
+    next();
+  };
+}
+
+/** For handlers that ran after `authenticateUploader`. */
+export function currentUploader(req: Express.Request): Uploader {
+  if (!req.uploader) throw unauthorized();
+  return req.uploader;
 }
 
 /** For handlers that ran after `authenticate`: the user is always there, and typed as such. */

@@ -29,6 +29,8 @@ export interface Config {
   /** The largest request body an upload request may carry (Upload-Limit max-append-size); null: no limit. */
   maxChunkSize: number | null;
   uploadExpirationMs: number;
+  /** DEFAULT_FILE_TTL: how long a new file is kept before the sweep deletes it; null: forever. */
+  defaultFileTtlMs: number | null;
   allowedFileTypes: string[] | null;
   seedUsers: SeedUser[];
   logLevel: string;
@@ -140,6 +142,7 @@ export function loadConfig(env: Env = process.env): Config {
   const maxUploadSize = parsed('MAX_UPLOAD_SIZE', 50 * 2 ** 30, positive(parseSize), 'a size in bytes or like 50GiB');
   const maxChunkSize = parsed<number | null>('MAX_CHUNK_SIZE', null, positive(parseSize), 'a size in bytes or like 95MiB');
   const uploadExpirationMs = parsed('UPLOAD_EXPIRATION', 24 * 3600e3, positive(parseDuration), 'a duration such as 24h');
+  const defaultFileTtlMs = parsed<number | null>('DEFAULT_FILE_TTL', null, positive(parseDuration), 'a duration such as 30d');
   const allowedFileTypes = parsed('ALLOWED_FILE_TYPES', null, parseAllowedTypes, 'a comma list of extensions (.iso) and MIME types (image/*)');
   const seedUsers = parsed('SEED_USERS', production ? [] : (parseSeedUsers(DEV_SEED_USERS) ?? []), parseSeedUsers, 'a comma list of email:password:role (role user or admin)');
   const logLevel = parsed('LOG_LEVEL', nodeEnv === 'test' ? 'silent' : 'info', (v) => (LOG_LEVELS.includes(v) ? v : null), `one of ${LOG_LEVELS.join(', ')}`);
@@ -209,6 +212,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxUploadSize,
     maxChunkSize,
     uploadExpirationMs,
+    defaultFileTtlMs,
     allowedFileTypes,
     seedUsers,
     logLevel,

@@ -67,6 +67,11 @@ export interface FilesTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   processed_at: Timestamp | null;
+  /** When the maintenance sweep deletes the file; null: kept until deleted by hand. */
+  expires_at: Timestamp | null;
+  /** The file request it came through, and the name its uploader gave. */
+  request_id: string | null;
+  uploader: string | null;
 }
 
 /** A tus upload (also a multipart one) as the server tracks it: who owns it and whether it was ingested. */
@@ -88,6 +93,30 @@ export interface UploadsTable {
   protocol: 'ietf' | null;
   /** Bytes counted against the owner's quota while the upload is unfinished; handed to the file on ingest. */
   reserved_bytes: Generated<number>;
+  /** Through a file request: which one, and the uploader's name; copied onto the file by ingest. */
+  request_id: string | null;
+  uploader: string | null;
+  /** The expiry the file will get. */
+  file_expires_at: Timestamp | null;
+}
+
+/** A link through which people without an account upload to `owner_id`. Deleted ones are only marked. */
+export interface FileRequestsTable {
+  id: string;
+  owner_id: string;
+  token: string;
+  title: string;
+  message: string | null;
+  expires_at: Timestamp | null;
+  max_files: number | null;
+  max_bytes: number | null;
+  password_hash: string | null;
+  /** Files and bytes uploaded through it, kept by a trigger (010_requests). */
+  files: Generated<number>;
+  bytes: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deleted_at: Timestamp | null;
 }
 
 /** Who did what, when, from where. Never tokens or passwords. `details` is JSON text. */
@@ -130,6 +159,7 @@ export interface Database {
   uploads: UploadsTable;
   jobs: JobsTable;
   audit_log: AuditLogTable;
+  file_requests: FileRequestsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -144,3 +174,4 @@ export type NewJob = Insertable<JobsTable>;
 export type SessionRow = Selectable<SessionsTable>;
 
 export type AuditRow = Selectable<AuditLogTable>;
+export type FileRequestRow = Selectable<FileRequestsTable>;

@@ -17,10 +17,9 @@ export function toFileView(file: FileRecord): File {
     createdAt: file.created_at,
     updatedAt: file.updated_at,
     processedAt: file.processed_at,
-    // Filled from the lifecycle and file-request columns once they exist (migration 010).
-    expiresAt: null,
+    expiresAt: file.expires_at,
     owner: { id: file.owner_id, email: file.owner_email, displayName: file.owner_display_name },
-    request: null,
+    request: file.request_id === null ? null : { id: file.request_id, title: file.request_title ?? '', uploader: file.uploader },
   };
 }
 

@@ -5,8 +5,8 @@ import type { Cursor } from '../db/cursor.js';
 import type { Db } from '../db/database.js';
 import type { Database, FileRow, FileStatus, FileUpdate, NewFile } from '../db/schema.js';
 
-/** A file row with its owner's email and display name, which every File view carries. */
-export type FileRecord = FileRow & { owner_email: string; owner_display_name: string };
+/** A file row with its owner's email and display name, and the title of the file request it came through: what every File view carries. */
+export type FileRecord = FileRow & { owner_email: string; owner_display_name: string; request_title: string | null };
 
 /** Which files a listing shows. Dates are ISO text, compared as text like every stored timestamp. */
 export interface FileFilter {
@@ -110,7 +110,10 @@ export class FilesRepository {
   }
 
   private withOwner() {
-    return this.joined().selectAll('f').select(['u.email as owner_email', 'u.display_name as owner_display_name']);
+    return this.joined()
+      .leftJoin('file_requests as r', 'r.id', 'f.request_id')
+      .selectAll('f')
+      .select(['u.email as owner_email', 'u.display_name as owner_display_name', 'r.title as request_title']);
   }
 
   private newestFirst(filter: FileFilter, plan?: TextPlan) {
@@ -254,14 +257,33 @@ export class FilesRepository {
     return changed;
   }
 
-  /** Removes the file's row and its upload record together (with `alsoWrite`, its audit entry); the caller has removed the bytes first. */
-  async delete(id: string, alsoWrite?: (db: Db) => Promise<void>): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+  /**
+   * Removes the file's row and its upload record together (with `alsoWrite`, its audit entry); the
+   * caller has removed the bytes first. True when this call removed the row (of two racing deletions, one).
+   */
+  async delete(id: string, alsoWrite?: (db: Db) => Promise<void>): Promise<boolean> {
+    const removed = await this.db.transaction().execute(async (trx) => {
       const deleted = await trx.deleteFrom('files').where('id', '=', id).executeTakeFirst();
       await trx.deleteFrom('uploads').where('id', '=', id).execute();
-      if (Number(deleted.numDeletedRows) > 0) await alsoWrite?.(trx);
+      const gone = Number(deleted.numDeletedRows) > 0;
+      if (gone) await alsoWrite?.(trx);
+      return gone;
     });
     await this.invalidate(id);
+    return removed;
+  }
+
+  /** Some files whose `expiresAt` is at or before `at`, soonest first (the partial index on expires_at answers). */
+  async expiredIds(at: string, limit: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('files')
+      .select('id')
+      .where('expires_at', 'is not', null)
+      .where('expires_at', '<=', at)
+      .orderBy('expires_at')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.id);
   }
 
   /** Some of an owner's file ids: callers removing them all ask again until none are left. */

@@ -90,6 +90,7 @@ export class FilesService {
       ...(fields.title !== undefined ? { title: fields.title } : {}),
       ...(fields.description !== undefined ? { description: fields.description } : {}),
       ...(fields.filename !== undefined ? { filename: fields.filename } : {}),
+      ...(fields.expiresAt !== undefined ? { expires_at: fields.expiresAt } : {}),
     };
     await this.files.update(
       file.id,
@@ -120,17 +121,39 @@ export class FilesService {
     }
   }
 
-  private async remove(file: FileRecord, actorId: string | null): Promise<void> {
+  /**
+   * Deletes every file whose `expiresAt` has passed, each as DELETE would (bytes, derived files,
+   * row, `file:deleted`); returns how many. Nodes sweeping at once each remove what they find: every
+   * step is idempotent, and only the node whose row deletion succeeds announces it.
+   */
+  async deleteExpired(): Promise<number> {
+    const BATCH = 100;
+    let deleted = 0;
+    for (;;) {
+      const ids = await this.files.expiredIds(now(), BATCH);
+      let removedHere = 0;
+      for (const id of ids) {
+        const file = await this.files.find(id);
+        if (file && (await this.remove(file, null))) removedHere++;
+      }
+      deleted += removedHere;
+      // A short batch was the last; a batch another node emptied first is left to the next sweep.
+      if (ids.length < BATCH || removedHere === 0) return deleted;
+    }
+  }
+
+  private async remove(file: FileRecord, actorId: string | null): Promise<boolean> {
     await this.store.discard(file.id);
     await this.discardDerived(file.id);
-    await this.files.delete(
+    const removed = await this.files.delete(
       file.id,
       this.audit.write({ action: 'file.delete', actorId, targetType: 'file', targetId: file.id, details: { filename: file.filename, size: Number(file.size), ownerId: file.owner_id } }),
     );
     // Again, for a job that wrote a thumbnail between the first removal and the row's: once the
     // row is gone, a later write is cleaned up by the job itself (it finds no row to save to).
     await this.discardDerived(file.id);
-    this.events.emit('deleted', { id: file.id, ownerId: file.owner_id });
+    if (removed) this.events.emit('deleted', { id: file.id, ownerId: file.owner_id });
+    return removed;
   }
 
   /** The thumbnail processing made for an image, or 404 when there is none. */

@@ -110,3 +110,29 @@ export class LoginThrottle {
     await Promise.all([this.failures.delete(key), this.waits.delete(key)]);
   }
 }
+
+/**
+ * Password guesses against one protected thing (a file request), whatever address they come from:
+ * `points` attempts a window per key. Every attempt is counted before the password is checked, so
+ * parallel guesses cannot slip past the limit; a right one gives its attempt back, so only wrong
+ * ones add up. Over the limit: 429 with Retry-After.
+ */
+export class GuessThrottle {
+  private readonly attempts: RateLimiterAbstract;
+
+  constructor(store: RateLimitStore, name: string, points: number, durationSec: number) {
+    this.attempts = createLimiter(store, name, points, durationSec);
+  }
+
+  async guard(key: string, guess: () => Promise<boolean>): Promise<boolean> {
+    try {
+      await this.attempts.consume(key);
+    } catch (err) {
+      if (err instanceof RateLimiterRes) throw tooManyRequests(err.msBeforeNext, 'Too many wrong passwords.');
+      throw err;
+    }
+    const right = await guess();
+    if (right) await this.attempts.reward(key, 1);
+    return right;
+  }
+}

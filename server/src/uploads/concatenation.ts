@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { Metadata, Upload, type Locker } from '@tus/utils';
-import type { AuthUser } from '../auth/tokens.js';
+import { isOwnUpload, type Uploader } from '../auth/ownership.js';
 import { now } from '../db/time.js';
 import { HttpError, badRequest, notFound } from '../http/errors.js';
 import type { Logger } from '../logger.js';
@@ -50,11 +50,11 @@ export class Concatenation {
   ) {}
 
   /** `Upload-Concat: final;<url> <url> ...`: creates the final upload and assembles it; returns its id. */
-  async createFinal(user: AuthUser, concatHeader: string, metadataHeader: string | undefined, uploadsPath: string): Promise<string> {
+  async createFinal(uploader: Uploader, concatHeader: string, metadataHeader: string | undefined, uploadsPath: string): Promise<string> {
     const match = /^final;(.*)$/.exec(concatHeader.trim());
     const references = match?.[1]?.split(' ').filter(Boolean) ?? [];
     if (references.length === 0) throw badRequest('Upload-Concat must be "partial" or "final;" followed by the partial uploads\' URLs.', 'invalid_concat');
-    const parts = await this.finishedParts(user, references.map((r) => partIdOf(r, uploadsPath)));
+    const parts = await this.finishedParts(uploader, references.map((r) => partIdOf(r, uploadsPath)));
     const size = parts.reduce((sum, part) => sum + part.size, 0);
     if (size > this.maxUploadSize) throw new HttpError(413, 'file_too_large', 'The file is larger than this server accepts (see Tus-Max-Size).');
     let metadata: UploadMetadata;
@@ -67,7 +67,7 @@ export class Concatenation {
     const id = newId();
     const createdAt = now();
     // Its bytes are the partials', already reserved as each was created.
-    await this.admission.admit(user, id, metadata, createdAt, 0, { concat: 'final', parts: parts.map((p) => p.id) });
+    await this.admission.admit(uploader, id, metadata, createdAt, 0, { concat: 'final', parts: parts.map((p) => p.id) });
     await this.store.create(new Upload({ id, size, offset: 0, metadata, creation_date: createdAt }));
     await this.assemble(id);
     return id;
@@ -124,11 +124,11 @@ export class Concatenation {
   }
 
   /** Each reference must be one of the caller's own partials, with all its bytes; someone else's is 404. */
-  private async finishedParts(user: AuthUser, ids: string[]): Promise<Part[]> {
+  private async finishedParts(uploader: Uploader, ids: string[]): Promise<Part[]> {
     const parts: Part[] = [];
     for (const id of ids) {
       const record = await this.uploads.find(id);
-      const stored = record && record.owner_id === user.id ? await this.store.findUpload(id) : null;
+      const stored = record && isOwnUpload(uploader, record) ? await this.store.findUpload(id) : null;
       if (!record || !stored) throw notFound(`There is no upload ${id}.`);
       if (record.concat !== 'partial') throw badRequest(`Upload ${id} is not a partial upload (create it with Upload-Concat: partial).`, 'not_partial');
       if (!isComplete(stored)) throw badRequest(`Partial upload ${id} has not received all its bytes yet.`, 'partial_unfinished');

@@ -1,7 +1,6 @@
 import type { Request, Response } from 'express';
 import { Metadata, Upload, type Locker } from '@tus/utils';
-import { mayAccess } from '../auth/ownership.js';
-import type { AuthUser } from '../auth/tokens.js';
+import { mayAccessUpload, type Uploader } from '../auth/ownership.js';
 import { now } from '../db/time.js';
 import { HttpError, badRequest, notFound } from '../http/errors.js';
 import type { Logger } from '../logger.js';
@@ -86,9 +85,9 @@ export class IetfUploads {
     private readonly log: Logger,
   ) {}
 
-  async handle(req: Request, res: Response, user: AuthUser): Promise<void> {
+  async handle(req: Request, res: Response, uploader: Uploader): Promise<void> {
     try {
-      await this.dispatch(req, res, user);
+      await this.dispatch(req, res, uploader);
     } catch (err) {
       // An interrupted request kept what arrived; there is no one left to answer.
       if (!res.socket || res.socket.destroyed) {
@@ -99,15 +98,15 @@ export class IetfUploads {
     }
   }
 
-  private async dispatch(req: Request, res: Response, user: AuthUser): Promise<void> {
+  private async dispatch(req: Request, res: Response, uploader: Uploader): Promise<void> {
     const draft = VERSIONS.get(req.get(INTEROP_HEADER)!.trim());
     if (!draft) throw badRequest(`${INTEROP_HEADER} must be one of ${[...VERSIONS.keys()].join(', ')}.`, 'unsupported_interop_version');
     res.set(INTEROP_HEADER, String(draft.version));
     const id = req.path === '/' ? null : req.path.slice(1);
-    if (req.method === 'POST' && id === null) return this.create(req, res, user, draft);
+    if (req.method === 'POST' && id === null) return this.create(req, res, uploader, draft);
     if (id === null || !isSafeId(id)) throw notFound('There is no upload with this id.');
     const record = await this.uploads.find(id);
-    if (!record || !mayAccess(user, record.owner_id)) throw notFound('There is no upload with this id.');
+    if (!record || !mayAccessUpload(uploader, record)) throw notFound('There is no upload with this id.');
     if (record.protocol !== 'ietf') throw protocolMismatch();
     switch (req.method) {
       case 'HEAD':
@@ -132,7 +131,7 @@ export class IetfUploads {
     return value === undefined ? undefined : draft.completeField === 'Upload-Incomplete' ? !value : value;
   }
 
-  private async create(req: Request, res: Response, user: AuthUser, draft: DraftVersion): Promise<void> {
+  private async create(req: Request, res: Response, uploader: Uploader, draft: DraftVersion): Promise<void> {
     const complete = this.requestComplete(req, draft);
     if (complete === undefined) throw badRequest(`Creating an upload needs ${draft.completeField}.`, 'invalid_header');
     const declared = integerField(req, 'Upload-Length');
@@ -149,7 +148,7 @@ export class IetfUploads {
     const id = newId();
     const createdAt = now();
     const metadata = this.metadataOf(req);
-    await this.admission.admit(user, id, metadata, createdAt, size ?? 0, { protocol: 'ietf' });
+    await this.admission.admit(uploader, id, metadata, createdAt, size ?? 0, { protocol: 'ietf' });
     await this.store.create(new Upload({ id, size, offset: 0, metadata, creation_date: createdAt }));
     const location = this.urlOf(id);
     res.set({ Location: location, 'Upload-Limit': uploadLimitHeader(this.limits) });

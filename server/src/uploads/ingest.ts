@@ -32,6 +32,8 @@ export class Ingest {
     private readonly hashes: ContentHashes,
     private readonly log: Logger,
     private readonly audit: AuditLog,
+    /** DEFAULT_FILE_TTL: how long a new file lives unless its upload chose (tus metadata `expires`); null: forever. */
+    private readonly defaultFileTtlMs: number | null,
   ) {}
 
   /** Returns the file, or null while the upload's bytes are not all there (and always for a partial). */
@@ -64,11 +66,17 @@ export class Ingest {
       created_at: at,
       updated_at: at,
       processed_at: null,
+      expires_at: upload.file_expires_at ?? (this.defaultFileTtlMs === null ? null : new Date(Date.parse(at) + this.defaultFileTtlMs).toISOString()),
+      request_id: upload.request_id,
+      uploader: upload.uploader,
     };
-    const inserted = await this.files.insertIfAbsent(
-      row,
-      this.audit.write({ action: 'file.create', actorId: upload.owner_id, targetType: 'file', targetId: id, details: { filename, size: row.size } }),
-    );
+    const details = { filename, size: row.size };
+    const inserted = await this.files.insertIfAbsent(row, async (trx) => {
+      await this.audit.write({ action: 'file.create', actorId: upload.owner_id, targetType: 'file', targetId: id, details })(trx);
+      if (upload.request_id !== null) {
+        await this.audit.write({ action: 'request.upload', actorId: null, targetType: 'request', targetId: upload.request_id, details: { ...details, fileId: id } })(trx);
+      }
+    });
     const file = await this.files.find(id);
     // Deleted by its owner in the meantime: nothing left to hand over.
     if (!file) return null;

@@ -113,7 +113,7 @@ export class PlainUploads {
     const written = (async () => {
       try {
         const createdAt = now();
-        await this.admission.admit(user, id, metadata, createdAt, 0);
+        await this.admission.admit({ kind: 'account', user }, id, metadata, createdAt, 0);
         await this.store.create(new Upload({ id, offset: 0, metadata, creation_date: createdAt }));
         if (failure !== undefined) throw failure;
         // pipeline hands the limiter stream itself to the last step, which is what FileStore.write reads.

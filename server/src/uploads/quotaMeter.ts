@@ -1,6 +1,6 @@
 import { Transform } from 'node:stream';
-import { quotaExceeded } from './uploadAdmission.js';
-import type { UploadsRepository } from './uploads.repository.js';
+import { refusal } from './uploadAdmission.js';
+import type { CreateOutcome, UploadsRepository } from './uploads.repository.js';
 
 /** Reserving in steps keeps it to one database write per few MiB rather than one per chunk. */
 const STEP = 8 * 2 ** 20;
@@ -9,7 +9,7 @@ const STEP = 8 * 2 ** 20;
  * Counts the bytes written to an upload against its reservation. An upload of declared length was
  * reserved in full at creation, so it passes straight through; one of deferred length (tus
  * `Upload-Defer-Length`, a multipart form) reserves more as its bytes arrive and is stopped with
- * 413 `quota_exceeded` at the first byte past its owner's quota.
+ * 413 `quota_exceeded` at the first byte past its owner's quota (or its file request's maxBytes).
  */
 export class QuotaMeter {
   constructor(
@@ -23,21 +23,25 @@ export class QuotaMeter {
     if (!upload) return null;
     let reserved = Number(upload.reserved_bytes);
     let position = offset;
-    const reserve = async (needed: number): Promise<boolean> => {
+    /** Null once reserved; else why not. */
+    const reserve = async (needed: number): Promise<Error | null> => {
+      let refused: Exclude<CreateOutcome, 'created'> = 'over_quota';
       for (const step of [Math.max(needed, STEP), needed]) {
-        if (await this.uploads.reserveMore(id, upload.owner_id, step, this.defaultQuota)) {
+        const outcome = await this.uploads.reserveMore(upload, step, this.defaultQuota);
+        if (outcome === 'created') {
           reserved += step;
-          return true;
+          return null;
         }
+        refused = outcome;
       }
-      return false;
+      return refusal(refused);
     };
     return new Transform({
       transform(chunk: Buffer, _encoding, done) {
         position += chunk.length;
         if (position <= reserved) return done(null, chunk);
         reserve(position - reserved).then(
-          (ok) => (ok ? done(null, chunk) : done(quotaExceeded())),
+          (refused) => (refused ? done(refused) : done(null, chunk)),
           (err: unknown) => done(err as Error),
         );
       },

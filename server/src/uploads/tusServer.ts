@@ -1,8 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { EVENTS, Server, TUS_VERSION, type ServerOptions } from '@tus/server';
 import type { Locker } from '@tus/utils';
-import { mayAccess } from '../auth/ownership.js';
-import type { AuthUser } from '../auth/tokens.js';
+import { mayAccessUpload, type Uploader } from '../auth/ownership.js';
 import type { UploadRow } from '../db/schema.js';
 import { notFound, unauthorized } from '../http/errors.js';
 import type { Logger } from '../logger.js';
@@ -56,11 +55,11 @@ function uploadConcatHeader(upload: UploadRow): string {
   return `final;${parts.map((id) => `${TUS_PATH}/${id}`).join(' ')}`;
 }
 
-/** The user that requireAuth put on the Node request, before tus wrapped it. */
-function userOf(req: TusRequest): AuthUser {
-  const user = (req.runtime?.node?.req as Express.Request | undefined)?.user;
-  if (!user) throw unauthorized();
-  return user;
+/** The account or file request's link that the uploads gate put on the Node request, before tus wrapped it. */
+function uploaderOf(req: TusRequest): Uploader {
+  const uploader = (req.runtime?.node?.req as Express.Request | undefined)?.uploader;
+  if (!uploader) throw unauthorized();
+  return uploader;
 }
 
 export function createTusServer(deps: TusDeps): Server {
@@ -83,7 +82,7 @@ export function createTusServer(deps: TusDeps): Server {
     onIncomingRequest: async (req, id) => {
       if (req.method === 'POST') return;
       const upload = isSafeId(id) ? await uploads.find(id) : undefined;
-      if (!upload || !mayAccess(userOf(req), upload.owner_id)) throw notFound('There is no upload with this id.');
+      if (!upload || !mayAccessUpload(uploaderOf(req), upload)) throw notFound('There is no upload with this id.');
       if (upload.protocol !== null) throw protocolMismatch();
       if (req.method !== 'HEAD') return;
       const res = req.runtime?.node?.res as ServerResponse | undefined;
@@ -95,7 +94,7 @@ export function createTusServer(deps: TusDeps): Server {
     // Final uploads never get here (the routes hand them to Concatenation), so Upload-Concat is "partial".
     onUploadCreate: async (req, upload) => {
       const concat = req.headers.get('upload-concat') === 'partial' ? 'partial' : undefined;
-      await admission.admit(userOf(req), upload.id, upload.metadata ?? {}, upload.creation_date!, upload.size ?? 0, { concat });
+      await admission.admit(uploaderOf(req), upload.id, upload.metadata ?? {}, upload.creation_date!, upload.size ?? 0, { concat });
       return {};
     },
     onUploadFinish: async (_req, upload) => {

@@ -4,25 +4,38 @@ import type { Ingest } from './ingest.js';
 import type { UploadsRepository } from './uploads.repository.js';
 import { isComplete, type UploadStore } from './uploadStore.js';
 
+/** What the sweep needs from files (FilesService): delete the expired ones as DELETE would. */
+export interface ExpiringFiles {
+  deleteExpired(): Promise<number>;
+}
+
+/** Files past their `expiresAt` go within a minute of it: the loop ticks at least this often. */
+const FILE_EXPIRY_TICK_MS = 30_000;
+
 /**
- * Periodic upkeep of the upload directory: finishes ingestions that failed, deletes unfinished
- * uploads past UPLOAD_EXPIRATION and forgets their records. Runs on an unref'd timer, so it
- * never keeps the process alive, and `stop` waits for a sweep in progress.
+ * Periodic upkeep: finishes ingestions that failed, deletes unfinished uploads past
+ * UPLOAD_EXPIRATION and forgets their records (every `intervalMs`), and deletes files past their
+ * `expiresAt` (every tick, at most FILE_EXPIRY_TICK_MS apart). Several nodes may sweep at once:
+ * every step is idempotent. Runs on an unref'd timer, so it never keeps the process alive, and
+ * `stop` waits for a sweep in progress.
  */
 export class UploadMaintenance {
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
+  private lastUploadSweep = 0;
 
   constructor(
     private readonly store: UploadStore,
     private readonly uploads: UploadsRepository,
     private readonly ingest: Ingest,
+    private readonly files: ExpiringFiles,
     private readonly intervalMs: number,
     private readonly log: Logger,
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.sweep(), this.intervalMs);
+    this.lastUploadSweep = Date.now();
+    this.timer = setInterval(() => void this.sweep(false), Math.min(this.intervalMs, FILE_EXPIRY_TICK_MS));
     this.timer.unref();
   }
 
@@ -31,9 +44,9 @@ export class UploadMaintenance {
     await this.sweeping;
   }
 
-  /** One pass; a pass already running is joined rather than doubled. */
-  sweep(): Promise<void> {
-    this.sweeping ??= this.run()
+  /** One pass (the uploads' part only when due, unless `full`); a pass already running is joined rather than doubled. */
+  sweep(full = true): Promise<void> {
+    this.sweeping ??= this.run(full)
       .catch((err: unknown) => this.log.error({ err }, 'upload maintenance failed'))
       .finally(() => {
         this.sweeping = undefined;
@@ -49,7 +62,11 @@ export class UploadMaintenance {
     }
   }
 
-  private async run(): Promise<void> {
+  private async run(full: boolean): Promise<void> {
+    const expired = await this.files.deleteExpired();
+    if (expired > 0) this.log.info({ expired }, 'expired files deleted');
+    if (!full && Date.now() - this.lastUploadSweep < this.intervalMs) return;
+    this.lastUploadSweep = Date.now();
     const ingested = await this.ingest.recover();
     if (ingested > 0) this.log.info({ ingested }, 'finished uploads ingested late');
     let removed = await this.store.deleteExpired();

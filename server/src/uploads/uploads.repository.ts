@@ -1,5 +1,6 @@
 import type { Db } from '../db/database.js';
 import type { UploadConcat, UploadRow } from '../db/schema.js';
+import { now } from '../db/time.js';
 
 export interface NewUploadRecord {
   id: string;
@@ -10,6 +11,20 @@ export interface NewUploadRecord {
   /** A final upload's partial ids, in order. */
   parts?: string[];
   protocol?: 'ietf';
+  /** Through a file request: which one, and the name its uploader gave. */
+  requestId?: string | null;
+  uploader?: string | null;
+  /** The expiry its file will get; null: none. */
+  fileExpiresAt?: string | null;
+}
+
+export type CreateOutcome = 'created' | 'no_owner' | 'over_quota' | 'request_closed' | 'request_expired' | 'request_full';
+
+/** Why a change was rolled back: the owner's quota or the file request's limits. */
+class Refused extends Error {
+  constructor(readonly outcome: Exclude<CreateOutcome, 'created' | 'no_owner'>) {
+    super(outcome);
+  }
 }
 
 /** Hashes in progress after the upload's first `offset` bytes: hash-wasm's saved SHA-256 state and the CRC-32 so far. */
@@ -28,14 +43,15 @@ export class UploadsRepository {
    * transaction. The insert reads the owner's row, so an account deleted since the request was
    * authenticated gives `no_owner` (no foreign-key error). The trigger's update of the owner's
    * counter locks that row until commit, so of two creations that together pass the quota, the
-   * second sees the first's reservation and gets `over_quota`.
+   * second sees the first's reservation and gets `over_quota`. Through a file request, the
+   * request's row is locked first in the same way, so parallel creations cannot pass its limits.
    */
-  async create(upload: NewUploadRecord & { reservedBytes: number }, defaultQuota: number | null): Promise<'created' | 'no_owner' | 'over_quota'> {
+  async create(upload: NewUploadRecord & { reservedBytes: number }, defaultQuota: number | null): Promise<CreateOutcome> {
     let inserted = false;
-    const fits = await this.withinQuota(upload.ownerId, defaultQuota, async (trx) => {
+    const outcome = await this.withinLimits(upload.ownerId, upload.requestId ?? null, defaultQuota, async (trx) => {
       const result = await trx
         .insertInto('uploads')
-        .columns(['id', 'owner_id', 'created_at', 'expires_at', 'concat', 'parts', 'protocol', 'reserved_bytes'])
+        .columns(['id', 'owner_id', 'created_at', 'expires_at', 'concat', 'parts', 'protocol', 'reserved_bytes', 'request_id', 'uploader', 'file_expires_at'])
         .expression((eb) =>
           eb
             .selectFrom('users')
@@ -48,41 +64,88 @@ export class UploadsRepository {
               eb.val(upload.parts ? JSON.stringify(upload.parts) : null).as('parts'),
               eb.val(upload.protocol ?? null).as('protocol'),
               eb.val(upload.reservedBytes).as('reserved_bytes'),
+              eb.val(upload.requestId ?? null).as('request_id'),
+              eb.val(upload.uploader ?? null).as('uploader'),
+              eb.val(upload.fileExpiresAt ?? null).as('file_expires_at'),
             ])
             .where('users.id', '=', upload.ownerId),
         )
         .executeTakeFirst();
       inserted = Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
     });
-    return !inserted ? 'no_owner' : fits ? 'created' : 'over_quota';
+    return outcome === 'created' && !inserted ? 'no_owner' : outcome;
   }
 
-  /** Adds to an unfinished upload's reservation, as bytes of unknown total length arrive; false when past the quota. */
-  async reserveMore(id: string, ownerId: string, bytes: number, defaultQuota: number | null): Promise<boolean> {
-    return this.withinQuota(ownerId, defaultQuota, (trx) =>
+  /** Adds to an unfinished upload's reservation, as bytes of unknown total length arrive; refused past the quota or its request's maxBytes. */
+  async reserveMore(upload: Pick<UploadRow, 'id' | 'owner_id' | 'request_id'>, bytes: number, defaultQuota: number | null): Promise<CreateOutcome> {
+    return this.withinLimits(upload.owner_id, upload.request_id, defaultQuota, (trx) =>
       trx
         .updateTable('uploads')
         .set((eb) => ({ reserved_bytes: eb('reserved_bytes', '+', bytes) }))
-        .where('id', '=', id)
+        .where('id', '=', upload.id)
         .where('ingested_at', 'is', null)
         .execute(),
     );
   }
 
-  private async withinQuota(ownerId: string, defaultQuota: number | null, change: (trx: Db) => Promise<unknown>): Promise<boolean> {
-    const over = new Error('over quota');
+  private async withinLimits(ownerId: string, requestId: string | null, defaultQuota: number | null, change: (trx: Db) => Promise<unknown>): Promise<CreateOutcome> {
     try {
       await this.db.transaction().execute(async (trx) => {
+        if (requestId !== null) await this.lockOpenRequest(trx, requestId);
         await change(trx);
         const owner = await trx.selectFrom('users').select(['files_bytes', 'reserved_bytes', 'quota_bytes']).where('id', '=', ownerId).executeTakeFirst();
         const quota = owner?.quota_bytes ?? defaultQuota;
-        if (owner && quota !== null && Number(owner.files_bytes) + Number(owner.reserved_bytes) > Number(quota)) throw over;
+        if (owner && quota !== null && Number(owner.files_bytes) + Number(owner.reserved_bytes) > Number(quota)) throw new Refused('over_quota');
+        if (requestId !== null) await this.checkRequestLimits(trx, requestId);
       });
-      return true;
+      return 'created';
     } catch (err) {
-      if (err === over) return false;
+      if (err instanceof Refused) return err.outcome;
       throw err;
     }
+  }
+
+  /** Locks the request's row until commit (a no-op write): creations through one request take turns. */
+  private async lockOpenRequest(trx: Db, requestId: string): Promise<void> {
+    await trx
+      .updateTable('file_requests')
+      .set((eb) => ({ files: eb.ref('files') }))
+      .where('id', '=', requestId)
+      .execute();
+    const request = await trx.selectFrom('file_requests').select(['expires_at', 'deleted_at']).where('id', '=', requestId).executeTakeFirst();
+    if (!request || request.deleted_at !== null) throw new Refused('request_closed');
+    if (request.expires_at !== null && request.expires_at <= now()) throw new Refused('request_expired');
+  }
+
+  /** Files and bytes through a request so far, plus its unfinished uploads (the one being created included). */
+  private async checkRequestLimits(trx: Db, requestId: string): Promise<void> {
+    const request = await trx.selectFrom('file_requests').select(['files', 'bytes', 'max_files', 'max_bytes']).where('id', '=', requestId).executeTakeFirstOrThrow();
+    if (request.max_files === null && request.max_bytes === null) return;
+    const pending = await this.pendingThroughRequest(requestId, trx);
+    const files = Number(request.files) + pending.files;
+    const bytes = Number(request.bytes) + pending.bytes;
+    if ((request.max_files !== null && files > Number(request.max_files)) || (request.max_bytes !== null && bytes > Number(request.max_bytes))) {
+      throw new Refused('request_full');
+    }
+  }
+
+  /**
+   * What a file request's unfinished uploads hold back from its limits: a file each (unless a
+   * partial, which is only a piece of one) and the bytes they reserved. An upload whose file was
+   * just inserted has already handed its reservation over (the files trigger), so it counts once.
+   */
+  async pendingThroughRequest(requestId: string, db: Db = this.db): Promise<{ files: number; bytes: number }> {
+    const pending = await db
+      .selectFrom('uploads as u')
+      .select((eb) => [
+        eb.fn.coalesce(eb.fn.sum<number>('u.reserved_bytes'), eb.lit(0)).as('bytes'),
+        eb.fn.count<number>(eb.case().when(eb.or([eb('u.concat', 'is', null), eb('u.concat', '!=', 'partial')])).then(1).end()).as('files'),
+      ])
+      .where('u.request_id', '=', requestId)
+      .where('u.ingested_at', 'is', null)
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('files').select('files.id').whereRef('files.id', '=', 'u.id'))))
+      .executeTakeFirstOrThrow();
+    return { files: Number(pending.files), bytes: Number(pending.bytes) };
   }
 
   find(id: string): Promise<UploadRow | undefined> {

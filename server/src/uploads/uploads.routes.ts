@@ -1,10 +1,10 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import type { Server } from '@tus/server';
 import { TUS_RESUMABLE, TUS_VERSION } from '@tus/utils';
-import { currentUser } from '../auth/authenticate.js';
+import { currentUploader, currentUser } from '../auth/authenticate.js';
 import { sendContent } from '../files/content.js';
 import type { FilesService } from '../files/files.service.js';
-import { HttpError } from '../http/errors.js';
+import { HttpError, notFound } from '../http/errors.js';
 import type { Concatenation } from './concatenation.js';
 import { INTEROP_HEADER, type IetfUploads } from './ietfDraft.js';
 import { TUS_PATH } from './tusServer.js';
@@ -57,7 +57,8 @@ function checkTusRequest(req: Request, limits: UploadLimits): UploadRequestLimit
 }
 
 /**
- * `/api/uploads/`: tus, behind the same bearer auth as the API (only CORS preflights go without).
+ * `/api/uploads/`: tus, behind the same gate as the API (only CORS preflights go without), which
+ * also lets a file request's link in: such a caller reaches only its request's unfinished uploads.
  * A finished upload is a file, so GET and DELETE on its URL are the files API's download and delete.
  * Final concatenated uploads and the IETF draft (requests with Upload-Draft-Interop-Version) are
  * Dropline's own; everything else tus handles.
@@ -73,7 +74,7 @@ export function uploadsRoutes(
   files: FilesService,
   limits: UploadLimits,
   urlOf: (id: string) => string,
-  requireAuth: RequestHandler,
+  requireUploader: RequestHandler,
 ): Router {
   const router = Router();
   const handOver: RequestHandler = (req, res) => tus.handle(req, res);
@@ -82,10 +83,10 @@ export function uploadsRoutes(
     res.set({ 'Upload-Limit': uploadLimit, 'Tus-Checksum-Algorithm': CHECKSUM_ALGORITHMS.join(',') });
     next();
   });
-  router.use((req, res, next) => (req.method === 'OPTIONS' ? next() : requireAuth(req, res, next)));
+  router.use((req, res, next) => (req.method === 'OPTIONS' ? next() : requireUploader(req, res, next)));
   router.use(async (req, res, next) => {
     if (req.method === 'OPTIONS' || req.method === 'GET') return next();
-    if (req.get(INTEROP_HEADER) !== undefined) return ietf.handle(req, res, currentUser(req));
+    if (req.get(INTEROP_HEADER) !== undefined) return ietf.handle(req, res, currentUploader(req));
     const requestLimits = checkTusRequest(req, limits);
     if (req.method === 'POST') res.set('Upload-Limit', uploadLimit);
     const concat = req.get('upload-concat');
@@ -93,7 +94,7 @@ export function uploadsRoutes(
     if (req.get('tus-resumable') === undefined) throw tusRefusal(412, 'tus_resumable_required', 'This is a tus 1.0.0 endpoint: send Tus-Resumable: 1.0.0.', { 'Tus-Version': TUS_VERSION.join(',') });
     if (req.get('upload-length') !== undefined) throw tusRefusal(400, 'invalid_concat', 'A final upload takes its length from its partial uploads: send no Upload-Length.');
     concatenation
-      .createFinal(currentUser(req), concat, req.get('upload-metadata'), TUS_PATH)
+      .createFinal(currentUploader(req), concat, req.get('upload-metadata'), TUS_PATH)
       .then((id) => {
         res.set({ 'Tus-Resumable': TUS_RESUMABLE, 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': 'Location, Tus-Resumable, Upload-Limit' });
         res.location(urlOf(id)).status(201).end();
@@ -108,6 +109,8 @@ export function uploadsRoutes(
   });
   router.delete('/:id', async (req, res, next) => {
     if (!(await files.exists(req.params.id))) return next();
+    // A finished upload is the owner's file: a file request's link, which made it, has no say over it any more.
+    if (currentUploader(req).kind !== 'account') throw notFound('There is no upload with this id.');
     await files.delete(currentUser(req), req.params.id);
     res.set('Tus-Resumable', TUS_RESUMABLE).status(204).end();
   });

@@ -76,6 +76,14 @@ describe('loadConfig', () => {
     for (const name of ['RATE_LIMIT', 'DEFAULT_QUOTA_BYTES', 'CACHE_TTL']) expect(problems).toContain(name);
   });
 
+  it('reads DEFAULT_FILE_TTL as a duration (unset: keep forever) and names it when wrong', () => {
+    expect(loadConfig({ STORAGE_DIR: tempDir() }).defaultFileTtlMs).toBeNull();
+    expect(loadConfig({ STORAGE_DIR: tempDir(), DEFAULT_FILE_TTL: '30d' }).defaultFileTtlMs).toBe(30 * 86_400_000);
+    for (const bad of ['0', 'forever', '-1d']) {
+      expect(() => loadConfig({ STORAGE_DIR: tempDir(), DEFAULT_FILE_TTL: bad })).toThrow(/DEFAULT_FILE_TTL/);
+    }
+  });
+
   it('parses sizes, durations, type lists and seed users', () => {
     const config = loadConfig({
       STORAGE_DIR: tempDir(),

@@ -9,7 +9,7 @@ import { randomData, uploadFile } from '../helpers/tus.js';
 
 const databases: Array<'sqlite' | 'postgres'> = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
 
-const FILE_KEYS = ['id', 'filename', 'size', 'mimeType', 'title', 'description', 'status', 'sha256', 'extracted', 'error', 'createdAt', 'updatedAt', 'processedAt', 'owner'].sort();
+const FILE_KEYS = ['id', 'filename', 'size', 'mimeType', 'title', 'description', 'status', 'sha256', 'extracted', 'error', 'createdAt', 'updatedAt', 'processedAt', 'expiresAt', 'owner', 'request'].sort();
 const BULK = 25;
 
 describe.each(databases)('files API on %s', (database) => {

@@ -14,7 +14,9 @@ export interface ClientRun {
 export interface ClientOptions {
   endpoint?: string;
   uploadUrl?: string;
-  token: string;
+  /** Sent as `Authorization: Bearer <token>`, unless `authorization` gives the whole header (a file request's link). */
+  token?: string;
+  authorization?: string;
   metadata?: Record<string, string>;
   chunkSize?: number;
   deferLength?: boolean;
@@ -40,7 +42,7 @@ export function runTusClient(data: Buffer, options: ClientOptions): Promise<Clie
       // tus-js-client 4.3 supports `protocol` but its typings do not declare it.
       ...({ protocol: options.protocol ?? 'tus-v1' } as Partial<tus.UploadOptions>),
       metadata: options.metadata ?? { filename: 'data.bin' },
-      headers: { Authorization: `Bearer ${options.token}` },
+      headers: { Authorization: options.authorization ?? `Bearer ${options.token}` },
       retryDelays: [],
       onChunkComplete: (chunkSize) => {
         sent += chunkSize;

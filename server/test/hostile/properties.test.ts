@@ -17,6 +17,7 @@ describe('hostile input: properties over the HTTP surface (server in a child pro
   let s: HostileServer;
   let ownerIds: string[];
   let attacker: string;
+  let requestToken: string;
   let before: Record<string, string>;
   beforeAll(async () => {
     s = await startHostileServer();
@@ -29,6 +30,9 @@ describe('hostile input: properties over the HTTP surface (server in a child pro
     expect(reply.status).toBe(201);
     ownerIds.push(JSON.parse(bodyOf(reply)).id);
     attacker = (await s.api.newUser('attacker')).token;
+    const request = await s.api.post('/api/requests', { title: 'Hostile', maxFiles: 5, maxBytes: 1_000_000 }, s.token);
+    expect(request.status).toBe(201);
+    requestToken = request.body.url.split('/').pop();
     before = await storedHashes(s.storageDir);
   }, 60_000);
   afterAll(async () => {
@@ -68,10 +72,13 @@ describe('hostile input: properties over the HTTP surface (server in a child pro
       id().map((x) => `/api/uploads/${x}`),
       id().map((x) => `/api/downloads/${x}`),
       id().map((x) => `/api/jobs/${x}`),
+      id().map((x) => `/api/requests/${x}`),
+      fc.tuple(fc.oneof(fc.constant(requestToken), id()), fc.constantFrom('', '/unlock')).map(([x, rest]) => `/api/public/requests/${x}${rest}`),
+      fc.constantFrom('/api/requests', '/api/public/requests'),
       fc.constantFrom('/api/files', '/api/uploads/', '/api/uploads', '/api/auth/login', '/api/auth/register', '/api/auth/refresh', '/api/auth/logout', '/api/auth/me', '/api/jobs', '/api/jobs/stats', '/api/config', '/healthz', '/readyz', '/openapi.yaml', '/', '/api', '/api/'),
     );
   const query = fc.dictionary(fc.constantFrom('limit', 'cursor', 'q', 'type', 'status', 'from', 'to', 'page', 'pageSize', 'owner', 'limit[]', 'q[a]', '__proto__'), headerText.map(encodeURIComponent), { maxKeys: 4 });
-  const auth = () => fc.constantFrom<[string, string] | null>(null, ['authorization', `Bearer ${attacker}`], ['authorization', `Bearer ${s.token}`], ['authorization', 'Bearer x.y.z'], ['authorization', 'Basic Zm9vOmJhcg=='], ['authorization', `Bearer ${attacker}${attacker}`]);
+  const auth = () => fc.constantFrom<[string, string] | null>(null, ['authorization', `Bearer ${attacker}`], ['authorization', `Bearer ${s.token}`], ['authorization', 'Bearer x.y.z'], ['authorization', 'Basic Zm9vOmJhcg=='], ['authorization', `Bearer ${attacker}${attacker}`], ['authorization', `Request ${requestToken}`], ['authorization', `Request ${requestToken}:x.y.z`]);
   const headerName = fc.constantFrom(
     'tus-resumable', 'upload-length', 'upload-offset', 'upload-metadata', 'upload-defer-length', 'upload-concat', 'upload-checksum', 'upload-complete',
     'upload-draft-interop-version', 'content-type', 'range', 'if-range', 'if-none-match', 'if-modified-since', 'x-http-method-override', 'x-forwarded-host',

@@ -6,6 +6,7 @@ import * as accounts from './004_accounts.js';
 import * as protocol from './006_protocol.js';
 import * as admin from './007_admin.js';
 import * as crc32 from './008_crc32.js';
+import * as requests from './010_requests.js';
 
 /** Migrations are listed in code, not read from a folder, so built and test runs see the same set. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '006_protocol': protocol,
   '007_admin': admin,
   '008_crc32': crc32,
+  '010_requests': requests,
 };
 
 export const migrationProvider: MigrationProvider = {
