@@ -265,7 +265,8 @@ export const shareRoutes = {
     tags: ['Sharing'],
     summary: 'Download (or preview) one shared file',
     description:
-      'A response that starts at byte 0 counts as a download; a `Range` continuation does not. With `?inline=1`, images, audio, video, PDF and plain text are served inline ' +
+      'A response that starts at byte 0 counts as a download; a `Range` continuation does not, nor does a preview (`?inline=1` for a type served inline). ' +
+      'With `?inline=1`, images, audio, video, PDF and plain text are served inline ' +
       'with `Content-Security-Policy: sandbox` and `X-Content-Type-Options: nosniff`; anything else (HTML and SVG included) stays an attachment.',
     auth: 'none',
     params: ShareFileParams,
