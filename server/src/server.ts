@@ -32,7 +32,8 @@ import { openCore, type Closers } from './core.js';
 import { Metrics } from './metrics/metrics.js';
 import { RequestAccess } from './requests/requestAccess.js';
 import { RequestsRepository } from './requests/requests.repository.js';
-import { originFrom, publicRequestsRoutes, requestsRoutes } from './requests/requests.routes.js';
+import { publicRequestsRoutes, requestsRoutes } from './requests/requests.routes.js';
+import { originFrom } from './http/origin.js';
 import { RequestsService } from './requests/requests.service.js';
 import { FileEvents } from './files/fileEvents.js';
 import { attachRealtime, type Realtime } from './realtime/socketServer.js';
@@ -234,7 +235,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         ['/config', configRoutes(config)],
         ['/jobs', jobsRoutes(new JobsService(jobsRepository, queue, files, audit))],
         ['/admin', adminRoutes(admin)],
-        ['/shares', sharesRoutes(shares, config.publicUrl)],
+        ['/shares', sharesRoutes(shares, originFrom(config.publicUrl))],
         ['/requests', requestsRoutes(requests, originFrom(config.publicUrl))],
       ],
       publicRoutes: [

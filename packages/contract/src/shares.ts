@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MAX_PASSWORD_LENGTH } from './auth.js';
-import { cursorPage, Id, IdParams, IsoDateTime, rejectedAs } from './common.js';
+import { cursorPage, FutureExpiry, Id, IdParams, IsoDateTime, rejectedAs } from './common.js';
 import { Note } from './fileFields.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './files.js';
 import { defineRoute } from './route.js';
@@ -36,15 +36,6 @@ export type SharePage = z.infer<typeof SharePage>;
 
 // ---------------------------------------------------------------- bodies
 
-const pastError = 'expiresAt must be an ISO 8601 time in the future.';
-/** An ISO time that is still to come when the request arrives; null: never. */
-const FutureTime = z
-  .string({ error: pastError })
-  .refine((text) => /^\d{4}-\d{2}-\d{2}T/.test(text) && Date.parse(text) > Date.now(), { error: pastError })
-  .transform((text) => new Date(text).toISOString())
-  .nullable()
-  .meta({ ...rejectedAs('invalid_expires_at'), type: ['string', 'null'], format: 'date-time' });
-
 const shortPassword = `A share password must be at least ${MIN_SHARE_PASSWORD_LENGTH} characters long.`;
 /** null removes the password (on PATCH). */
 export const SharePassword = z
@@ -72,7 +63,7 @@ export const ShareCreate = z
       .min(1, { error: fileIdsError })
       .max(MAX_SHARE_FILES, { error: fileIdsError })
       .meta({ ...rejectedAs('invalid_file_ids'), description: 'The files to share, yours; a repeated id counts once.' }),
-    expiresAt: FutureTime.optional(),
+    expiresAt: FutureExpiry.optional(),
     password: SharePassword.optional(),
     maxDownloads: MaxDownloads.optional(),
     note: Note.optional(),
@@ -83,7 +74,7 @@ export type ShareCreate = z.output<typeof ShareCreate>;
 /** `PATCH /api/shares/:id`: any of the settings; null clears one (`password: null` removes the password). */
 export const ShareUpdate = z
   .strictObject({
-    expiresAt: FutureTime.optional(),
+    expiresAt: FutureExpiry.optional(),
     password: SharePassword.optional(),
     maxDownloads: MaxDownloads.optional(),
     note: Note.optional(),

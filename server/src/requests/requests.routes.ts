@@ -1,16 +1,9 @@
 import { requestRoutes as routes } from '@dropline/contract';
-import type { Request, Router } from 'express';
+import type { Router } from 'express';
 import { currentUser } from '../auth/authenticate.js';
+import type { OriginOf } from '../http/origin.js';
 import { contractRouter } from '../http/route.js';
 import type { RequestsService } from './requests.service.js';
-
-/** Where the link's page is: PUBLIC_URL when set; else the address the owner reached us at, as they will share it. */
-export type OriginOf = (req: Request) => string;
-
-export const originFrom =
-  (publicUrl: string | null): OriginOf =>
-  (req) =>
-    publicUrl ?? `${req.protocol}://${req.get('host')}`;
 
 /** `/api/requests`, behind requireAuth: the owner's side. */
 export function requestsRoutes(requests: RequestsService, originOf: OriginOf): Router {

@@ -6,19 +6,17 @@ import { currentUser } from '../auth/authenticate.js';
 import type { ByteRange } from '../archive/zip.js';
 import { contentDisposition, sendContent, type Presentation } from '../files/content.js';
 import { HttpError } from '../http/errors.js';
+import type { OriginOf } from '../http/origin.js';
 import { contractRouter } from '../http/route.js';
 import type { SharesService, Visitor } from './shares.service.js';
 
-/** Where share pages live: PUBLIC_URL, else the origin the request came to (behind TRUST_PROXY, the proxy's). */
-export const originOf = (publicUrl: string | null, req: Request): string => publicUrl ?? `${req.protocol}://${req.get('host')}`;
-
 /** `/api/shares`, behind requireAuth: the owner's side. */
-export function sharesRoutes(shares: SharesService, publicUrl: string | null): Router {
+export function sharesRoutes(shares: SharesService, originOf: OriginOf): Router {
   return contractRouter('/api/shares')
-    .on(routes.create, ({ body }, req) => shares.create(currentUser(req), body, originOf(publicUrl, req)))
-    .on(routes.list, ({ query }, req) => shares.list(currentUser(req), query, originOf(publicUrl, req)))
-    .on(routes.get, ({ params }, req) => shares.get(currentUser(req), params.id, originOf(publicUrl, req)))
-    .on(routes.update, ({ params, body }, req) => shares.update(currentUser(req), params.id, body, originOf(publicUrl, req)))
+    .on(routes.create, ({ body }, req) => shares.create(currentUser(req), body, originOf(req)))
+    .on(routes.list, ({ query }, req) => shares.list(currentUser(req), query, originOf(req)))
+    .on(routes.get, ({ params }, req) => shares.get(currentUser(req), params.id, originOf(req)))
+    .on(routes.update, ({ params, body }, req) => shares.update(currentUser(req), params.id, body, originOf(req)))
     .on(routes.delete, ({ params }, req) => shares.revoke(currentUser(req), params.id));
 }
 
