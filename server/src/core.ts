@@ -7,13 +7,18 @@ import { FilesRepository } from './files/files.repository.js';
 import { createQueue } from './jobs/createQueue.js';
 import { JobsRepository } from './jobs/jobs.repository.js';
 import type { Logger } from './logger.js';
+import { createStorage } from './storage/createStorage.js';
+import { EncryptionKeysRepository } from './encryption/encryptionKeys.repository.js';
+import { encryptedStorage } from './storage/encryption/encryptedStorage.js';
+import { MasterKeys } from './storage/encryption/masterKeys.js';
 import { StorageLayout } from './storage/storageLayout.js';
 
 export type Closers = Array<() => Promise<void>>;
 
 /**
  * What a server and a separate worker process (`worker.ts`) both stand on: the migrated database,
- * Redis when configured, the job queue, the metadata cache and the files repository. Each part adds its closer to
+ * Redis when configured, the job queue, the metadata cache, the files repository and the storage
+ * (with encryption at rest over it). Each part adds its closer to
  * `closers` as it opens (front first), so a failure half way closes what was opened.
  */
 export async function openCore(config: Config, log: Logger, closers: Closers, redisRole: string, cacheCounters?: CacheCounters) {
@@ -28,6 +33,9 @@ export async function openCore(config: Config, log: Logger, closers: Closers, re
   closers.unshift(() => queue.close());
   const cache = createCache(config, redis, cacheCounters);
   const filesRepository = new FilesRepository(database.db, database.kind, cache);
-  return { database, redis, jobsRepository, queue, cache, filesRepository, layout: new StorageLayout(config.storageDir) };
+  const layout = new StorageLayout(config.storageDir);
+  const encryption = { keys: new MasterKeys(config.encryptionKey, config.encryptionKeyPrevious), records: new EncryptionKeysRepository(database.db) };
+  const storage = encryptedStorage(await createStorage(config, layout, redis), encryption.keys, encryption.records, layout);
+  return { database, redis, jobsRepository, queue, cache, filesRepository, layout, storage, encryption };
 }
 

@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
@@ -98,7 +97,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       filesByStatus: () => filesRepository.countByStatus(),
       jobsByState: () => jobsRepository.countByState(),
     });
-    const { database, redis, jobsRepository, queue, filesRepository, layout } = await openCore(config, log, closers, 'main', metrics.cacheCounters('files'));
+    const { database, redis, jobsRepository, queue, filesRepository, layout, storage } = await openCore(config, log, closers, 'main', metrics.cacheCounters('files'));
 
     const healthChecks: Record<string, HealthCheck> = { database: database.ping };
     if (redis) healthChecks.redis = async () => void (await redis.ping());
@@ -127,12 +126,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     await auth.seed(config.seedUsers);
     const events = options.events ?? new FileEvents();
 
-    await mkdir(layout.uploadsDir, { recursive: true });
-    const hashes = new ContentHashes(uploads, (id) => layout.uploadPath(id));
+    const hashes = new ContentHashes(uploads, storage.blobs, layout);
     const quotaMeter = new QuotaMeter(uploads, config.defaultQuotaBytes);
-    const store = new UploadStore(layout, config.uploadExpirationMs, hashes, (id, offset) => quotaMeter.forWrite(id, offset));
+    const store = new UploadStore(storage.uploads, hashes, (id, offset) => quotaMeter.forWrite(id, offset));
     const ingest = new Ingest(uploads, filesRepository, store, layout, queue, events, hashes, log, audit, config.defaultFileTtlMs);
-    const files = new FilesService(filesRepository, store, layout, queue, events, log, audit);
+    const files = new FilesService(filesRepository, store, storage.blobs, layout, queue, events, log, audit);
     const shareEvents = new ShareEvents();
     const shares = new SharesService(
       new SharesRepository(database.db),
@@ -141,7 +139,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       unlockGuesses,
       shareEvents,
       audit,
-      new FileCrc32s(filesRepository, layout, log),
+      new FileCrc32s(filesRepository, log),
     );
     const admission = new UploadAdmission(uploads, new AllowedFileTypes(config.allowedFileTypes), config.uploadExpirationMs, config.defaultQuotaBytes);
     // With Redis, nodes sharing STORAGE_DIR also share upload locks; alone, in-process locks do.
@@ -159,14 +157,14 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       publicUrl: config.publicUrl,
       log,
     });
-    const concatenation = new Concatenation(store, uploads, admission, ingest, locker, layout, config.maxUploadSize, log);
+    const concatenation = new Concatenation(store, uploads, admission, ingest, locker, storage.blobs, layout, config.maxUploadSize, log);
     const uploadLimits = { maxUploadSize: config.maxUploadSize, maxChunkSize: config.maxChunkSize };
     const urlOf = (id: string) => uploadUrl(config.publicUrl, id);
     const ietf = new IetfUploads(store, uploads, admission, ingest, locker, uploadLimits, urlOf, log);
     const plainUploads = new PlainUploads(store, uploads, admission, ingest, config.maxUploadSize);
 
     if (config.runWorkers) {
-      const processing = new ProcessingService(filesRepository, layout, events, log, uploads, options.processor);
+      const processing = new ProcessingService(filesRepository, storage.blobs, layout, events, log, uploads, options.processor);
       await queue.start(async (job) => {
         const stop = metrics.jobDuration.startTimer();
         try {

@@ -20,10 +20,10 @@ async function startWorker(config: Config): Promise<{ close(): Promise<void> }> 
     for (const closer of closers.splice(0)) await closer();
   };
   try {
-    const { database, redis, queue, filesRepository, layout } = await openCore(config, log, closers, 'worker');
+    const { database, redis, queue, filesRepository, layout, storage } = await openCore(config, log, closers, 'worker');
     const events = new FileEvents();
     fanOutFileEvents(events, new Emitter(redis!, { key: socketIoKey(config.redisPrefix) }), config.announceUploads);
-    const processing = new ProcessingService(filesRepository, layout, events, log, new UploadsRepository(database.db));
+    const processing = new ProcessingService(filesRepository, storage.blobs, layout, events, log, new UploadsRepository(database.db));
     await queue.start(processing.handle);
     log.info({ concurrency: config.workerConcurrency }, 'Dropline worker is running');
     return { close };

@@ -13,9 +13,9 @@ export interface ZipEntry {
 
 /**
  * Opens bytes `start` to `end` (inclusive, as fs.createReadStream and HTTP ranges count them) of an
- * entry's data. The archive never asks for an empty range.
+ * entry's data, at once or once storage has answered. The archive never asks for an empty range.
  */
-export type OpenRange<E extends ZipEntry> = (entry: E, start: number, end: number) => Readable;
+export type OpenRange<E extends ZipEntry> = (entry: E, start: number, end: number) => Readable | Promise<Readable>;
 
 /** Bytes `start` to `end` of the archive, inclusive. */
 export interface ByteRange {
@@ -297,10 +297,12 @@ function lastAtOrBefore<T>(items: readonly T[], value: number, key: (item: T) =>
  */
 class ZipRangeStream extends Readable {
   private source: Readable | null = null;
+  /** An entry's stream is being opened: reads wait for it rather than moving past the entry. */
+  private opening = false;
 
   constructor(
     private readonly pieces: Iterator<Piece>,
-    private readonly openEntry: (index: number, start: number, end: number) => Readable,
+    private readonly openEntry: (index: number, start: number, end: number) => Readable | Promise<Readable>,
     private position: number,
     /** Exclusive. */
     private readonly end: number,
@@ -310,7 +312,7 @@ class ZipRangeStream extends Readable {
 
   override _read(): void {
     if (this.source) this.source.resume();
-    else this.fill();
+    else if (!this.opening) this.fill();
   }
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
@@ -342,15 +344,29 @@ class ZipRangeStream extends Readable {
   }
 
   private pipeEntry(index: number, from: number, to: number): void {
-    let source: Readable;
+    let opening: Readable | Promise<Readable>;
     try {
-      source = this.openEntry(index, from, to - 1);
+      opening = this.openEntry(index, from, to - 1);
     } catch (err) {
       this.destroy(err as Error);
       return;
     }
+    if (opening instanceof Readable) return this.pipeSource(index, opening, to - from);
+    this.opening = true;
+    opening.then(
+      (source) => {
+        this.opening = false;
+        // Destroyed while storage answered: nobody will read this source.
+        if (this.destroyed) source.destroy();
+        else this.pipeSource(index, source, to - from);
+      },
+      (err: Error) => this.destroy(err),
+    );
+  }
+
+  private pipeSource(index: number, source: Readable, length: number): void {
     this.source = source;
-    let missing = to - from;
+    let missing = length;
     source.on('data', (chunk: Buffer) => {
       if (this.destroyed) return;
       if (chunk.length > missing) return void this.destroy(new Error(`entry ${index} has more bytes than its size`));

@@ -56,6 +56,33 @@ export interface Config {
   /** When set, `/metrics` answers only `Authorization: Bearer <metricsToken>`; null: open (keep it behind the proxy). */
   metricsToken: string | null;
   clientDir: string;
+  /** ENCRYPTION_KEY: the master key that wraps every new stored object's data key; null: new objects are stored as they are. */
+  encryptionKey: Buffer | null;
+  /** ENCRYPTION_KEY_PREVIOUS: a rotated-out master key that still unwraps the objects stored under it. */
+  encryptionKeyPrevious: Buffer | null;
+  /** Where uploads, files and derived files live: STORAGE_DIR (`fs`) or an S3 bucket. */
+  storage: StorageConfig;
+}
+
+export type StorageConfig = { kind: 'fs' } | S3Config;
+
+export interface S3Config {
+  kind: 's3';
+  /** null: AWS itself, found from the region. */
+  endpoint: string | null;
+  region: string;
+  bucket: string;
+  /** null: the AWS SDK's own credential chain (environment, instance role, ...). */
+  credentials: { accessKeyId: string; secretAccessKey: string } | null;
+  forcePathStyle: boolean;
+  /** The size of each part of a multipart upload; S3 wants 5 MiB at least. */
+  partSize: number;
+  /**
+   * The AWS SDK's requestChecksumCalculation/responseChecksumValidation: `WHEN_SUPPORTED` (its
+   * default) adds streaming checksums many S3-compatible servers refuse (Ceph 16: 411
+   * MissingContentLength); `WHEN_REQUIRED` sends them only where S3 requires them.
+   */
+  checksums: 'WHEN_REQUIRED' | 'WHEN_SUPPORTED';
 }
 
 export type AnnounceUploads = 'everyone' | 'owner';
@@ -138,6 +165,41 @@ export function loadConfig(env: Env = process.env): Config {
   const metricsToken = parsed('METRICS_TOKEN', null, (v) => (/^[A-Za-z0-9._~+/=-]{16,512}$/.test(v) ? v : null), 'at least 16 characters of letters, digits or ._~+/=-');
   const announceUploads = parsed<AnnounceUploads>('ANNOUNCE_UPLOADS', 'everyone', (v) => (v === 'everyone' || v === 'owner' ? v : null), 'everyone or owner');
   const clientDir = path.resolve(read('CLIENT_DIR') ?? DEFAULT_CLIENT_DIR);
+  // Keys are secrets: a bad one is named, never echoed.
+  const masterKey = (name: string): Buffer | null => {
+    const raw = read(name);
+    const key = raw === undefined ? null : parseMasterKey(raw);
+    if (raw !== undefined && key === null) problems.push(`${name} must be exactly 32 bytes, base64-encoded (e.g. from \`openssl rand -base64 32\`)`);
+    return key;
+  };
+  const encryptionKey = masterKey('ENCRYPTION_KEY');
+  const encryptionKeyPrevious = masterKey('ENCRYPTION_KEY_PREVIOUS');
+  const storageKind = parsed<'fs' | 's3'>('STORAGE', 'fs', (v) => (v === 'fs' || v === 's3' ? v : null), 'fs or s3');
+  let storage: StorageConfig = { kind: 'fs' };
+  if (storageKind === 's3') {
+    const endpoint = parsed<string | null>('S3_ENDPOINT', null, (v) => (/^https?:\/\/[^/?#\s]+\/?$/.test(v) ? v.replace(/\/$/, '') : null), 'an http:// or https:// URL of the S3 server (scheme, host and port only)');
+    const bucket = read('S3_BUCKET');
+    if (bucket === undefined) problems.push('S3_BUCKET is required when STORAGE=s3');
+    else if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) problems.push(`S3_BUCKET must be a bucket name: 3 to 63 lower-case letters, digits, dots or dashes (got ${JSON.stringify(bucket)})`);
+    const accessKeyId = read('S3_ACCESS_KEY_ID');
+    const secretAccessKey = read('S3_SECRET_ACCESS_KEY');
+    if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) problems.push('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together: set both, or neither to use the AWS SDK\'s own credentials');
+    // AWS itself computes the SDK's default checksums; other S3 servers often refuse them.
+    const onAws = endpoint === null || /\.amazonaws\.com(\.cn)?(:\d+)?$/i.test(new URL(endpoint).host);
+    storage = {
+      kind: 's3',
+      endpoint,
+      region: parsed('S3_REGION', 'us-east-1', (v) => (/^[a-z0-9-]{1,64}$/.test(v) ? v : null), 'a region name such as us-east-1'),
+      bucket: bucket ?? '',
+      credentials: accessKeyId !== undefined && secretAccessKey !== undefined ? { accessKeyId, secretAccessKey } : null,
+      forcePathStyle: parsed('S3_FORCE_PATH_STYLE', false, bool, 'true or false'),
+      partSize: parsed('S3_PART_SIZE', 8 * 2 ** 20, (v) => {
+        const size = parseSize(v);
+        return size !== null && size >= 5 * 2 ** 20 && size <= 5 * 2 ** 30 ? size : null;
+      }, 'a size from 5MiB to 5GiB'),
+      checksums: parsed<'WHEN_REQUIRED' | 'WHEN_SUPPORTED'>('S3_CHECKSUMS', onAws ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED', (v) => (/^when_required$/i.test(v) ? 'WHEN_REQUIRED' : /^when_supported$/i.test(v) ? 'WHEN_SUPPORTED' : null), 'when_required or when_supported'),
+    };
+  }
 
   let jwtSecret = read('JWT_SECRET');
   if (jwtSecret !== undefined && jwtSecret.length < 32) {
@@ -182,7 +244,17 @@ export function loadConfig(env: Env = process.env): Config {
     announceUploads,
     metricsToken,
     clientDir,
+    encryptionKey,
+    encryptionKeyPrevious,
+    storage,
   };
+}
+
+/** 32 bytes in base64 (either alphabet, padding optional); Buffer.from alone would skip any junk it meets. */
+function parseMasterKey(value: string): Buffer | null {
+  if (!/^[A-Za-z0-9+/_-]{43}=?$/.test(value)) return null;
+  const key = Buffer.from(value, 'base64');
+  return key.length === 32 ? key : null;
 }
 
 function parseDatabaseUrl(value: string): string | null {

@@ -133,6 +133,16 @@ export interface AuditLogTable {
   details: string | null;
 }
 
+/** An encrypted stored object's wrapped data key, and an unfinished upload's sealed tail (see migration 012). */
+export interface EncryptionKeysTable {
+  object_key: string;
+  key_id: string;
+  wrapped_key: string;
+  tail_index: number | null;
+  tail: string | null;
+  created_at: Timestamp;
+}
+
 export type UploadConcat = 'partial' | 'final';
 
 export interface JobsTable {
@@ -185,6 +195,7 @@ export interface Database {
   shares: SharesTable;
   share_files: ShareFilesTable;
   file_requests: FileRequestsTable;
+  encryption_keys: EncryptionKeysTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

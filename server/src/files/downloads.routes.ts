@@ -16,7 +16,7 @@ export function downloadsRoutes(links: DownloadLinks, auth: Authenticator, files
     const { fileId, userId } = links.verify(params.token);
     const user = await auth.account(userId);
     if (!user) throw unauthorized('This download link is not valid or has expired.', 'invalid_download_link');
-    const { file, path } = await files.content({ id: user.id, role: user.role }, fileId);
-    await sendContent(res, file, path);
+    const { file, bytes } = await files.content({ id: user.id, role: user.role }, fileId);
+    await sendContent(res, file, bytes);
   });
 }

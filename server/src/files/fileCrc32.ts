@@ -1,11 +1,7 @@
-import { createReadStream } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import type { Logger } from '../logger.js';
-import type { StorageLayout } from '../storage/storageLayout.js';
+import type { StoredBytes } from './content.js';
 import type { FileRecord, FilesRepository } from './files.repository.js';
-
-/** Large reads: the one-off read of an older file is bounded by the disk, not by syscalls. */
-const READ_BYTES = 1024 * 1024;
 
 /**
  * Files' CRC-32s, which a ZIP's headers carry before the bytes. Files uploaded since 008_crc32
@@ -18,24 +14,23 @@ export class FileCrc32s {
 
   constructor(
     private readonly files: FilesRepository,
-    private readonly layout: StorageLayout,
     private readonly log: Logger,
   ) {}
 
-  /** The file's CRC-32; rejects (ENOENT) when its bytes are gone. */
-  of(file: Pick<FileRecord, 'id' | 'storage_key' | 'crc32'>): Promise<number> {
+  /** The file's CRC-32, reading `bytes` (the file's) when it has none yet; rejects (ENOENT) when they are gone. */
+  of(file: Pick<FileRecord, 'id' | 'crc32'>, bytes: StoredBytes): Promise<number> {
     if (file.crc32 !== null) return Promise.resolve(Number(file.crc32));
     let computing = this.computing.get(file.id);
     if (!computing) {
-      computing = this.compute(file.id, file.storage_key).finally(() => this.computing.delete(file.id));
+      computing = this.compute(file.id, bytes).finally(() => this.computing.delete(file.id));
       this.computing.set(file.id, computing);
     }
     return computing;
   }
 
-  private async compute(id: string, storageKey: string): Promise<number> {
+  private async compute(id: string, bytes: StoredBytes): Promise<number> {
     let crc = 0;
-    for await (const chunk of createReadStream(this.layout.pathOfKey(storageKey), { highWaterMark: READ_BYTES })) {
+    for await (const chunk of await bytes.read()) {
       crc = crc32(chunk as Buffer, crc);
     }
     await this.files.saveCrc32(id, crc);

@@ -2,7 +2,7 @@ import { fileRoutes as routes } from '@dropline/contract';
 import type { Router } from 'express';
 import { currentUser } from '../auth/authenticate.js';
 import { contractRouter } from '../http/route.js';
-import { sendContent } from './content.js';
+import { sendBytes, sendContent } from './content.js';
 import type { DownloadLinks } from './downloadLinks.js';
 import type { FilesService } from './files.service.js';
 
@@ -14,12 +14,12 @@ export function filesRoutes(files: FilesService, links: DownloadLinks): Router {
     .on(routes.update, ({ params, body }, req) => files.update(currentUser(req), params.id, body))
     .on(routes.delete, ({ params }, req) => files.delete(currentUser(req), params.id))
     .on(routes.content, async ({ params }, req, res) => {
-      const { file, path } = await files.content(currentUser(req), params.id);
-      await sendContent(res, file, path);
+      const { file, bytes } = await files.content(currentUser(req), params.id);
+      await sendContent(res, file, bytes);
     })
     .on(routes.thumbnail, async ({ params }, req, res) => {
-      const path = await files.thumbnail(currentUser(req), params.id);
-      res.set({ 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'private, no-cache' }).type('image/webp').sendFile(path);
+      const bytes = await files.thumbnail(currentUser(req), params.id);
+      await sendBytes(res, bytes, { 'Content-Type': 'image/webp', 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'private, no-cache' });
     })
     .on(routes.downloadLink, async ({ params }, req) => {
       const user = currentUser(req);

@@ -1,14 +1,15 @@
-import { access, rm } from 'node:fs/promises';
 import type { AuditLog } from '../audit/auditLog.js';
 import { mayAccess } from '../auth/ownership.js';
 import type { AuthUser } from '../auth/tokens.js';
 import { now } from '../db/time.js';
 import { decodeCursor, encodeCursor } from '../db/cursor.js';
-import { HttpError, badRequest, notFound } from '../http/errors.js';
+import { badRequest, notFound } from '../http/errors.js';
 import type { Logger } from '../logger.js';
 import { DEFAULT_PAGE_SIZE, isoDateBounds, MIME_PREFIX, type File, type FileCursorPage, type FileListQuery, type FileNumberedPage, type FileUpdate } from '@dropline/contract';
 import type { FileEvents } from './fileEvents.js';
+import type { BlobStore } from '../storage/blobStore.js';
 import { isSafeId, type StorageLayout } from '../storage/storageLayout.js';
+import { contentGone, type StoredBytes } from './content.js';
 import type { FileRecord, FilesRepository } from './files.repository.js';
 import { toFileView } from './fileView.js';
 
@@ -28,6 +29,7 @@ export class FilesService {
   constructor(
     private readonly files: FilesRepository,
     private readonly store: UploadBytes,
+    private readonly blobs: BlobStore,
     private readonly layout: StorageLayout,
     private readonly scheduler: ProcessingScheduler,
     private readonly events: FileEvents,
@@ -155,19 +157,15 @@ export class FilesService {
   }
 
   /** The thumbnail processing made for an image, or 404 when there is none. */
-  async thumbnail(user: AuthUser, id: string): Promise<string> {
+  async thumbnail(user: AuthUser, id: string): Promise<StoredBytes> {
     const file = await this.getOwned(user, id);
-    const path = this.layout.thumbnailPath(file.id);
-    try {
-      await access(path);
-    } catch {
-      throw notFound('This file has no thumbnail.');
-    }
-    return path;
+    const bytes = await this.storedBytes(this.layout.thumbnailKey(file.id));
+    if (!bytes) throw notFound('This file has no thumbnail.');
+    return bytes;
   }
 
   private discardDerived(id: string): Promise<void> {
-    return rm(this.layout.derivedDir(id), { recursive: true, force: true });
+    return this.blobs.deleteAll(this.layout.derivedPrefix(id));
   }
 
   async reprocess(user: AuthUser, id: string): Promise<void> {
@@ -190,8 +188,8 @@ export class FilesService {
     return this.files.find(id);
   }
 
-  /** The file and where its bytes are, for its owner (or an admin). */
-  async content(user: AuthUser, id: string): Promise<{ file: File; path: string }> {
+  /** The file and its bytes, for its owner (or an admin). */
+  async content(user: AuthUser, id: string): Promise<{ file: File; bytes: StoredBytes }> {
     return this.located(await this.getOwned(user, id));
   }
 
@@ -199,20 +197,23 @@ export class FilesService {
    * The same for a caller that authorised the access itself (a share link names the file), or
    * undefined when the file is gone.
    */
-  async contentFor(id: string): Promise<{ file: File; path: string } | undefined> {
+  async contentFor(id: string): Promise<{ file: File; bytes: StoredBytes } | undefined> {
     const file = isSafeId(id) ? await this.files.find(id) : undefined;
     return file && this.located(file);
   }
 
-  /** Where a file's bytes are; a row whose bytes vanished is logged as the fault it is. */
-  private async located(file: FileRecord): Promise<{ file: File; path: string }> {
-    const path = this.layout.pathOfKey(file.storage_key);
-    try {
-      await access(path);
-    } catch {
+  /** A file's bytes; a row whose bytes vanished is logged as the fault it is. */
+  private async located(file: FileRecord): Promise<{ file: File; bytes: StoredBytes }> {
+    const bytes = await this.storedBytes(file.storage_key);
+    if (!bytes) {
       this.log.error({ fileId: file.id }, 'file row points at missing bytes');
-      throw new HttpError(410, 'content_gone', 'The bytes of this file are no longer stored.');
+      throw contentGone();
     }
-    return { file: toFileView(file), path };
+    return { file: toFileView(file), bytes };
+  }
+
+  private async storedBytes(key: string): Promise<StoredBytes | null> {
+    const info = await this.blobs.stat(key);
+    return info && { info, read: (range) => this.blobs.read(key, range) };
   }
 }

@@ -1,10 +1,14 @@
-import { rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { now } from '../db/time.js';
 import type { FileUpdate } from '../db/schema.js';
 import type { FilesRepository } from '../files/files.repository.js';
 import { toFileView } from '../files/fileView.js';
 import type { Logger } from '../logger.js';
 import type { FileEvents } from '../files/fileEvents.js';
+import type { BlobStore } from '../storage/blobStore.js';
 import type { StorageLayout } from '../storage/storageLayout.js';
 import type { JobContext } from './jobQueue.js';
 import { processFile, type ProcessInput, type ProcessResult } from './processors/index.js';
@@ -25,6 +29,7 @@ export interface KnownDigests {
 export class ProcessingService {
   constructor(
     private readonly files: FilesRepository,
+    private readonly blobs: BlobStore,
     private readonly layout: StorageLayout,
     private readonly events: FileEvents,
     private readonly log: Logger,
@@ -38,18 +43,25 @@ export class ProcessingService {
     // Which process ran which attempt: with several workers, the logs show a job ran once.
     this.log.info({ jobId: job.id, fileId: file.id, attempt: job.attempt }, 'job started');
     await this.save(file.id, { status: 'processing', error: null });
-    const derivedDir = this.layout.derivedDir(file.id);
+    // Processors write derived files (thumbnails) to a scratch directory; they are stored from there.
+    const derivedDir = await mkdtemp(path.join(tmpdir(), 'dropline-derived-'));
     let result: ProcessResult;
     try {
-      result = await this.processor({
-        path: this.layout.pathOfKey(file.storage_key),
-        size: Number(file.size),
-        claimedType: file.mime_type,
-        filename: file.filename,
-        derivedDir,
-        knownSha256: await this.digests.sha256Of(file.id),
-        signal: job.signal,
-      });
+      const source = await this.blobs.localFile(file.storage_key);
+      try {
+        result = await this.processor({
+          path: source.path,
+          size: Number(file.size),
+          claimedType: file.mime_type,
+          filename: file.filename,
+          derivedDir,
+          knownSha256: await this.digests.sha256Of(file.id),
+          signal: job.signal,
+        });
+      } finally {
+        await source.release();
+      }
+      await this.storeDerived(file.id, derivedDir);
     } catch (err) {
       if (!(await this.files.find(file.id))) return this.discardDerived(file.id);
       if (job.signal.reason !== SHUTDOWN && job.attempt >= job.maxAttempts) {
@@ -57,6 +69,8 @@ export class ProcessingService {
       }
       this.log.warn({ fileId: file.id, jobId: job.id, attempt: job.attempt, err: errorMessage(err) }, 'processing failed');
       throw err;
+    } finally {
+      await rm(derivedDir, { recursive: true, force: true });
     }
     const saved = await this.save(file.id, {
       status: 'processed',
@@ -78,7 +92,16 @@ export class ProcessingService {
     return file !== undefined;
   }
 
+  /** Every file a processor wrote under `dir` goes to the file's derived blobs, under the same relative name. */
+  private async storeDerived(id: string, dir: string): Promise<void> {
+    for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      const relative = path.relative(dir, path.join(entry.parentPath, entry.name)).split(path.sep).join('/');
+      await this.blobs.put(`${this.layout.derivedPrefix(id)}${relative}`, createReadStream(path.join(entry.parentPath, entry.name)));
+    }
+  }
+
   private async discardDerived(id: string): Promise<void> {
-    await rm(this.layout.derivedDir(id), { recursive: true, force: true });
+    await this.blobs.deleteAll(this.layout.derivedPrefix(id));
   }
 }

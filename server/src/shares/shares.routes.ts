@@ -1,5 +1,4 @@
 import { shareRoutes as routes, type File } from '@dropline/contract';
-import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Request, Router } from 'express';
 import { currentUser } from '../auth/authenticate.js';
@@ -44,8 +43,8 @@ export function startsAtZero(req: Request, size: number): boolean {
 /**
  * The one byte range a request for a whole-share ZIP asks for: null for the whole archive (no
  * Range, a malformed one, several, or an If-Range that no longer names this archive), or
- * `unsatisfiable`. The ZIP has no file on disk for `send` to serve, so this is the ranges'
- * reading for it; files' downloads get theirs from `send`.
+ * `unsatisfiable`. The ZIP is no stored blob, so this is the ranges' reading for it; files'
+ * downloads get theirs from sendBytes.
  */
 export function requestedRange(req: Request, size: number, etag: string): ByteRange | null | 'unsatisfiable' {
   if (req.headers.range === undefined) return null;
@@ -82,9 +81,9 @@ export function publicSharesRoutes(shares: SharesService): Router {
       // A preview shown on the share's page is not a download: a one-download link would otherwise
       // be used up by looking at it before "download all".
       const preview = (file: File) => (query.inline === '1' ? previewOf(file.mimeType) : null);
-      const { file, path } = await shares.download(visitor(req, params.token, query.access), params.fileId, (f) => preview(f) === null && startsAtZero(req, f.size));
+      const { file, bytes } = await shares.download(visitor(req, params.token, query.access), params.fileId, (f) => preview(f) === null && startsAtZero(req, f.size));
       const presentation = preview(file) ?? {};
-      await sendContent(res, file, path, { ...presentation, headers: SANDBOX });
+      await sendContent(res, file, bytes, { ...presentation, headers: SANDBOX });
     })
     .on(routes.publicZip, async ({ params, query }, req, res) => {
       const { zip, filename, count } = await shares.archive(visitor(req, params.token, query.access));
@@ -106,7 +105,7 @@ export function publicSharesRoutes(shares: SharesService): Router {
       });
       if (req.method === 'HEAD') return void res.end();
       try {
-        await pipeline(zip.stream((entry, from, to) => createReadStream(entry.path, { start: from, end: to }), { start, end }), res);
+        await pipeline(zip.stream((entry, from, to) => entry.bytes.read({ start: from, end: to }), { start, end }), res);
       } catch {
         // The visitor went away mid-download (or a file vanished under it): the response is cut
         // short, which a client sees as an interrupted download to resume, never as a whole one.

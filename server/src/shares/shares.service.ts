@@ -6,6 +6,7 @@ import type { AuditLog } from '../audit/auditLog.js';
 import { mayAccess } from '../auth/ownership.js';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
 import type { AuthUser } from '../auth/tokens.js';
+import type { StoredBytes } from '../files/content.js';
 import type { FileRecord } from '../files/files.repository.js';
 import { decodeCursor, encodeCursor } from '../db/cursor.js';
 import { now } from '../db/time.js';
@@ -19,18 +20,18 @@ import type { ShareRecord, SharedFileRow, SharesRepository } from './shares.repo
 /** What shares need from files: the one owner-checked gate, and a file's bytes once a share has authorised them. */
 export interface SharedFiles {
   getOwned(user: AuthUser, id: string): Promise<{ id: string }>;
-  contentFor(id: string): Promise<{ file: File; path: string } | undefined>;
+  contentFor(id: string): Promise<{ file: File; bytes: StoredBytes } | undefined>;
   find(id: string): Promise<FileRecord | undefined>;
 }
 
 /** Files' CRC-32s, which a ZIP's headers carry before the bytes (FileCrc32s). */
 export interface Crc32Source {
-  of(file: Pick<FileRecord, 'id' | 'storage_key' | 'crc32'>): Promise<number>;
+  of(file: Pick<FileRecord, 'id' | 'crc32'>, bytes: StoredBytes): Promise<number>;
 }
 
-/** A ZIP entry and where its bytes are. */
+/** A ZIP entry and its bytes. */
 export interface SharedEntry extends ZipEntry {
-  path: string;
+  bytes: StoredBytes;
 }
 
 /** A share's ZIP, planned; `count` takes a download (the route calls it when the response starts at byte 0). */
@@ -198,7 +199,7 @@ export class SharesService {
    * or is refused when none is left; a range continuation of a download already begun takes none,
    * also once the limit is reached.
    */
-  async download(visitor: Visitor, fileId: string, counts: (file: File) => boolean): Promise<{ file: File; path: string }> {
+  async download(visitor: Visitor, fileId: string, counts: (file: File) => boolean): Promise<{ file: File; bytes: StoredBytes }> {
     const share = await this.open(visitor.token);
     if (!this.unlocked(share, visitor.accessToken)) throw passwordRequired();
     const shared = isSafeId(fileId) ? await this.shares.fileOf(share.id, fileId) : undefined;
@@ -221,8 +222,8 @@ export class SharesService {
       const content = record && (await this.files.contentFor(record.id));
       // Deleted meanwhile: it has left the share.
       if (!record || !content) continue;
-      const { file, path } = content;
-      entries.push({ name: file.filename, size: file.size, crc32: await this.crc32s.of(record), modifiedAt: file.createdAt, path });
+      const { file, bytes } = content;
+      entries.push({ name: file.filename, size: file.size, crc32: await this.crc32s.of(record, bytes), modifiedAt: file.createdAt, bytes });
     }
     if (entries.length === 0) throw notFound('No file of this share is left.');
     return { zip: new ZipArchive(entries), filename: `${archiveName(share)}.zip`, count: () => this.count(share, null) };

@@ -3,12 +3,19 @@ import path from 'node:path';
 
 /** Upload and file ids: what `newId` makes, and the only client input ever joined into a path. */
 const SAFE_ID = /^[A-Za-z0-9_-]{1,64}$/;
-const STORAGE_KEY = /^uploads\/([A-Za-z0-9_-]{1,64})$/;
+/** The blob keys there are: a file's bytes, and the files processing derived from it. */
+const BLOB_KEY = /^(?:uploads\/(?:[A-Za-z0-9_-]{1,64})?|derived\/[A-Za-z0-9_-]{1,64}\/(?:[A-Za-z0-9_.-]{1,64}\/?)*)$/;
 
 /** Where processing writes an image's preview, inside the file's derived directory. */
 export const THUMBNAIL_FILE = 'thumbnail.webp';
 
 export const isSafeId = (id: string): boolean => SAFE_ID.test(id);
+
+/** A blob key as StorageLayout builds them (or a derived prefix); anything else is a bug, never client input. */
+export function checkedKey(key: string): string {
+  if (!BLOB_KEY.test(key) || key.split('/').some((part) => part === '.' || part === '..')) throw new Error(`not a blob key: ${JSON.stringify(key)}`);
+  return key;
+}
 
 /** 128 random bits, URL-safe: an upload's URL is not guessable from another one. */
 export const newId = (): string => randomBytes(16).toString('base64url');
@@ -19,22 +26,28 @@ export const newId = (): string => randomBytes(16).toString('base64url');
  */
 export class StorageLayout {
   readonly uploadsDir: string;
-  readonly derivedRoot: string;
 
-  constructor(root: string) {
+  constructor(private readonly root: string) {
     this.uploadsDir = path.join(root, 'uploads');
-    this.derivedRoot = path.join(root, 'derived');
   }
 
-  /** The files row's `storage_key`: the bytes' place relative to STORAGE_DIR. */
+  /** The files row's `storage_key`: the blob key of its bytes. */
   storageKey(id: string): string {
     return `uploads/${checked(id)}`;
   }
 
-  pathOfKey(storageKey: string): string {
-    const match = STORAGE_KEY.exec(storageKey);
-    if (!match) throw new Error(`not a storage key: ${JSON.stringify(storageKey)}`);
-    return this.uploadPath(match[1]!);
+  /** The prefix under which every derived blob of a file lives. */
+  derivedPrefix(id: string): string {
+    return `derived/${checked(id)}/`;
+  }
+
+  thumbnailKey(id: string): string {
+    return `${this.derivedPrefix(id)}${THUMBNAIL_FILE}`;
+  }
+
+  /** Where the filesystem backend keeps a blob key (or a derived prefix, as a directory). */
+  pathOfKey(key: string): string {
+    return path.join(this.root, ...checkedKey(key).split('/'));
   }
 
   uploadPath(id: string): string {
@@ -44,14 +57,6 @@ export class StorageLayout {
   /** A checksummed request's bytes wait here until they are verified, so a mismatch leaves the upload as it was. */
   pendingChunkPath(id: string): string {
     return `${this.uploadPath(id)}.chunk`;
-  }
-
-  derivedDir(id: string): string {
-    return path.join(this.derivedRoot, checked(id));
-  }
-
-  thumbnailPath(id: string): string {
-    return path.join(this.derivedDir(id), THUMBNAIL_FILE);
   }
 }
 

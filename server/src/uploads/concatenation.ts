@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { Metadata, Upload, type Locker } from '@tus/utils';
 import { isOwnUpload, type Uploader } from '../auth/ownership.js';
@@ -6,6 +5,7 @@ import { now } from '../db/time.js';
 import { HttpError, badRequest, notFound } from '../http/errors.js';
 import type { Logger } from '../logger.js';
 import type { File } from '@dropline/contract';
+import type { BlobStore } from '../storage/blobStore.js';
 import { isSafeId, newId, type StorageLayout } from '../storage/storageLayout.js';
 import type { Ingest } from './ingest.js';
 import type { UploadAdmission } from './uploadAdmission.js';
@@ -43,6 +43,7 @@ export class Concatenation {
     private readonly admission: UploadAdmission,
     private readonly ingest: Ingest,
     private readonly locker: Locker,
+    private readonly blobs: BlobStore,
     private readonly layout: StorageLayout,
     private readonly maxUploadSize: number,
     private readonly log: Logger,
@@ -115,7 +116,7 @@ export class Concatenation {
     for (const part of parts) {
       const end = start + part.size;
       if (end > from && part.size > 0) {
-        const stream = createReadStream(this.layout.uploadPath(part.id), { start: Math.max(from - start, 0), highWaterMark: 1024 * 1024 });
+        const stream = await this.blobs.read(this.layout.storageKey(part.id), { start: Math.max(from - start, 0), end: part.size - 1 });
         for await (const chunk of stream) yield chunk as Buffer;
       }
       start = end;

@@ -1,6 +1,7 @@
-import { open } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { createSHA256, type IHasher } from 'hash-wasm';
+import { isBlobMissing, type BlobStore } from '../storage/blobStore.js';
+import type { StorageLayout } from '../storage/storageLayout.js';
 import type { SavedHash } from './uploads.repository.js';
 
 /** What a finished upload's bytes hash to: SHA-256 (hex) and the unsigned CRC-32 a ZIP header needs. */
@@ -16,12 +17,9 @@ export interface HashStates {
   saveSha256(id: string, sha256: string): Promise<void>;
 }
 
-/** Large reads keep the catch-up read as fast as hashing allows. */
-const READ_BYTES = 4 * 1024 * 1024;
-
 /**
  * The SHA-256 and CRC-32 of an upload in progress, covering its first `offset` bytes. Only bytes
- * that are already on disk may be fed to them, so a saved state never runs ahead of the file.
+ * that are already stored may be fed to them, so a saved state never runs ahead of the upload.
  */
 export class RunningHash {
   constructor(
@@ -60,7 +58,8 @@ export class RunningHash {
 export class ContentHashes {
   constructor(
     private readonly states: HashStates,
-    private readonly pathOf: (id: string) => string,
+    private readonly blobs: BlobStore,
+    private readonly layout: StorageLayout,
   ) {}
 
   /**
@@ -68,6 +67,8 @@ export class ContentHashes {
    * behind (a crash between a write and its save) read from the file. A state ahead of the file
    * (its tail was lost) is useless; then the whole prefix is read. Null for a partial upload: the
    * final upload made of it is hashed as it is assembled, so hashing the partial would be wasted.
+   * Null too when the lagging bytes cannot be read yet (S3 cannot read an unfinished multipart
+   * upload): this request goes unhashed, and the gap is read once the upload is complete.
    */
   async resume(id: string, offset: number): Promise<RunningHash | null> {
     const { saved, partial } = await this.states.savedHash(id);
@@ -82,8 +83,15 @@ export class ContentHashes {
       crc = saved.crc32;
     }
     const hash = new RunningHash(id, hasher, from, crc, this.states);
+    // A state ahead of the bytes is replaced at once, so no later resume can take it up.
+    if (saved && saved.offset > offset) await hash.checkpoint();
     if (from < offset) {
-      await this.readInto(hash, id, offset);
+      try {
+        await this.readInto(hash, id, offset);
+      } catch (err) {
+        if (isBlobMissing(err)) return null;
+        throw err;
+      }
       await hash.checkpoint();
     }
     return hash;
@@ -102,16 +110,8 @@ export class ContentHashes {
   }
 
   private async readInto(hash: RunningHash, id: string, end: number): Promise<void> {
-    const handle = await open(this.pathOf(id), 'r');
-    try {
-      const buffer = Buffer.allocUnsafe(READ_BYTES);
-      while (hash.offset < end) {
-        const { bytesRead } = await handle.read(buffer, 0, Math.min(READ_BYTES, end - hash.offset), hash.offset);
-        if (bytesRead === 0) throw new Error(`upload ${id} has fewer than ${end} bytes on disk`);
-        hash.update(buffer.subarray(0, bytesRead));
-      }
-    } finally {
-      await handle.close();
-    }
+    const stream = await this.blobs.read(this.layout.storageKey(id), { start: hash.offset, end: end - 1 });
+    for await (const chunk of stream) hash.update(chunk as Buffer);
+    if (hash.offset < end) throw new Error(`upload ${id} has fewer than ${end} bytes stored`);
   }
 }

@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, rm, type FileHandle } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { pipeline as pipe, type Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { FileStore } from '@tus/file-store';
-import { ERRORS, Upload } from '@tus/utils';
+import { DataStore, ERRORS, Upload } from '@tus/utils';
 import { HttpError } from '../http/errors.js';
-import type { StorageLayout } from '../storage/storageLayout.js';
+import type { UploadBackend } from '../storage/blobStore.js';
 import type { ContentHashes } from './contentHash.js';
 import { uploadRequest, type Checksum } from './uploadRequest.js';
 
@@ -15,26 +14,46 @@ export type UploadMetadata = Record<string, string | null>;
 /** All bytes are there: the length is known and the data on disk has reached it. */
 export const isComplete = (upload: Upload): boolean => upload.size !== undefined && upload.offset === upload.size;
 
-/** Incoming bytes are gathered into writes of this size: few syscalls, little memory per upload. */
-const BATCH_BYTES = 1024 * 1024;
 /** A long request saves its hash state this often, bounding what a crash makes the next one read again. */
 const CHECKPOINT_BYTES = 256 * 1024 * 1024;
 
 /**
- * The tus FileStore in STORAGE_DIR/uploads: data files with `<id>.json` info files beside them, so
- * uploads survive restarts and can be shared by several nodes.
+ * The tus DataStore the server uses, over whichever backend storage gives (FileStore on disk,
+ * @tus/s3-store in a bucket; uploads survive restarts and can be shared by several nodes either way).
+ * tus' own store does creation, offsets and completion; this adds what Dropline needs of every store:
+ * the quota meter, checksums, MAX_CHUNK_SIZE, the SHA-256 as bytes arrive, and expiry that spares
+ * finished uploads.
  */
-export class UploadStore extends FileStore {
+export class UploadStore extends DataStore {
+  private readonly inner: DataStore;
+
   constructor(
-    private readonly layout: StorageLayout,
-    expirationMs: number,
+    private readonly backend: UploadBackend,
     private readonly hashes: ContentHashes,
     /** Checks each write against the owner's quota (see QuotaMeter). */
     private readonly meter?: (id: string, offset: number) => Promise<Transform | null>,
   ) {
-    super({ directory: layout.uploadsDir, expirationPeriodInMilliseconds: expirationMs });
+    super();
+    this.inner = backend.store;
     // Both are Dropline's own: checksums in `write`, concatenation in the uploads routes and Concatenation.
-    this.extensions.push('checksum', 'concatenation');
+    this.extensions = [...backend.store.extensions, 'checksum', 'concatenation'];
+  }
+
+  override create(upload: Upload): Promise<Upload> {
+    return this.inner.create(upload);
+  }
+
+  override declareUploadLength(id: string, length: number): Promise<void> {
+    return this.inner.declareUploadLength(id, length);
+  }
+
+  override getExpiration(): number {
+    return this.inner.getExpiration();
+  }
+
+  /** tus' own termination (DELETE of an unfinished upload) removes everything the upload left, as discard does. */
+  override async remove(id: string): Promise<void> {
+    if (!(await this.discard(id))) throw ERRORS.FILE_NOT_FOUND;
   }
 
   /**
@@ -72,82 +91,38 @@ export class UploadStore extends FileStore {
     // Refusing mid-stream must not tear the stream down here: tus would take that for an abort (400).
     const incoming = maxAppend === undefined ? readable : limitedTo(readable.iterator({ destroyOnReturn: false }), maxAppend);
     if (!checksum) return this.append(incoming, id, offset);
-    const pending = this.layout.pendingChunkPath(id);
+    const pending = this.backend.scratchPath(id);
     try {
       await receiveVerified(incoming, pending, checksum);
-      return await this.append(createReadStream(pending, { highWaterMark: BATCH_BYTES }), id, offset);
+      return await this.append(createReadStream(pending, { highWaterMark: 1024 * 1024 }), id, offset);
     } finally {
       await rm(pending, { force: true });
     }
   }
 
-  /**
-   * Writes in batches, feeding the hash only bytes that are on disk, so a saved hash state never
-   * runs ahead of the file (a crash leaves it behind at worst, and the gap is read on resume).
-   */
+  /** Appends through the backend, feeding the hash what it stores; the hash state is saved only where the backend says the bytes are kept. */
   private async append(source: AsyncIterable<Buffer>, id: string, offset: number): Promise<number> {
     const hash = await this.hashes.resume(id, offset);
-    let position = offset;
-    // A state that could not be saved only lags the file: the next resume reads the gap.
-    const checkpoint = async () => hash?.checkpoint().catch(() => {});
-    const handle = await open(this.layout.uploadPath(id), 'r+');
-    let batch: Buffer[] = [];
-    let batched = 0;
-    let sinceCheckpoint = 0;
-    let flushing = false;
-    const flush = async () => {
-      if (batched === 0) return;
-      flushing = true;
-      const data = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batched);
-      batch = [];
-      batched = 0;
-      await writeFully(handle, data, position);
-      position += data.length;
-      hash?.update(data);
-      sinceCheckpoint += data.length;
-      if (sinceCheckpoint >= CHECKPOINT_BYTES) {
-        sinceCheckpoint = 0;
-        await checkpoint();
-      }
-      flushing = false;
-    };
-    // The source's errors (a refused size, a broken connection) go back to tus as they are, and what
-    // arrived before them is kept; the disk's are a write failure.
-    let sourceError: unknown;
-    let diskError: unknown;
-    try {
-      for await (const chunk of source) {
-        batch.push(chunk);
-        batched += chunk.length;
-        if (batched >= BATCH_BYTES) await flush();
-      }
-    } catch (err) {
-      if (flushing) diskError = err;
-      else sourceError = err;
-    }
-    try {
-      if (diskError === undefined) await flush();
-    } catch (err) {
-      diskError = err;
-    } finally {
-      await handle.close();
-    }
-    await checkpoint();
-    if (diskError !== undefined) throw ERRORS.FILE_WRITE_ERROR;
-    if (sourceError !== undefined) throw sourceError;
-    return position;
+    if (!hash) return this.backend.append(source, id, offset, {});
+    return this.backend.append(source, id, offset, {
+      durable: (chunk) => hash.update(chunk),
+      // A state that could not be saved only lags the upload: the next resume reads the gap.
+      saved: () => hash.checkpoint().catch(() => {}),
+      checkpointBytes: CHECKPOINT_BYTES,
+    });
   }
 
   /**
    * Deletes unfinished uploads past their expiry and returns how many. FileStore's own version
    * compares the length with the offset in the info file, which it never updates after creation,
-   * so it would delete finished uploads too: the bytes of every file. This one asks the disk.
+   * so it would delete finished uploads too: the bytes of every file; @tus/s3-store's leaves the
+   * upload's other objects. This one asks the store for each upload's offset and discards it whole.
    */
   override async deleteExpired(): Promise<number> {
     const expiration = this.getExpiration();
     if (expiration <= 0) return 0;
     let removed = 0;
-    for (const id of (await this.configstore.list?.()) ?? []) {
+    for (const id of await this.backend.ids()) {
       const upload = await this.findUpload(id);
       if (!upload?.creation_date || isComplete(upload)) continue;
       // Several nodes may sweep the same directory at once: only the one whose discard removed it counts it.
@@ -162,7 +137,7 @@ export class UploadStore extends FileStore {
    * answering (HEAD gives the full offset) for as long as the file exists.
    */
   override async getUpload(id: string): Promise<Upload> {
-    const upload = await super.getUpload(id);
+    const upload = await this.inner.getUpload(id);
     if (isComplete(upload)) upload.creation_date = undefined;
     return upload;
   }
@@ -179,19 +154,12 @@ export class UploadStore extends FileStore {
   }
 
   /**
-   * Removes an upload's data and info file; parts that are already gone are not an error. True when
-   * this call removed the info file, so of several nodes discarding one upload, one sees true.
+   * Removes everything an upload left (data, info, incomplete parts, side files); parts that are
+   * already gone are not an error. True when this call removed the info, so of several nodes
+   * discarding one upload, one sees true.
    */
-  async discard(id: string): Promise<boolean> {
-    await rm(this.layout.uploadPath(id), { force: true });
-    await rm(this.layout.pendingChunkPath(id), { force: true });
-    return this.configstore.delete(id).then(
-      () => true,
-      (err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT') throw err;
-        return false;
-      },
-    );
+  discard(id: string): Promise<boolean> {
+    return this.backend.discard(id);
   }
 
   /**
@@ -200,15 +168,8 @@ export class UploadStore extends FileStore {
    */
   async seal(id: string, metadata: UploadMetadata): Promise<Upload> {
     const upload = await this.getUpload(id);
-    await this.configstore.set(id, new Upload({ id, size: upload.offset, offset: 0, metadata, creation_date: upload.creation_date }));
+    await this.backend.seal(id, upload.offset, metadata, upload.creation_date);
     return new Upload({ ...upload, size: upload.offset, metadata });
-  }
-}
-
-async function writeFully(handle: FileHandle, data: Buffer, position: number): Promise<void> {
-  for (let done = 0; done < data.length; ) {
-    const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
-    done += bytesWritten;
   }
 }
 

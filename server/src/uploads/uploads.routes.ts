@@ -104,8 +104,8 @@ export function uploadsRoutes(
   // Registered before GET, which Express would otherwise also use for HEAD.
   router.head('/:id', handOver);
   router.get('/:id', async (req, res) => {
-    const { file, path } = await files.content(currentUser(req), req.params.id);
-    await sendContent(res, file, path);
+    const { file, bytes } = await files.content(currentUser(req), req.params.id);
+    await sendContent(res, file, bytes);
   });
   router.delete('/:id', async (req, res, next) => {
     if (!(await files.exists(req.params.id))) return next();

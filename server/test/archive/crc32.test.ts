@@ -1,30 +1,27 @@
-import { execFile } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NoCache } from '../../src/cache/metadataCache.js';
 import { openDatabase } from '../../src/db/database.js';
 import { FileCrc32s } from '../../src/files/fileCrc32.js';
 import { FilesRepository } from '../../src/files/files.repository.js';
+import type { StoredBytes } from '../../src/files/content.js';
 import { createLogger } from '../../src/logger.js';
-import { StorageLayout } from '../../src/storage/storageLayout.js';
 import { freePort, startChildServer, type ChildServer } from '../helpers/childServer.js';
 import { postgresAvailable } from '../helpers/services.js';
-import { Api, startTestServer, withDatabase, type TestServer } from '../helpers/testServer.js';
+import { Api, startTestServer, storageOf, storedBytes, testStorageEnv, withDatabase, type TestServer } from '../helpers/testServer.js';
 import { TUS_RESUMABLE, createUpload, patchUpload, randomData, uploadMetadata } from '../helpers/tus.js';
 import { runTusClient } from '../helpers/tusClient.js';
 
-const run = promisify(execFile);
 const MiB = 1024 * 1024;
 
-/** Python's zlib.crc32 of a file: an implementation that shares nothing with the server's. */
-async function pythonCrc32(file: string): Promise<number> {
-  const { stdout } = await run('python3', ['-c', 'import sys, zlib; print(zlib.crc32(open(sys.argv[1], "rb").read()))', file]);
-  return Number(stdout.trim());
+/** Python's zlib.crc32 of some bytes: an implementation that shares nothing with the server's. */
+function pythonCrc32(bytes: Buffer): number {
+  return Number(execFileSync('python3', ['-c', 'import sys, zlib; print(zlib.crc32(sys.stdin.buffer.read()))'], { input: bytes }).toString().trim());
 }
 
 const databases: Array<'sqlite' | 'postgres'> = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
@@ -42,7 +39,6 @@ describe.each(databases)('every finished file gets its CRC-32 (%s)', (database) 
     const row = await withDatabase(s, (db) => db.selectFrom('files').select('crc32').where('id', '=', id).executeTakeFirstOrThrow());
     return row.crc32 === null ? null : Number(row.crc32);
   };
-  const onDisk = (id: string) => path.join(s.storageDir, 'uploads', id);
 
   it('over tus, in several PATCHes (one checksummed)', async () => {
     const data = randomData(3 * MiB + 17);
@@ -52,7 +48,7 @@ describe.each(databases)('every finished file gets its CRC-32 (%s)', (database) 
     expect((await patchUpload(s.api, token, upload.path, MiB, data.subarray(MiB, 2 * MiB), { 'upload-checksum': `sha1 ${sha1}` })).status).toBe(204);
     expect((await patchUpload(s.api, token, upload.path, 2 * MiB, data.subarray(2 * MiB))).status).toBe(204);
     expect(await storedCrc32(upload.id)).toBe(crc32(data));
-    expect(await pythonCrc32(onDisk(upload.id))).toBe(crc32(data));
+    expect(pythonCrc32(await storedBytes(s, upload.id))).toBe(crc32(data));
     // The wire type stays the contract's: no crc32 on a File.
     const file = (await s.api.get(`/api/files/${upload.id}`, token)).body;
     expect(file).toMatchObject({ id: upload.id, size: data.length });
@@ -104,20 +100,23 @@ describe.each(databases)('every finished file gets its CRC-32 (%s)', (database) 
     const handle = openDatabase(s.config.databaseUrl);
     try {
       const files = new FilesRepository(handle.db, handle.kind, new NoCache());
-      const crc32s = new FileCrc32s(files, new StorageLayout(s.storageDir), createLogger('silent'));
+      const crc32s = new FileCrc32s(files, createLogger('silent'));
+      const { blobs } = await storageOf(s);
+      const key = `uploads/${upload.id}`;
+      const bytes: StoredBytes = { info: (await blobs.stat(key))!, read: (range) => blobs.read(key, range) };
       const record = (await files.find(upload.id))!;
       expect(record.crc32).toBeNull();
       // Asked for twice at once, it is read once: both get the same promise's value.
-      const [first, second] = await Promise.all([crc32s.of(record), crc32s.of(record)]);
+      const [first, second] = await Promise.all([crc32s.of(record, bytes), crc32s.of(record, bytes)]);
       expect(first).toBe(crc32(data));
       expect(second).toBe(first);
       expect(await storedCrc32(upload.id)).toBe(crc32(data));
       // With the bytes gone, the stored value still answers: nothing is read again.
-      await rm(onDisk(upload.id));
-      expect(await crc32s.of((await files.find(upload.id))!)).toBe(crc32(data));
+      await blobs.deleteAll(key);
+      expect(await crc32s.of((await files.find(upload.id))!, bytes)).toBe(crc32(data));
       // A file whose bytes are gone and that never had a CRC-32 is an error the caller sees.
       await withDatabase(s, (db) => db.updateTable('files').set({ crc32: null }).where('id', '=', upload.id).execute());
-      await expect(crc32s.of((await files.find(upload.id))!)).rejects.toMatchObject({ code: 'ENOENT' });
+      await expect(crc32s.of((await files.find(upload.id))!, bytes)).rejects.toMatchObject({ code: 'ENOENT' });
     } finally {
       await handle.close();
     }
@@ -133,7 +132,7 @@ describe('a tus upload resumed after the server was killed mid-file', () => {
     await rm(storageDir, { recursive: true, force: true });
   });
 
-  it('gets the CRC-32 of all its bytes, as Python computes it from the stored file', { timeout: 120_000 }, async () => {
+  it('gets the CRC-32 of all its bytes, as Python computes it from the file downloaded', { timeout: 120_000 }, async () => {
     storageDir = await mkdtemp(path.join(tmpdir(), 'dropline-crc-crash-'));
     const env = {
       NODE_ENV: 'test',
@@ -143,6 +142,7 @@ describe('a tus upload resumed after the server was killed mid-file', () => {
       SEED_USERS: 'crc@example.com:crc-password:user',
       CLIENT_DIR: path.join(storageDir, 'no-client'),
       RUN_WORKERS: 'false',
+      ...(await testStorageEnv(storageDir)),
     };
     const first = await startChildServer(env);
     child = first;
@@ -172,12 +172,12 @@ describe('a tus upload resumed after the server was killed mid-file', () => {
     const resumed = await runTusClient(data, { uploadUrl: killed.url, token, metadata: { filename: 'survivor.bin' }, chunkSize: 8 * MiB });
     expect(resumed.outcome).toBe('finished');
 
-    const stored = path.join(storageDir, 'uploads', id);
-    expect((await readFile(stored)).equals(data)).toBe(true);
+    const downloaded = Buffer.from(await (await fetch(`${second.url}/api/files/${id}/content`, { headers: { authorization: `Bearer ${token}` } })).arrayBuffer());
+    expect(downloaded.equals(data)).toBe(true);
     const database = openDatabase(`sqlite:${path.join(storageDir, 'dropline.db')}`);
     try {
       const row = await database.db.selectFrom('files').select('crc32').where('id', '=', id).executeTakeFirstOrThrow();
-      expect(Number(row.crc32)).toBe(await pythonCrc32(stored));
+      expect(Number(row.crc32)).toBe(pythonCrc32(downloaded));
       expect(Number(row.crc32)).toBe(crc32(data));
     } finally {
       await database.close();

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -81,6 +82,26 @@ describe('loadConfig', () => {
     expect(loadConfig({ STORAGE_DIR: tempDir(), DEFAULT_FILE_TTL: '30d' }).defaultFileTtlMs).toBe(30 * 86_400_000);
     for (const bad of ['0', 'forever', '-1d']) {
       expect(() => loadConfig({ STORAGE_DIR: tempDir(), DEFAULT_FILE_TTL: bad })).toThrow(/DEFAULT_FILE_TTL/);
+    }
+  });
+
+  it('takes ENCRYPTION_KEY and ENCRYPTION_KEY_PREVIOUS as 32 base64 bytes, and names a bad one without echoing it', () => {
+    const key = randomBytes(32);
+    const previous = randomBytes(32);
+    const config = loadConfig({ STORAGE_DIR: tempDir(), ENCRYPTION_KEY: key.toString('base64'), ENCRYPTION_KEY_PREVIOUS: previous.toString('base64url') });
+    expect(config.encryptionKey?.equals(key)).toBe(true);
+    expect(config.encryptionKeyPrevious?.equals(previous)).toBe(true);
+    expect(loadConfig({ STORAGE_DIR: tempDir() })).toMatchObject({ encryptionKey: null, encryptionKeyPrevious: null });
+    for (const bad of [randomBytes(16).toString('base64'), randomBytes(33).toString('base64'), `${key.toString('base64').slice(0, 40)}!!!=`, 'not a key at all']) {
+      let error: unknown;
+      try {
+        loadConfig({ STORAGE_DIR: tempDir(), ENCRYPTION_KEY: bad });
+      } catch (err) {
+        error = err;
+      }
+      const message = (error as ConfigError).message;
+      expect(message).toContain('ENCRYPTION_KEY must be exactly 32 bytes');
+      expect(message).not.toContain(bad);
     }
   });
 

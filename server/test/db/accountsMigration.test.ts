@@ -41,7 +41,7 @@ describe.each(databases)('migration 004_accounts on %s', (database) => {
       for (const [id, email, at] of OLD_ROWS.filter(([, email]) => database === 'sqlite' || !email.includes('\u0000'))) {
         await (db as any).insertInto('users').values({ id, email, password_hash: hash, role: 'user', created_at: at, updated_at: at }).execute();
       }
-      expect(await migrateToLatest(db)).toEqual(['004_accounts', '006_protocol', '007_admin', '008_crc32', '009_shares', '010_requests', '013_search']);
+      expect(await migrateToLatest(db)).toEqual(['004_accounts', '006_protocol', '007_admin', '008_crc32', '009_shares', '010_requests', '012_encryption', '013_search']);
     });
     const rows = await withDatabase(s, (db) => db.selectFrom('users').select(['id', 'email', 'display_name', 'original_email']).orderBy('created_at').execute());
     const byId = Object.fromEntries(rows.map((r) => [r.id, r]));

@@ -28,7 +28,7 @@ describe.each(targets)('migrations on %s', (_name, makeUrl) => {
   it('apply to an empty database, then re-run as a no-op', async () => {
     const handle = openDatabase(await makeUrl());
     try {
-      expect(await migrateToLatest(handle.db)).toEqual(['001_initial', '002_uploads', '003_live_job_per_file', '004_accounts', '006_protocol', '007_admin', '008_crc32', '009_shares', '010_requests', '013_search']);
+      expect(await migrateToLatest(handle.db)).toEqual(['001_initial', '002_uploads', '003_live_job_per_file', '004_accounts', '006_protocol', '007_admin', '008_crc32', '009_shares', '010_requests', '012_encryption', '013_search']);
       expect(await migrateToLatest(handle.db)).toEqual([]);
       const tables = (await handle.db.introspection.getTables()).map((t) => t.name).sort();
       expect(tables).toEqual(expect.arrayContaining(['files', 'jobs', 'refresh_tokens', 'sessions', 'uploads', 'users']));

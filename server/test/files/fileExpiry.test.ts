@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileEvents } from '../../src/files/fileEvents.js';
 import { postgresAvailable } from '../helpers/services.js';
-import { errorCode, startTestServer, withDatabase, type TestServer } from '../helpers/testServer.js';
+import { errorCode, isStored, startTestServer, storageOf, storedKeys, withDatabase, type TestServer } from '../helpers/testServer.js';
 import { createUpload, randomData, uploadFile } from '../helpers/tus.js';
 
 const databases: Array<'sqlite' | 'postgres'> = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
@@ -54,14 +53,14 @@ describe.each(databases)('file expiry on %s', (database) => {
     const keep = await upload();
     await s.api.patch(`/api/files/${id}`, { expiresAt: new Date(Date.now() + 3600_000).toISOString() }, alice.token);
     await s.api.patch(`/api/files/${keep}`, { expiresAt: new Date(Date.now() + 3600_000).toISOString() }, alice.token);
-    const bytes = path.join(s.storageDir, 'uploads', id);
-    expect(existsSync(bytes)).toBe(true);
+    await (await storageOf(s)).blobs.put(`derived/${id}/thumbnail.webp`, Readable.from([Buffer.from('x')]));
+    expect(await isStored(s, id)).toBe(true);
     // Passing time, as the database sees it.
     await withDatabase(s, (db) => db.updateTable('files').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', id).execute());
     await expect.poll(() => deleted, { timeout: 30_000 }).toContain(id);
     expect((await s.api.get(`/api/files/${id}`, alice.token)).status).toBe(404);
-    expect(existsSync(bytes)).toBe(false);
-    expect(existsSync(path.join(s.storageDir, 'derived', id))).toBe(false);
+    expect(await isStored(s, id)).toBe(false);
+    expect(await storedKeys(s, `derived/${id}/`)).toEqual([]);
     expect(await withDatabase(s, (db) => db.selectFrom('uploads').select('id').where('id', '=', id).execute())).toEqual([]);
     expect((await s.api.get(`/api/files/${keep}`, alice.token)).status).toBe(200);
     expect(deleted.filter((d) => d === id)).toHaveLength(1);
@@ -140,6 +139,6 @@ describe.skipIf(!databases.includes('postgres'))('expiry sweeps on two nodes sha
     await expect.poll(async () => (await a.api.get('/api/files?limit=100', user.token)).body.items.length, { timeout: 60_000 }).toBe(0);
     await expect.poll(() => announced.length, { timeout: 10_000 }).toBe(ids.length);
     expect([...announced].sort()).toEqual([...ids].sort());
-    for (const id of ids) expect(existsSync(path.join(a.storageDir, 'uploads', id))).toBe(false);
+    for (const id of ids) expect(await isStored(a, id)).toBe(false);
   }, 180_000);
 });

@@ -1,12 +1,10 @@
-import { existsSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import path from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/database.js';
 import { FileEvents } from '../../src/files/fileEvents.js';
 import { postgresAvailable } from '../helpers/services.js';
-import { ADMIN, errorCode, jobsFor, startTestServer, withDatabase, type TestServer } from '../helpers/testServer.js';
+import { ADMIN, errorCode, jobsFor, startTestServer, storageOf, storedKeys, withDatabase, type TestServer } from '../helpers/testServer.js';
 import { randomData, uploadFile } from '../helpers/tus.js';
 
 const databases: Array<'sqlite' | 'postgres'> = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
@@ -311,7 +309,7 @@ describe.each(databases)('files API on %s', (database) => {
 
     it('answers 410 (and logs) when the bytes of a row are missing', async () => {
       const lost = await uploadFile(s.api, alice.token, Buffer.from('soon gone'), { filename: 'lost.txt' });
-      await rm(path.join(s.storageDir, 'uploads', lost));
+      await (await storageOf(s)).blobs.deleteAll(`uploads/${lost}`);
       const res = await s.api.get(`/api/files/${lost}/content`, alice.token);
       expect(res.status).toBe(410);
       expect(errorCode(res)).toBe('content_gone');
@@ -323,14 +321,14 @@ describe.each(databases)('files API on %s', (database) => {
   describe('DELETE', () => {
     it('removes the bytes, the info file, the derived files and then the row, and announces it', async () => {
       const id = await uploadFile(s.api, alice.token, randomData(100), { filename: 'bye.txt' });
-      const derived = path.join(s.storageDir, 'derived', id);
-      await mkdir(path.join(derived, 'pages'), { recursive: true });
-      await writeFile(path.join(derived, 'pages', '1.png'), 'x');
+      const storage = await storageOf(s);
+      await storage.blobs.put(`derived/${id}/pages/1.png`, Readable.from([Buffer.from('x')]));
+      expect(await storedKeys(s, `derived/${id}/`)).not.toEqual([]);
       const res = await s.api.delete(`/api/files/${id}`, alice.token);
       expect(res.status).toBe(204);
-      expect(existsSync(path.join(s.storageDir, 'uploads', id))).toBe(false);
-      expect(existsSync(path.join(s.storageDir, 'uploads', `${id}.json`))).toBe(false);
-      expect(existsSync(derived)).toBe(false);
+      expect(await storedKeys(s, `uploads/${id}`)).toEqual([]);
+      expect(await storage.uploads.ids()).not.toContain(id);
+      expect(await storedKeys(s, `derived/${id}/`)).toEqual([]);
       expect((await s.api.get(`/api/files/${id}`, alice.token)).status).toBe(404);
       expect(events).toContainEqual(['deleted', { id, ownerId: alice.id }]);
       expect((await s.api.delete(`/api/files/${id}`, alice.token)).status).toBe(404);

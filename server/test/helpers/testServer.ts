@@ -1,10 +1,56 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server.js';
-import { openDatabase, type Db } from '../../src/db/database.js';
+import type { Storage } from '../../src/storage/blobStore.js';
+import { createStorage } from '../../src/storage/createStorage.js';
+import { StorageLayout } from '../../src/storage/storageLayout.js';
+import { openDatabase, type Db, type DatabaseHandle } from '../../src/db/database.js';
+import { EncryptionKeysRepository } from '../../src/encryption/encryptionKeys.repository.js';
+import { encryptedStorage } from '../../src/storage/encryption/encryptedStorage.js';
+import { MasterKeys } from '../../src/storage/encryption/masterKeys.js';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { inject } from 'vitest';
 import { createPostgresDatabase, deleteRedisKeys } from './services.js';
+// The type of what the S3 gateway provides (inject('s3Env')), for every program that compiles this file.
+import type {} from './s3Gateway.js';
+
+/** Whether this run encrypts at rest: the encryption matrix (vitest.encrypted.config.ts) sets ENCRYPTION=on. */
+export const TEST_ENCRYPTION = process.env.ENCRYPTION === 'on';
+/** The master key of the encryption matrix: one for the whole run, so restarted and second servers read what the first stored. */
+const TEST_ENCRYPTION_KEY = 'ZHJvcGxpbmUgdGVzdCBtYXN0ZXIga2V5LCAzMiBieXQ=';
+
+/** Which backend this run stores on: the S3 matrix (vitest.s3.config.ts) sets STORAGE=s3. */
+export const TEST_STORAGE = process.env.STORAGE === 's3' ? 's3' : 'fs';
+
+/**
+ * The storage variables of a server on `storageDir`: nothing extra on the filesystem; on S3 the run's
+ * gateway and a bucket named after the directory (created here), so servers given the same
+ * STORAGE_DIR (a restart, a second node) share the bucket as they would share the directory.
+ */
+export async function testStorageEnv(storageDir: string): Promise<Record<string, string>> {
+  const encryption: Record<string, string> = TEST_ENCRYPTION ? { ENCRYPTION_KEY: TEST_ENCRYPTION_KEY } : {};
+  if (TEST_STORAGE === 'fs') return encryption;
+  const gateway = inject('s3Env');
+  const bucket = `dropline-test-${createHash('sha256').update(storageDir).digest('hex').slice(0, 20)}`;
+  const client = new S3Client({
+    endpoint: gateway.S3_ENDPOINT,
+    region: gateway.S3_REGION,
+    forcePathStyle: true,
+    credentials: { accessKeyId: gateway.S3_ACCESS_KEY_ID!, secretAccessKey: gateway.S3_SECRET_ACCESS_KEY! },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+  });
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (err) {
+    if ((err as Error).name !== 'BucketAlreadyOwnedByYou' && (err as Error).name !== 'BucketAlreadyExists') throw err;
+  } finally {
+    client.destroy();
+  }
+  return { ...gateway, STORAGE: 's3', S3_BUCKET: bucket, ...encryption };
+}
 
 export const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
 
@@ -39,6 +85,7 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
     // Suites change rows behind the server's back (a crash at the wrong moment); the cache has tests of its own.
     CACHE_TTL: '0',
     ...(pgDb ? { DATABASE_URL: pgDb.url } : {}),
+    ...(await testStorageEnv(options.env?.STORAGE_DIR ?? storageDir)),
     // Test servers share one Redis; each gets its own key space (and removes it when done).
     REDIS_PREFIX: `dropline-test-${path.basename(storageDir)}`,
     ...options.env,
@@ -62,6 +109,8 @@ export async function startTestServer(options: StartOptions = {}): Promise<TestS
       },
       stop: async () => {
         await running.close();
+        await storageDatabases.get(config.databaseUrl)?.close();
+        storageDatabases.delete(config.databaseUrl);
         await cleanup();
       },
     };
@@ -113,6 +162,53 @@ export class Api {
     if (res.status !== 200) throw new Error(`login failed: ${res.status}`);
     return res.body.accessToken;
   }
+}
+
+/**
+ * The server's storage, opened beside it: tests look at (or damage) stored bytes through the same
+ * interface the server uses, whichever backend the run is on.
+ */
+export async function storageOf(s: TestServer): Promise<Storage> {
+  const layout = new StorageLayout(s.config.storageDir);
+  const database = storageDatabases.get(s.config.databaseUrl) ?? openDatabase(s.config.databaseUrl);
+  storageDatabases.set(s.config.databaseUrl, database);
+  const keys = new MasterKeys(s.config.encryptionKey, s.config.encryptionKeyPrevious);
+  return encryptedStorage(await createStorage(s.config, layout), keys, new EncryptionKeysRepository(database.db), layout);
+}
+
+/** storageOf's database handles (encryption keys are read there), closed when their server stops. */
+const storageDatabases = new Map<string, DatabaseHandle>();
+
+/** Every stored key under `prefix` (`uploads/<id>`, `derived/<id>/`). */
+export async function storedKeys(s: TestServer, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const key of (await storageOf(s)).blobs.list(prefix)) keys.push(key);
+  return keys;
+}
+
+/** A stored file's (or finished upload's) bytes, read whole: for small test files. */
+export async function storedBytes(s: TestServer, id: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await (await storageOf(s)).blobs.read(`uploads/${id}`)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Whether anything of an upload is still stored: its bytes, its tus info, or a side file of a request. */
+export async function isStored(s: TestServer, id: string): Promise<boolean> {
+  const storage = await storageOf(s);
+  if ((await storedKeys(s, `uploads/${id}`)).length > 0 || (await storage.uploads.ids()).includes(id)) return true;
+  try {
+    await access(storage.uploads.scratchPath(id));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Everything stored for uploads (bytes and info of each), sorted: to see that a refused request kept nothing. */
+export async function storedUploads(s: TestServer): Promise<string[]> {
+  const info = (await (await storageOf(s)).uploads.ids()).map((id) => `info:${id}`);
+  return [...(await storedKeys(s, 'uploads/')), ...info].sort();
 }
 
 /** Reads or edits the server's database behind its back, as a crash at the wrong moment would. */

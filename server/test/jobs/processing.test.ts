@@ -1,12 +1,10 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FileProcessor } from '../../src/jobs/processing.service.js';
 import { processFile } from '../../src/jobs/processors/index.js';
 import { buildIso } from '../processors/formatBuilders.js';
 import { REDIS_URL, redisAvailable } from '../helpers/services.js';
-import { ADMIN, errorCode, startTestServer, type TestServer } from '../helpers/testServer.js';
+import { ADMIN, errorCode, startTestServer, storedKeys, type TestServer } from '../helpers/testServer.js';
 import { randomData, sha256, uploadFile } from '../helpers/tus.js';
 
 // The same suite runs on the embedded queue and, where Redis answers, on BullMQ.
@@ -148,7 +146,7 @@ describe.each(queues)('processing on the %s queue', (_kind, env) => {
     const after = await uploadFile(s.api, user.token, Buffer.from('still alive\n'), { filename: 'after.txt' });
     expect((await settled(after)).status).toBe('processed');
     await new Promise((r) => setTimeout(r, 300));
-    expect(existsSync(path.join(s.storageDir, 'derived', id))).toBe(false);
+    expect(await storedKeys(s, `derived/${id}/`)).toEqual([]);
     expect((await s.api.get(`/api/files/${id}`, user.token)).status).toBe(404);
   });
 });

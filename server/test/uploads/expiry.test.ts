@@ -1,18 +1,8 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
-import { errorCode, startTestServer, type TestServer } from '../helpers/testServer.js';
+import { errorCode, isStored, startTestServer, waitFor, type TestServer } from '../helpers/testServer.js';
 import { TUS_RESUMABLE, createUpload, patchUpload, randomData, uploadFile } from '../helpers/tus.js';
-
-async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('upload expiry (UPLOAD_EXPIRATION=2s)', () => {
   let s: TestServer;
@@ -37,7 +27,6 @@ describe('upload expiry (UPLOAD_EXPIRATION=2s)', () => {
     expect(expires - Date.now()).toBeLessThanOrEqual(2000);
     const data = randomData(500);
     const finished = await uploadFile(s.api, token, data, { filename: 'done.txt' });
-    const onDisk = (id: string) => path.join(s.storageDir, 'uploads', id);
 
     // Upload-Expires has whole seconds; the real moment can be up to one second later.
     await new Promise((r) => setTimeout(r, Math.max(0, expires - Date.now()) + 1200));
@@ -47,12 +36,12 @@ describe('upload expiry (UPLOAD_EXPIRATION=2s)', () => {
     expect([404, 410]).toContain(late.status);
     expect(['upload_expired', 'not_found']).toContain(errorCode(late));
 
-    await waitFor(() => !existsSync(onDisk(unfinished.id)) && !existsSync(`${onDisk(unfinished.id)}.json`));
-    await waitFor(() => lines.some((l) => l.msg === 'expired uploads deleted' && Number(l.removed) >= 1));
+    await waitFor(async () => !(await isStored(s, unfinished.id)), 'the expired upload to be deleted', 10_000);
+    await waitFor(async () => lines.some((l) => l.msg === 'expired uploads deleted' && Number(l.removed) >= 1), 'the sweep to log it', 10_000);
     expect((await s.api.request('HEAD', unfinished.path, { token, headers: TUS_RESUMABLE })).status).toBe(404);
 
     // A finished upload is a file: the sweep never touches its bytes.
-    expect(existsSync(onDisk(finished))).toBe(true);
+    expect(await isStored(s, finished)).toBe(true);
     const content = await fetch(`${s.url}/api/files/${finished}/content`, { headers: { authorization: `Bearer ${token}` } });
     expect(Buffer.from(await content.arrayBuffer())).toEqual(data);
     // Only unfinished uploads expire: the finished one's URL still answers HEAD with all its bytes.

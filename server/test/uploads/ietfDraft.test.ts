@@ -1,8 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import http from 'node:http';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorCode, settledFile, startTestServer, waitFor, type TestServer } from '../helpers/testServer.js';
+import { TEST_STORAGE, errorCode, settledFile, startTestServer, storedBytes, waitFor, type TestServer } from '../helpers/testServer.js';
 import { TUS_RESUMABLE, createUpload, randomData, sha256 } from '../helpers/tus.js';
 import { runTusClient } from '../helpers/tusClient.js';
 
@@ -40,7 +38,6 @@ describe('the IETF resumable-upload draft at /api/uploads/', () => {
   });
   afterAll(() => s?.stop());
 
-  const onDisk = (id: string) => path.join(s.storageDir, 'uploads', id);
   const request = (method: string, p: string, headers: Record<string, string>, body?: Buffer, token = owner) =>
     s.api.request(method, p, { token, headers, body });
 
@@ -55,7 +52,7 @@ describe('the IETF resumable-upload draft at /api/uploads/', () => {
       expect(resumed.error).toBeUndefined();
       expect(resumed.outcome).toBe('finished');
       expect(resumed.sent).toBeLessThan(data.length);
-      expect(sha256(await readFile(onDisk(id)))).toBe(sha256(data));
+      expect(sha256(await storedBytes(s, id))).toBe(sha256(data));
       expect(await settledFile(s.api, owner, id)).toMatchObject({ filename: `${protocol}.bin`, size: data.length, sha256: sha256(data) });
     });
   }
@@ -81,28 +78,31 @@ describe('the IETF resumable-upload draft at /api/uploads/', () => {
       expect(location).toMatch(/^\/api\/uploads\/[A-Za-z0-9_-]{22}$/);
       expect(created.interim.headers['upload-draft-interop-version']).toBe(draft.version);
       expect(created.interim.headers['upload-limit']).toBe(`max-size=${64 * MiB}`);
-      // The first MiB is stored while the request is still open; then the connection breaks.
-      await waitFor(async () => (await request('HEAD', location, interop)).headers.get('upload-offset') === String(MiB), 'the first bytes to be stored');
+      // On disk the first MiB is stored while the request is still open; then the connection breaks.
+      // S3 keeps a request's bytes in parts of S3_PART_SIZE (8 MiB): one cut before its first part
+      // is full keeps none of them, and the client resumes from 0.
+      const kept = TEST_STORAGE === 'fs' ? MiB : 0;
+      if (kept > 0) await waitFor(async () => (await request('HEAD', location, interop)).headers.get('upload-offset') === String(kept), 'the first bytes to be stored');
       created.cut();
 
       const head = await request('HEAD', location, interop);
-      expect(head.headers.get('upload-offset')).toBe(String(MiB));
+      expect(head.headers.get('upload-offset')).toBe(String(kept));
       expect(head.status).toBe(204);
       expect(head.headers.get(draft.field)).toBe(draft.complete(false)[draft.field as keyof ReturnType<typeof draft.complete>]);
       expect(head.headers.get('cache-control')).toBe('no-store');
       expect(head.headers.get('upload-limit')).toBe(`max-size=${64 * MiB}`);
 
       const patchHeaders = { ...interop, 'content-type': draft.patchType, ...draft.complete(true) };
-      const wrong = await request('PATCH', location, { ...patchHeaders, 'upload-offset': '0' }, data.subarray(0, 1000));
+      const wrong = await request('PATCH', location, { ...patchHeaders, 'upload-offset': String(kept + 1000) }, data.subarray(0, 1000));
       expect(wrong.status).toBe(409);
-      expect(wrong.headers.get('upload-offset')).toBe(String(MiB));
+      expect(wrong.headers.get('upload-offset')).toBe(String(kept));
       expect(errorCode(wrong)).toBe('offset_mismatch');
 
-      const rest = await request('PATCH', location, { ...patchHeaders, 'upload-offset': String(MiB) }, data.subarray(MiB));
+      const rest = await request('PATCH', location, { ...patchHeaders, 'upload-offset': String(kept) }, data.subarray(kept));
       expect(rest.status).toBe(204);
       expect(rest.headers.get('upload-offset')).toBe(String(data.length));
       const id = location.split('/').pop()!;
-      expect(sha256(await readFile(onDisk(id)))).toBe(sha256(data));
+      expect(sha256(await storedBytes(s, id))).toBe(sha256(data));
       expect(await settledFile(s.api, owner, id)).toMatchObject({ filename: 'holiday photo.png', mimeType: 'image/png', size: data.length, sha256: sha256(data) });
       const finished = await request('HEAD', location, interop);
       expect(finished.headers.get(draft.field)).toBe(draft.complete(true)[draft.field as keyof ReturnType<typeof draft.complete>]);

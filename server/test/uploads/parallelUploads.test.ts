@@ -1,7 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { settledFile, startTestServer, withDatabase, type TestServer } from '../helpers/testServer.js';
+import { settledFile, startTestServer, storedBytes, withDatabase, type TestServer } from '../helpers/testServer.js';
 import { randomData, sha256 } from '../helpers/tus.js';
 import { runTusClient } from '../helpers/tusClient.js';
 
@@ -28,7 +26,7 @@ describe('tus-js-client with parallelUploads (concatenation)', () => {
     expect(run.error).toBeUndefined();
     expect(run.outcome).toBe('finished');
     const id = new URL(run.url).pathname.split('/').pop()!;
-    expect(sha256(await readFile(path.join(s.storageDir, 'uploads', id)))).toBe(sha256(data));
+    expect(sha256(await storedBytes(s, id))).toBe(sha256(data));
     const file = await settledFile(s.api, token, id);
     expect(file).toMatchObject({ id, filename: 'parallel.bin', size: data.length, status: 'processed', sha256: sha256(data) });
     // One upload record remains: the final one, which is the file. The partials are gone.

@@ -1,9 +1,7 @@
-import { readdir, readFile } from 'node:fs/promises';
 import http from 'node:http';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileEvents } from '../../src/files/fileEvents.js';
-import { errorCode, jobsFor, startTestServer, type ApiResponse, type TestServer } from '../helpers/testServer.js';
+import { errorCode, jobsFor, startTestServer, storedBytes, storedUploads, type ApiResponse, type TestServer } from '../helpers/testServer.js';
 import { randomData, sha256 } from '../helpers/tus.js';
 
 const MAX = 1024 * 1024;
@@ -39,7 +37,7 @@ describe('POST /api/files (multipart/form-data)', () => {
 
   const post = (body: Buffer, contentType = `multipart/form-data; boundary=${BOUNDARY}`): Promise<ApiResponse> =>
     s.api.request('POST', '/api/files', { token, headers: { 'content-type': contentType }, body });
-  const stored = async () => (await readdir(path.join(s.storageDir, 'uploads'))).sort();
+  const stored = () => storedUploads(s);
   const fileCount = async () => (await s.api.get('/api/files?limit=100', token)).body.items.length;
 
   it('stores a file with the fields before it: 201 with the File, bytes exact, ingested once', async () => {
@@ -54,7 +52,7 @@ describe('POST /api/files (multipart/form-data)', () => {
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ filename: 'beach.bin', size: data.length, title: 'Holiday', description: 'Line one\nline two', status: 'uploaded', mimeType: 'application/octet-stream' });
     const { id } = res.body;
-    expect(sha256(await readFile(path.join(s.storageDir, 'uploads', id)))).toBe(sha256(data));
+    expect(sha256(await storedBytes(s, id))).toBe(sha256(data));
     expect(created.filter((x) => x === id)).toHaveLength(1);
     expect(await jobsFor(s, id)).toEqual([expect.objectContaining({ state: 'queued' })]);
     expect((await s.api.get(`/api/files/${id}`, token)).body).toEqual(res.body);

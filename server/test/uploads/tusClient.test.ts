@@ -1,8 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_URL, redisAvailable } from '../helpers/services.js';
-import { startTestServer, type TestServer } from '../helpers/testServer.js';
+import { startTestServer, storedBytes, type TestServer } from '../helpers/testServer.js';
 import { TUS_RESUMABLE, randomData, sha256 } from '../helpers/tus.js';
 import { runTusClient } from '../helpers/tusClient.js';
 
@@ -40,7 +38,7 @@ describe.each(setups)('tus-js-client against the server (%s)', (_name, env) => {
     expect(first.sent + second.sent).toBeLessThan(2 * 5 * MiB);
 
     const id = new URL(first.url).pathname.split('/').pop()!;
-    expect(sha256(await readFile(path.join(s.storageDir, 'uploads', id)))).toBe(sha256(data));
+    expect(sha256(await storedBytes(s, id))).toBe(sha256(data));
     const file = await s.api.get(`/api/files/${id}`, token);
     expect(file.body).toMatchObject({ id, filename: 'five.bin', size: 5 * MiB, title: 'Five' });
     const content = await fetch(`${s.url}/api/files/${id}/content`, { headers: { authorization: `Bearer ${token}` } });
@@ -53,6 +51,6 @@ describe.each(setups)('tus-js-client against the server (%s)', (_name, env) => {
     expect(run.outcome).toBe('finished');
     const id = new URL(run.url).pathname.split('/').pop()!;
     expect((await s.api.get(`/api/files/${id}`, token)).body.size).toBe(data.length);
-    expect(sha256(await readFile(path.join(s.storageDir, 'uploads', id)))).toBe(sha256(data));
+    expect(sha256(await storedBytes(s, id))).toBe(sha256(data));
   });
 });

@@ -8,6 +8,7 @@ import * as admin from './007_admin.js';
 import * as crc32 from './008_crc32.js';
 import * as shares from './009_shares.js';
 import * as requests from './010_requests.js';
+import * as encryption from './012_encryption.js';
 import * as search from './013_search.js';
 
 /** Migrations are listed in code, not read from a folder, so built and test runs see the same set. */
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '008_crc32': crc32,
   '009_shares': shares,
   '010_requests': requests,
+  '012_encryption': encryption,
   '013_search': search,
 };
 

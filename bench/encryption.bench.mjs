@@ -1,0 +1,134 @@
+// What encryption at rest costs: the full server (built, as `pnpm start` runs it) twice in the same
+// run, once without and once with ENCRYPTION_KEY, each uploading a 1 GiB file with one tus PATCH
+// and downloading it whole (GET /api/files/:id/content). The measure is the server's CPU seconds
+// per GiB for upload plus download, read from /proc; the target is under +25% with encryption.
+// Processing is off (RUN_WORKERS=false) on both, so only the bytes' way in and out is measured.
+// Runs alternate between the two servers and repeat; the least CPU of each counts, because on a
+// shared two-core machine the rest measures the neighbours.
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { GiB, MiB, builtServer, cpuSeconds, dataFile, request, startArguments, startChild } from './common.mjs';
+
+const SIZE = 1 * GiB;
+const REPEATS = 3;
+const TARGET = 1.25;
+
+/** Reads a download to its end, counting bytes; returns how many arrived. */
+function download(base, pathname, headers) {
+  return new Promise((resolve, reject) => {
+    http
+      .get(new URL(pathname, base), { headers }, (res) => {
+        if (res.statusCode !== 200) reject(new Error(`download answered ${res.statusCode}`));
+        let bytes = 0;
+        res.on('data', (chunk) => (bytes += chunk.length));
+        res.on('end', () => resolve(bytes));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
+async function startServer(name, extraEnv) {
+  const dir = await mkdtemp(path.join(tmpdir(), `dropline-bench-${name}-`));
+  const server = await startChild(
+    startArguments(),
+    {
+      NODE_ENV: 'production',
+      JWT_SECRET: randomBytes(32).toString('base64url'),
+      STORAGE_DIR: dir,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      RUN_WORKERS: 'false',
+      // A loaded machine can take longer than the default 15 minutes over the repeats.
+      ACCESS_TOKEN_TTL: '24h',
+      SEED_USERS: 'bench@example.com:bench-password:user',
+      CLIENT_DIR: path.join(dir, 'no-client'),
+      ...extraEnv,
+    },
+    (line) => (line.includes('Dropline is listening') ? JSON.parse(line).url : null),
+  );
+  const login = await request(
+    server.url,
+    'POST',
+    '/api/auth/login',
+    { 'content-type': 'application/json' },
+    JSON.stringify({ email: 'bench@example.com', password: 'bench-password' }),
+  );
+  return { name, dir, ...server, auth: { Authorization: `Bearer ${JSON.parse(login.text).accessToken}` } };
+}
+
+/** One upload (a single PATCH streamed from disk) and one whole download; CPU seconds of the server for each. */
+async function roundTrip(target, file) {
+  const tus = { 'Tus-Resumable': '1.0.0', ...target.auth };
+  const before = cpuSeconds(target.child.pid);
+  const created = await request(target.url, 'POST', '/api/uploads/', {
+    ...tus,
+    'Upload-Length': String(SIZE),
+    'Upload-Metadata': `filename ${Buffer.from('bench.bin').toString('base64')}`,
+  });
+  if (created.status !== 201) throw new Error(`create failed: ${created.status} ${created.text}`);
+  const location = new URL(created.headers.location, target.url).pathname;
+  const id = location.split('/').pop();
+  const patched = await request(
+    target.url,
+    'PATCH',
+    location,
+    { ...tus, 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream', 'Content-Length': String(SIZE) },
+    createReadStream(file, { highWaterMark: MiB }),
+  );
+  if (patched.status !== 204) throw new Error(`PATCH failed: ${patched.status} ${patched.text}`);
+  const uploaded = cpuSeconds(target.child.pid);
+  const bytes = await download(target.url, `/api/files/${id}/content`, target.auth);
+  if (bytes !== SIZE) throw new Error(`download gave ${bytes} bytes of ${SIZE}`);
+  const downloaded = cpuSeconds(target.child.pid);
+  const deleted = await request(target.url, 'DELETE', `/api/files/${id}`, target.auth);
+  if (deleted.status !== 204) throw new Error(`DELETE failed: ${deleted.status} ${deleted.text}`);
+  return { upload: uploaded - before, download: downloaded - uploaded };
+}
+
+async function main() {
+  if (!existsSync(builtServer)) throw new Error('server/dist/main.js is missing: run `pnpm bench` (it builds first).');
+  const file = await dataFile(SIZE);
+  const targets = [];
+  try {
+    targets.push(await startServer('plain', {}));
+    targets.push(await startServer('encrypted', { ENCRYPTION_KEY: randomBytes(32).toString('base64') }));
+    await new Promise((r) => setTimeout(r, 1000));
+    const runs = { plain: [], encrypted: [] };
+    for (let repeat = 0; repeat < REPEATS; repeat++) {
+      for (const target of repeat % 2 === 0 ? targets : [...targets].reverse()) {
+        const run = await roundTrip(target, file);
+        runs[target.name].push(run);
+        process.stdout.write(`  ${target.name}: upload ${run.upload.toFixed(2)} CPU s, download ${run.download.toFixed(2)} CPU s\n`);
+      }
+    }
+    const least = (name, part) => Math.min(...runs[name].map((r) => (part ? r[part] : r.upload + r.download))) / (SIZE / GiB);
+    const rows = ['upload', 'download', null].map((part) => ({
+      'CPU s/GiB': part ?? 'upload + download',
+      plain: least('plain', part).toFixed(2),
+      encrypted: least('encrypted', part).toFixed(2),
+      ratio: (least('encrypted', part) / least('plain', part)).toFixed(2),
+    }));
+    console.log();
+    console.table(rows);
+    const ratio = least('encrypted', null) / least('plain', null);
+    console.log(
+      `encryption at rest costs ${((ratio - 1) * 100).toFixed(0)}% more CPU per GiB for upload + download (target under +${((TARGET - 1) * 100).toFixed(0)}%)`,
+    );
+  } finally {
+    for (const { child } of targets) child.kill('SIGTERM');
+    await Promise.all(targets.map(({ child }) => (child.exitCode === null ? once(child, 'exit') : null)));
+    for (const { dir } of targets) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

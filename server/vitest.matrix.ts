@@ -1,0 +1,13 @@
+/**
+ * The suites that store or read bytes: the matrix configs run every one of them again on S3
+ * (vitest.s3.config.ts) and with encryption at rest (vitest.encrypted.config.ts).
+ */
+export const STORAGE_SUITES = [
+  'test/uploads/**/*.test.ts',
+  'test/files/**/*.test.ts',
+  'test/jobs/processing.test.ts',
+  'test/shares/**/*.test.ts',
+  'test/requests/**/*.test.ts',
+  'test/archive/**/*.test.ts',
+  'test/storage/**/*.test.ts',
+];
