@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrateToLatest, openDatabase } from '../../src/db/database.js';
 import { createPostgresDatabase, postgresAvailable } from '../helpers/services.js';
@@ -38,6 +39,20 @@ describe.each(targets)('migrations on %s', (_name, makeUrl) => {
       );
       const uploads = (await handle.db.introspection.getTables()).find((t) => t.name === 'uploads')!;
       expect(uploads.columns.map((c) => c.name)).toEqual(expect.arrayContaining(['concat', 'parts', 'hash_state', 'hash_offset', 'sha256', 'protocol']));
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it('apply a migration that landed after a higher one had already run (012_encryption after 013_search)', async () => {
+    const handle = openDatabase(await makeUrl());
+    try {
+      await migrateToLatest(handle.db);
+      // A database migrated by a server that did not have 012 yet.
+      await handle.db.schema.dropTable('encryption_keys').execute();
+      await sql`delete from kysely_migration where name = '012_encryption'`.execute(handle.db);
+      expect(await migrateToLatest(handle.db)).toEqual(['012_encryption']);
+      expect((await handle.db.introspection.getTables()).map((t) => t.name)).toContain('encryption_keys');
     } finally {
       await handle.close();
     }
