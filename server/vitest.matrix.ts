@@ -1,3 +1,6 @@
+import { mergeConfig, type ViteUserConfig } from 'vitest/config';
+import base from './vitest.config.js';
+
 /**
  * The suites that store or read bytes: the matrix configs run every one of them again on S3
  * (vitest.s3.config.ts) and with encryption at rest (vitest.encrypted.config.ts).
@@ -11,3 +14,11 @@ export const STORAGE_SUITES = [
   'test/archive/**/*.test.ts',
   'test/storage/**/*.test.ts',
 ];
+
+/**
+ * The base config running only `include`, with `overrides` merged in. The base's own `include` (every
+ * suite) is replaced, not merged: mergeConfig concatenates arrays, which would run every suite again.
+ */
+export function matrixConfig(include: string[], overrides: ViteUserConfig): ViteUserConfig {
+  return mergeConfig({ ...base, test: { ...base.test, include } }, overrides);
+}

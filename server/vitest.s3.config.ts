@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { defineConfig, mergeConfig } from 'vitest/config';
-import base from './vitest.config.js';
-import { STORAGE_SUITES } from './vitest.matrix.js';
+import { defineConfig } from 'vitest/config';
+import { STORAGE_SUITES, matrixConfig } from './vitest.matrix.js';
 
 /**
  * `pnpm test:s3`: the storage-dependent suites again, with STORAGE=s3 against a real Ceph RADOS
@@ -21,15 +20,15 @@ if (!cephInstalled && !process.env.TEST_S3_ENDPOINT) {
   console.warn('\n  NOTICE: Ceph (radosgw, ceph-mon, ceph-osd) is not installed; the S3 storage suites are SKIPPED on this machine.\n');
 }
 
+const gateway = cephInstalled || process.env.TEST_S3_ENDPOINT !== undefined;
 
-export default mergeConfig(
-  base,
+export default matrixConfig(
+  gateway ? STORAGE_SUITES : [],
   defineConfig({
     test: {
-      include: cephInstalled || process.env.TEST_S3_ENDPOINT ? STORAGE_SUITES : [],
       passWithNoTests: true,
       env: { STORAGE: 's3' },
-      globalSetup: cephInstalled || process.env.TEST_S3_ENDPOINT ? ['test/helpers/s3Gateway.ts'] : [],
+      globalSetup: gateway ? ['test/helpers/s3Gateway.ts'] : [],
       // One gateway on two shared cores: fewer files at once than the filesystem run.
       maxWorkers: 1,
       testTimeout: 60_000,
