@@ -351,7 +351,10 @@ class ZipRangeStream extends Readable {
       this.destroy(err as Error);
       return;
     }
-    if (opening instanceof Readable) return this.pipeSource(index, opening, to - from);
+    if (opening instanceof Readable) {
+      this.pipeSource(index, opening, to - from);
+      return;
+    }
     this.opening = true;
     opening.then(
       (source) => {
