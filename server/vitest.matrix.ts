@@ -11,7 +11,8 @@ export const STORAGE_SUITES = [
   'test/jobs/processing.test.ts',
   'test/shares/**/*.test.ts',
   'test/requests/**/*.test.ts',
-  'test/archive/**/*.test.ts',
+  // Only this one of the archive suites reads stored files; zip and zip64 test the format from memory and temp files.
+  'test/archive/crc32.test.ts',
   'test/storage/**/*.test.ts',
 ];
 
