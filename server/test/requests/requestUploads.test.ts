@@ -1,10 +1,8 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresAvailable } from '../helpers/services.js';
 import { collect, openSocket } from '../helpers/sockets.js';
-import { startTestServer, type TestServer } from '../helpers/testServer.js';
+import { startTestServer, storedBytes, type TestServer } from '../helpers/testServer.js';
 import { TUS_RESUMABLE, randomData, sha256 } from '../helpers/tus.js';
 import { runTusClient } from '../helpers/tusClient.js';
 
@@ -51,7 +49,7 @@ describe.each(databases)('tus-js-client through a file request on %s', (database
     expect(second.sent).toBe(5 * MiB - offset);
 
     const id = new URL(first.url).pathname.split('/').pop()!;
-    expect(sha256(await readFile(path.join(s.storageDir, 'uploads', id)))).toBe(sha256(data));
+    expect(sha256(await storedBytes(s, id))).toBe(sha256(data));
     const file = await s.api.get(`/api/files/${id}`, owner.token);
     expect(file.body).toMatchObject({ id, filename: 'video.bin', size: 5 * MiB, owner: { id: owner.id }, request: { id: request.id, title: 'Send me the video', uploader: 'Erin' } });
     await expect.poll(() => created.map((e) => e.id)).toContain(id);

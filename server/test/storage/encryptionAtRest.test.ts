@@ -10,7 +10,7 @@ import { createStorage } from '../../src/storage/createStorage.js';
 import { rewrapAll } from '../../src/storage/encryption/rewrap.js';
 import { StorageLayout } from '../../src/storage/storageLayout.js';
 import { createUpload, patchUpload, uploadFile } from '../helpers/tus.js';
-import { errorCode, settledFile, startTestServer, type TestServer } from '../helpers/testServer.js';
+import { errorCode, settledFile, startTestServer, testStorageEnv, type TestServer } from '../helpers/testServer.js';
 
 /**
  * ENCRYPTION_KEY end to end, on whichever backend the run uses: what is stored is not the
@@ -127,6 +127,7 @@ describe('encryption at rest', { timeout: 180_000 }, () => {
 
     const config = loadConfig({
       ...process.env,
+      ...(await testStorageEnv(s.storageDir)),
       STORAGE_DIR: s.storageDir,
       DATABASE_URL: s.config.databaseUrl,
       ENCRYPTION_KEY: b64(keyB),
