@@ -86,7 +86,14 @@ export function cpuSeconds(pid) {
 export function rssSampler(pid, onSample = () => {}) {
   let peak = 0;
   const sample = () => {
-    const bytes = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+    let status;
+    try {
+      status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    } catch {
+      // The process has exited (a child that ran to its end): its peak was sampled while it ran.
+      return;
+    }
+    const bytes = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
     peak = Math.max(peak, bytes);
     onSample(bytes);
   };
