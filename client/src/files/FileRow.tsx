@@ -1,7 +1,7 @@
 import type { File as FileItem } from '@dropline/contract'
 import { formatBytes } from '../format/formatBytes'
 import { formatDateTime, formatShortDate } from '../format/formatDate'
-import { formatExpiry } from '../sharing/expiry'
+import { formatExpiry } from '../forms/expiry'
 import { fileTypeLabel } from './fileTypeLabel'
 import { StatusBadge } from './StatusBadge'
 
@@ -67,7 +67,7 @@ export function FileRow({ file, showOwner, selected, onOpen, onSelect }: FileRow
             <span aria-hidden="true">…</span>
           </span>
         ) : (
-          <span className="muted" aria-label="Not yet computed">
+          <span className="muted" role="img" aria-label="Not yet computed">
             —
           </span>
         )}
