@@ -29,8 +29,6 @@ export default matrixConfig(
       passWithNoTests: true,
       env: { STORAGE: 's3' },
       globalSetup: gateway ? ['test/helpers/s3Gateway.ts'] : [],
-      // One gateway on two shared cores: fewer files at once than the filesystem run.
-      maxWorkers: 1,
       testTimeout: 60_000,
     },
   }),
