@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
-import { crc32 } from 'node:zlib';
 import { createSHA256, type IHasher } from 'hash-wasm';
+import { hashThreads, type HashState } from './hashThreads.js';
 import type { SavedHash } from './uploads.repository.js';
 
 /** What a finished upload's bytes hash to: SHA-256 (hex) and the unsigned CRC-32 a ZIP header needs. */
@@ -21,35 +21,54 @@ const READ_BYTES = 4 * 1024 * 1024;
 
 /**
  * The SHA-256 and CRC-32 of an upload in progress, covering its first `offset` bytes. Only bytes
- * that are already on disk may be fed to them, so a saved state never runs ahead of the file.
+ * that are already on disk may be fed to them, so a saved state never runs ahead of the file. The
+ * bytes are hashed off the event loop (hashThreads.ts), one chunk after another.
  */
 export class RunningHash {
+  /** The state after every byte given to `update` so far, once the hash threads have caught up. */
+  private hashed: Promise<HashState>;
+
   constructor(
     private readonly id: string,
+    /** Gives the starting state and the final digest; the bytes in between are hashed elsewhere. */
     private readonly hasher: IHasher,
     private position: number,
     /** zlib's CRC-32 continues from a previous value, so its whole state is this number. */
-    private crc: number,
+    crc: number,
     private readonly states: HashStates,
-  ) {}
+  ) {
+    this.hashed = Promise.resolve({ sha256: hasher.save(), crc32: crc });
+  }
 
   get offset(): number {
     return this.position;
   }
 
-  update(chunk: Uint8Array): void {
-    this.hasher.update(chunk);
-    this.crc = crc32(chunk, this.crc);
+  /**
+   * Queues `chunk`, copied at once (its buffer may be reused). Resolves once the chunk before it is
+   * hashed, so a caller that waits has at most two of its chunks queued.
+   */
+  update(chunk: Uint8Array): Promise<void> {
+    const bytes = new Uint8Array(chunk);
+    const before = this.hashed;
+    this.hashed = before.then((state) => hashThreads.continue(state, bytes));
+    // Whoever waits next (update, checkpoint, digests) hears a failure; none may go unhandled meanwhile.
+    this.hashed.catch(() => {});
     this.position += chunk.length;
+    return before.then(() => {});
   }
 
   /** Saves the state, so a later request or a restarted server continues from here. */
-  checkpoint(): Promise<void> {
-    return this.states.saveHash(this.id, { state: this.hasher.save(), offset: this.position, crc32: this.crc });
+  async checkpoint(): Promise<void> {
+    const offset = this.position;
+    const { sha256, crc32 } = await this.hashed;
+    return this.states.saveHash(this.id, { state: sha256, offset, crc32 });
   }
 
-  digests(): Digests {
-    return { sha256: this.hasher.digest('hex'), crc32: this.crc };
+  async digests(): Promise<Digests> {
+    const { sha256, crc32 } = await this.hashed;
+    this.hasher.load(sha256);
+    return { sha256: this.hasher.digest('hex'), crc32 };
   }
 }
 
@@ -96,7 +115,7 @@ export class ContentHashes {
   async finish(id: string, size: number): Promise<Digests | null> {
     const hash = await this.resume(id, size);
     if (!hash) return null;
-    const digests = hash.digests();
+    const digests = await hash.digests();
     await this.states.saveSha256(id, digests.sha256);
     return digests;
   }
@@ -108,7 +127,7 @@ export class ContentHashes {
       while (hash.offset < end) {
         const { bytesRead } = await handle.read(buffer, 0, Math.min(READ_BYTES, end - hash.offset), hash.offset);
         if (bytesRead === 0) throw new Error(`upload ${id} has fewer than ${end} bytes on disk`);
-        hash.update(buffer.subarray(0, bytesRead));
+        await hash.update(buffer.subarray(0, bytesRead));
       }
     } finally {
       await handle.close();

@@ -103,7 +103,7 @@ export class UploadStore extends FileStore {
       batched = 0;
       await writeFully(handle, data, position);
       position += data.length;
-      hash?.update(data);
+      await hash?.update(data);
       sinceCheckpoint += data.length;
       if (sinceCheckpoint >= CHECKPOINT_BYTES) {
         sinceCheckpoint = 0;
