@@ -9,7 +9,7 @@ export default defineConfig({
     // The cluster suite runs the built server on its own: `pnpm test:cluster`.
     exclude: ['test/cluster/**', '**/node_modules/**'],
     testTimeout: 30_000,
-    hookTimeout: 60_000,
+    hookTimeout: 120_000,
     // Two cores: test files each start real servers, so run few at a time.
     maxWorkers: 2,
   },

@@ -53,6 +53,17 @@ function report(err: CliError, json: boolean): void {
   }
 }
 
+/**
+ * Servers made one id in 64 start with '-' before ids were kept from doing so, and commander reads
+ * such an id as an option: show the same command with the id moved after '--'.
+ */
+function hintDashId(args: string[], message: string): void {
+  const id = /'(-[\w-]{21})'/.exec(message)?.[1];
+  if (!id) return;
+  const fixed = [...args.filter((a) => a !== id), '--', id].join(' ');
+  process.stderr.write(`dropline: an id that starts with '-' goes after '--': dropline ${fixed}\n`);
+}
+
 export async function run(argv: string[]): Promise<number> {
   const program = buildProgram();
   const json = argv.includes('--json');
@@ -64,6 +75,7 @@ export async function run(argv: string[]): Promise<number> {
       // Help and version requests end "with an error" in commander; they are successes here.
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT_OK;
       if (json) process.stderr.write(`${JSON.stringify({ error: { code: 'usage', message: err.message.replace(/^error: /, '') } })}\n`);
+      if (err.code === 'commander.unknownOption') hintDashId(argv.slice(2), err.message);
       return EXIT_USAGE; // commander printed the message already
     }
     if (err instanceof CliError) {

@@ -39,7 +39,7 @@ const utf8 = () => /utf-?8/i.test(process.env.LC_ALL || process.env.LC_CTYPE || 
 
 export const symbols = () => (utf8() ? { ok: '✓', fail: '✗', arrow: '→' } : { ok: 'ok', fail: 'FAILED', arrow: '->' });
 
-function fit(text: string, width: number): string {
+function clip(text: string, width: number): string {
   if (text.length <= width) return text.padEnd(width);
   return '…' + text.slice(text.length - width + 1); // keep the end: the file name
 }
@@ -72,7 +72,6 @@ export class BarDisplay implements Display {
   private readonly total: cliProgress.SingleBar;
   private readonly totalMeter = new Meter();
   private readonly done = new Map<Task, number>();
-  private files = 0;
   private finished = 0;
   private readonly labelWidth: number;
 
@@ -110,7 +109,7 @@ export class BarDisplay implements Display {
     const eta = bytes >= total && total > 0 ? null : Number.isFinite(rate) && rate > 0 ? formatDuration((total - bytes) / rate) : '--';
     const pct = total > 0 ? Math.floor((bytes / total) * 100) : 100;
     return {
-      label: fit(label, this.labelWidth),
+      label: clip(label, this.labelWidth),
       pct: `${pct}%`.padStart(4),
       amount: `${formatBytes(bytes)}/${formatBytes(total)}`.padStart(19),
       rate: rateText(rate).padStart(12),
@@ -125,7 +124,6 @@ export class BarDisplay implements Display {
   }
 
   task(label: string, total: number): Task {
-    this.files++;
     const meter = new Meter();
     const bar = this.bars.create(Math.max(total, 1), 0, this.payload(label, 0, total, NaN));
     let note: string | undefined;

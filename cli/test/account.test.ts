@@ -129,6 +129,10 @@ describe('exit codes and help', () => {
       expect({ command: commands[i], code: result.code }).toEqual({ command: commands[i], code: 0 });
       expect(result.stdout).toContain('Usage: dropline');
     });
+    // An id from an older server may start with '-': the usage error shows where it goes instead.
+    const dashId = await cli.run(['download', '-AbCdEfGhIjKlMnOpQrStU', '-o', '/tmp']);
+    expect(dashId.code).toBe(2);
+    expect(dashId.stderr).toContain("dropline: an id that starts with '-' goes after '--': dropline download -o /tmp -- -AbCdEfGhIjKlMnOpQrStU\n");
     const notLoggedIn = await cli.run(['ls']);
     expect(notLoggedIn.code).toBe(1);
     const unreachable = await cli.run(['login', 'http://127.0.0.1:9', '--email', 'a@example.com'], { env: { DROPLINE_PASSWORD: 'x' } });

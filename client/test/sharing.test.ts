@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { publicRouteOf, previewKindOf } from '../src/public/publicRoute'
-import { EXPIRY_PRESETS, expiryFromPreset, formatExpiry, isExpired } from '../src/sharing/expiry'
+import { ApiError } from '../src/api/ApiError'
+import { changedFrom, onlyChanged } from '../src/forms/changes'
+import { EXPIRY_PRESETS, expiryFromPreset, expiryToSend, formatExpiry, isExpired } from '../src/forms/expiry'
+import { NO_PASSWORD, passwordProblem, passwordToSend } from '../src/forms/password'
+import { problemOf, type LinkProblems } from '../src/public/usePublicLink'
 import { describeFiles, formatDownloads, parsePositiveInt, parseSize } from '../src/sharing/shareText'
 
 const now = new Date('2026-11-27T12:00:00.000Z')
@@ -12,6 +16,12 @@ describe('expiry presets', () => {
     expect(expiryFromPreset('7d', now)).toBe('2026-12-04T12:00:00.000Z')
     expect(expiryFromPreset('30d', now)).toBe('2026-12-27T12:00:00.000Z')
     expect(expiryFromPreset('never', now)).toBeNull()
+  })
+
+  it('send a time, null for never, or nothing when the current expiry is kept', () => {
+    expect(expiryToSend('1d', now)).toBe('2026-11-28T12:00:00.000Z')
+    expect(expiryToSend('never', now)).toBeNull()
+    expect(expiryToSend('keep', now)).toBeUndefined()
   })
 
   it('offer the five choices in order', () => {
@@ -59,7 +69,49 @@ describe('share text', () => {
   })
 })
 
+describe('form values', () => {
+  it('send a password only when one is typed, null when it is to be removed', () => {
+    expect(passwordToSend(NO_PASSWORD)).toBeUndefined()
+    expect(passwordToSend({ text: 'open sesame', remove: false })).toBe('open sesame')
+    expect(passwordToSend({ text: 'typed first', remove: true })).toBeNull()
+  })
+
+  it('refuse a password shorter than the minimum, but not an empty or removed one', () => {
+    expect(passwordProblem(NO_PASSWORD, 4)).toBeNull()
+    expect(passwordProblem({ text: 'abcd', remove: false }, 4)).toBeNull()
+    expect(passwordProblem({ text: 'abc', remove: false }, 4)).toBe('Choose a password of at least 4 characters, or leave it empty.')
+    expect(passwordProblem({ text: 'abc', remove: true }, 4)).toBeNull()
+  })
+
+  it('keep only the fields that change, so an edit sends nothing else', () => {
+    expect(changedFrom('same', 'same')).toBeUndefined()
+    expect(changedFrom(null, 5)).toBeNull()
+    expect(changedFrom('', 'a note')).toBe('')
+    expect(onlyChanged({ title: undefined, note: '', maxDownloads: null, expiresAt: '2026-12-01T00:00:00.000Z' })).toEqual({
+      note: '',
+      maxDownloads: null,
+      expiresAt: '2026-12-01T00:00:00.000Z',
+    })
+    expect(Object.keys(onlyChanged({ title: undefined, password: undefined }))).toEqual([])
+  })
+})
+
 describe('public links', () => {
+  const problem = (testId: string) => ({ title: testId, text: testId, testId })
+  const shareProblems: LinkProblems = { notFound: problem('not-found'), expired: problem('expired'), usedUp: problem('used-up') }
+  const requestProblems: LinkProblems = { notFound: problem('not-found'), expired: problem('expired') }
+
+  it('show a page of their own for links that are gone, and leave other failures to retry', () => {
+    expect(problemOf(new ApiError(404, 'not_found', 'No such share.'), shareProblems)?.testId).toBe('not-found')
+    expect(problemOf(new ApiError(410, 'share_expired', 'Expired.'), shareProblems)?.testId).toBe('expired')
+    expect(problemOf(new ApiError(410, 'download_limit_reached', 'Used up.'), shareProblems)?.testId).toBe('used-up')
+    expect(problemOf(new ApiError(410, 'request_expired', 'Expired.'), requestProblems)?.testId).toBe('expired')
+    expect(problemOf(new ApiError(0, 'network_error', 'Offline.'), shareProblems)).toBeNull()
+    expect(problemOf(new ApiError(500, 'internal', 'Oops.'), shareProblems)).toBeNull()
+    expect(problemOf(new Error('boom'), shareProblems)).toBeNull()
+  })
+
+
   it('recognises share and request pages by path', () => {
     expect(publicRouteOf('/s/abc123')).toEqual({ kind: 'share', token: 'abc123' })
     expect(publicRouteOf('/r/xyz_-9/')).toEqual({ kind: 'request', token: 'xyz_-9' })

@@ -23,7 +23,7 @@ async function shoot(page: Page, name: string, fullPage = true): Promise<void> {
   await page.screenshot({ path: `${SHOTS}${name}.png`, fullPage, animations: 'disabled', caret: 'hide' });
 }
 
-// Pictures of the sharing screens (the share dialog, the Shares view, the public share and request
+// Pictures of the sharing screens (a file's expiry, the share dialog and the share edit dialog, the Shares view, the public share and request
 // pages and their error pages), in both themes and on a phone, for a person to look at.
 test('screenshots of the sharing screens in both themes', async ({ browser, api, baseURL }) => {
   test.setTimeout(420_000);
@@ -59,6 +59,14 @@ test('screenshots of the sharing screens in both themes', async ({ browser, api,
       await storeSession(signedIn, user as Session);
       const main = await signedIn.newPage();
       await openMainScreen(main);
+      await main.getByRole('button', { name: `${files[2]!.name}: show details` }).click();
+      const detail = main.getByRole('dialog');
+      const fileExpiry = detail.getByLabel('Expires after');
+      await fileExpiry.selectOption('30d');
+      await detail.getByRole('button', { name: 'Save changes' }).scrollIntoViewIfNeeded();
+      await shoot(main, `file-expiry-${suffix}`, false);
+      await main.keyboard.press('Escape');
+      await expect(detail).toBeHidden();
       await main.getByRole('checkbox', { name: `Select ${files[0]!.name}` }).check();
       await main.getByRole('checkbox', { name: `Select ${files[1]!.name}` }).check();
       await shoot(main, `files-selected-${suffix}`);
@@ -76,6 +84,10 @@ test('screenshots of the sharing screens in both themes', async ({ browser, api,
       await expect(main.getByTestId('share-item').first()).toBeVisible();
       await expect(main.getByTestId('request-item')).toHaveCount(1);
       await shoot(main, `shares-${suffix}`);
+      await main.getByRole('button', { name: `Edit the share of ${files[0]!.name} and 2 more files` }).click();
+      await expect(main.getByTestId('share-edit-dialog').getByLabel('Remove the password')).toBeVisible();
+      await shoot(main, `share-edit-dialog-${suffix}`, false);
+      await main.keyboard.press('Escape');
       await main.getByRole('button', { name: 'New file request' }).click();
       await main.getByTestId('request-dialog').getByLabel('Title').fill('Receipts for October');
       await shoot(main, `request-dialog-${suffix}`, false);

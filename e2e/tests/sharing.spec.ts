@@ -98,7 +98,7 @@ test('two files shared with a password and one download: unlock, preview, ZIP, t
   await expect(item).toContainText('Used up');
 });
 
-test('a file request takes 20 MiB from someone without an account through a dropped network; the owner sees who sent it', async ({ browser, page, context, api }, testInfo) => {
+test('a file request takes 20 MiB from someone without an account through a dropped network; the owner sees the count grow live and who sent it', async ({ browser, page, context, api }, testInfo) => {
   test.setTimeout(180_000);
   const owner = await api.newUser('asker');
   await storeSession(context, owner);
@@ -115,8 +115,9 @@ test('a file request takes 20 MiB from someone without an account through a drop
   await expect(link).toHaveValue(/\/r\/[A-Za-z0-9_-]{22,}$/);
   const url = await link.inputValue();
   await dialog.getByRole('button', { name: 'Done' }).click();
-  await expect(page.getByTestId('request-item')).toHaveCount(1);
-  await page.getByRole('button', { name: 'Files', exact: true }).click();
+  const requestItem = page.getByTestId('request-item');
+  await expect(requestItem).toHaveCount(1);
+  await expect(requestItem.getByTestId('request-uploads')).toHaveText('0 of 3 files · 0 bytes');
 
   const name = `archive-scan-${randomBytes(3).toString('hex')}.bin`;
   const data = randomBytes(20 * MiB);
@@ -166,6 +167,9 @@ test('a file request takes 20 MiB from someone without an account through a drop
     await uploaderContext.close();
   }
 
+  // The owner's Shares view, open all along, counts the file without a reload.
+  await expect(requestItem.getByTestId('request-uploads')).toHaveText('1 of 3 files · 20 MiB', { timeout: 20_000 });
+  await page.getByRole('button', { name: 'Files', exact: true }).click();
   const row = page.getByTestId('file-row').filter({ hasText: name });
   await expect(row).toHaveCount(1, { timeout: 20_000 });
   await expect(row.getByTestId('file-request-origin')).toHaveText('From Rosa Archivist via “Scans for the archive”');

@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { lstat, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CliError } from '../errors.js';
@@ -19,7 +20,7 @@ export async function collectFiles(args: string[], warn: (text: string) => void)
   const files: LocalFile[] = [];
   for (const arg of args) {
     const absolute = path.resolve(arg);
-    let info;
+    let info: Stats;
     try {
       info = await stat(absolute);
     } catch (err) {

@@ -27,7 +27,7 @@ export function getFile(id: string, signal?: AbortSignal): Promise<FileItem> {
   return apiJson<FileItem>(filePath(id), { signal })
 }
 
-export type FileChanges = Partial<Pick<FileItem, 'filename' | 'title' | 'description'>>
+export type FileChanges = Partial<Pick<FileItem, 'filename' | 'title' | 'description' | 'expiresAt'>>
 
 export function updateFile(id: string, changes: FileChanges): Promise<FileItem> {
   return apiJson<FileItem>(filePath(id), { method: 'PATCH', json: changes })

@@ -44,6 +44,8 @@ export function listRequests(cursor: string | null, signal?: AbortSignal): Promi
 
 const requestPath = (id: string) => `/api/requests/${encodeURIComponent(id)}`
 
+export const getRequest = (id: string, signal?: AbortSignal) => apiJson<FileRequest>(requestPath(id), { signal })
+
 export function updateRequest(id: string, changes: UpdateFileRequestBody): Promise<FileRequest> {
   return apiJson<FileRequest>(requestPath(id), { method: 'PATCH', json: changes })
 }

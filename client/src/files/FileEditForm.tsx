@@ -1,19 +1,26 @@
 import { useState, type FormEvent } from 'react'
-import { messageOf } from '../api/ApiError'
-import { updateFile, type FileChanges } from '../api/files'
+import { updateFile } from '../api/files'
 import type { File as FileItem } from '@dropline/contract'
+import { changedFrom, onlyChanged } from '../forms/changes'
+import { expiryToSend, type ExpiryChoice } from '../forms/expiry'
+import { ExpirySelect } from '../forms/ExpirySelect'
+import { FormFooter } from '../forms/FormFooter'
+import { useSubmit } from '../forms/useSubmit'
 import { useToasts } from '../notifications/useToasts'
 
 interface Draft {
   filename: string
   title: string
   description: string
+  /** `keep` until the person picks a new expiry, which counts from when they save. */
+  expiry: ExpiryChoice
 }
 
 const fromFile = (file: FileItem): Draft => ({
   filename: file.filename,
   title: file.title ?? '',
   description: file.description ?? '',
+  expiry: 'keep',
 })
 
 interface FileEditFormProps {
@@ -28,39 +35,32 @@ interface FileEditFormProps {
 export function FileEditForm({ file, onSaved }: FileEditFormProps) {
   const { notify } = useToasts()
   const [draft, setDraft] = useState<Draft | null>(null)
-  const [saving, setSaving] = useState(false)
-  const [error, setError] = useState<string | null>(null)
+  const submit = useSubmit()
   const values = draft ?? fromFile(file)
 
-  const edit = (field: keyof Draft, value: string) => {
+  const edit = <K extends keyof Draft>(field: K, value: Draft[K]) => {
     setDraft({ ...values, [field]: value })
-    setError(null)
+    submit.setError(null)
   }
 
-  const changes: FileChanges = {}
   const original = fromFile(file)
-  if (values.filename.trim() !== original.filename) changes.filename = values.filename.trim()
-  if (values.title.trim() !== original.title) changes.title = values.title.trim()
-  if (values.description.trim() !== original.description) changes.description = values.description.trim()
+  const changes = onlyChanged({
+    filename: changedFrom(values.filename.trim(), original.filename),
+    title: changedFrom(values.title.trim(), original.title),
+    description: changedFrom(values.description.trim(), original.description),
+    expiresAt: expiryToSend(values.expiry),
+  })
   const dirty = Object.keys(changes).length > 0
 
   const onSubmit = async (event: FormEvent) => {
     event.preventDefault()
-    if (!values.filename.trim()) {
-      setError('The file needs a name.')
-      return
-    }
-    setSaving(true)
-    try {
+    if (!values.filename.trim()) return submit.setError('The file needs a name.')
+    await submit.run(async () => {
       const saved = await updateFile(file.id, changes)
       setDraft(null)
       onSaved(saved)
       notify(`Saved changes to ${saved.filename}`, 'success')
-    } catch (caught) {
-      setError(messageOf(caught))
-    } finally {
-      setSaving(false)
-    }
+    })
   }
 
   return (
@@ -80,21 +80,19 @@ export function FileEditForm({ file, onSaved }: FileEditFormProps) {
         <span className="field__label">Description</span>
         <textarea rows={3} value={values.description} onChange={(event) => edit('description', event.target.value)} />
       </label>
-      {error && (
-        <p className="message message--error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="button-row">
-        <button type="submit" className="button button--primary" disabled={!dirty || saving}>
-          {saving ? 'Saving…' : 'Save changes'}
-        </button>
+      <ExpirySelect
+        value={values.expiry}
+        onChange={(expiry) => edit('expiry', expiry)}
+        current={file.expiresAt}
+        hint="An expired file is deleted completely, and share links stop listing it."
+      />
+      <FormFooter error={submit.error} busy={submit.busy} submitLabel="Save changes" disabled={!dirty}>
         {draft && (
-          <button type="button" className="button button--quiet" onClick={() => setDraft(null)} disabled={saving}>
+          <button type="button" className="button button--quiet" onClick={() => setDraft(null)} disabled={submit.busy}>
             Discard changes
           </button>
         )}
-      </div>
+      </FormFooter>
     </form>
   )
 }

@@ -1,7 +1,7 @@
 import type { File as FileItem } from '@dropline/contract'
 import { formatBytes } from '../format/formatBytes'
 import { formatDateTime, formatShortDate } from '../format/formatDate'
-import { formatExpiry } from '../sharing/expiry'
+import { formatExpiry } from '../forms/expiry'
 import { fileTypeLabel } from './fileTypeLabel'
 import { StatusBadge } from './StatusBadge'
 

@@ -1,7 +1,7 @@
 import { lazy, Suspense, useCallback, useMemo, useState } from 'react'
 import { getMe } from '../api/admin'
 import { getFile, type FileQuery } from '../api/files'
-import type { FileCreatedEvent, File as FileItem, ShareDownloadedEvent } from '@dropline/contract'
+import type { FileCreatedEvent, File as FileItem } from '@dropline/contract'
 import { getShare } from '../api/shares'
 import { useAuth, useSignedInUser } from '../auth/useAuth'
 import { FileDetail } from '../files/FileDetail'
@@ -11,10 +11,12 @@ import { FilesPanel } from '../files/FilesPanel'
 import { useFileList } from '../files/useFileList'
 import { useDebouncedValue } from '../hooks/useDebouncedValue'
 import { useToasts } from '../notifications/useToasts'
+import { useRelay } from '../realtime/useRelay'
 import { useSocket } from '../realtime/useSocket'
 import { UploadPanel } from '../upload/UploadPanel'
 import { useLoaded } from '../admin/useLoaded'
 import { ShareDialog } from '../sharing/ShareDialog'
+import type { SharesEvent } from '../sharing/SharesScreen'
 import { describeFiles, formatDownloads } from '../sharing/shareText'
 import { AppHeader, type View } from './AppHeader'
 
@@ -43,23 +45,15 @@ export function MainScreen() {
   const [view, setView] = useState<View>('files')
   const [me, reloadMe] = useLoaded(getMe)
   const [sharing, setSharing] = useState<FileItem[] | null>(null)
-  // The Shares view, when open, follows download counts live.
-  const [downloadListeners] = useState(() => new Set<(event: ShareDownloadedEvent) => void>())
-  const subscribeDownloads = useCallback(
-    (listener: (event: ShareDownloadedEvent) => void) => {
-      downloadListeners.add(listener)
-      return () => {
-        downloadListeners.delete(listener)
-      }
-    },
-    [downloadListeners],
-  )
+  // The Shares view, when open, follows downloads and files received through requests live.
+  const sharesEvents = useRelay<SharesEvent>()
 
   const applyFile = useCallback(
     (file: FileItem) => {
       upsert(file)
       if (file.owner.id === user.id) reloadMe()
       setSelected((current) => (current?.id === file.id && !isOlderCopy(file, current) ? file : current))
+      return file
     },
     [upsert, user.id, reloadMe],
   )
@@ -73,25 +67,22 @@ export function MainScreen() {
     [remove, reloadMe],
   )
 
-  const fetchAndApply = useCallback(
-    (id: string) => {
-      getFile(id).then(applyFile, () => {
-        // Gone again or not ours to see: nothing to show.
-      })
-    },
-    [applyFile],
-  )
+  /** The whole File, put in the list; null when it is gone again or not ours to see. */
+  const fetchAndApply = useCallback((id: string) => getFile(id).then(applyFile, () => null), [applyFile])
 
   const connection = useSocket({
     onFileCreated: (event: FileCreatedEvent) => {
       notify(`${event.owner.id === user.id ? 'You' : event.owner.displayName} uploaded ${event.filename}`)
-      // The event is a summary; the list needs the whole File.
-      if (event.owner.id === user.id || query.allOwners) fetchAndApply(event.id)
+      if (event.owner.id !== user.id && !query.allOwners) return
+      // The event is a summary; the list needs the whole File, which also names the request it came through.
+      fetchAndApply(event.id).then((file) => {
+        if (file?.request && file.owner.id === user.id) sharesEvents.emit({ type: 'received', requestId: file.request.id })
+      })
     },
     onFileUpdated: applyFile,
     onFileDeleted: ({ id }) => forgetFile(id),
     onShareDownloaded: (event) => {
-      for (const listener of downloadListeners) listener(event)
+      sharesEvents.emit({ type: 'downloaded', event })
       const what = event.fileId === null ? 'all files as a ZIP' : 'a file'
       // The event names the share by id; its files make the notice readable.
       getShare(event.shareId).then(
@@ -102,6 +93,7 @@ export function MainScreen() {
     },
     onResync: () => {
       reload()
+      sharesEvents.emit({ type: 'resync' })
       if (selected) fetchAndApply(selected.id)
     },
   })
@@ -126,7 +118,7 @@ export function MainScreen() {
       ) : view === 'shares' ? (
         <main className="app-main app-main--single">
           <Suspense fallback={<p className="panel__placeholder">Loading…</p>}>
-            <SharesScreen subscribeDownloads={subscribeDownloads} />
+            <SharesScreen subscribe={sharesEvents.subscribe} />
           </Suspense>
         </main>
       ) : (

@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react'
 import { ThemeToggle } from '../theme/ThemeToggle'
+import type { LinkProblemText, PublicLink } from './usePublicLink'
 
 /** The frame of the pages anyone with a link sees: the name, the theme switch and one column. */
 export function PublicLayout({ children }: { children: ReactNode }) {
@@ -16,14 +17,46 @@ export function PublicLayout({ children }: { children: ReactNode }) {
   )
 }
 
-/** A link that no longer works (or never did): what happened, in words, and nothing else to do. */
-export function LinkProblem({ title, children, testId }: { title: string; children: ReactNode; testId: string }) {
+interface PublicLinkPageProps<T> {
+  link: PublicLink<T>
+  /** The link's content, once it has been read. */
+  children: (value: T, access: string | null) => ReactNode
+}
+
+/** A public link's page: until the link is read, that it is opening, why it cannot be shown, or a failure to retry. */
+export function PublicLinkPage<T>({ link, children }: PublicLinkPageProps<T>) {
+  const { state } = link
   return (
-    <section className="panel public__problem" data-testid={testId} aria-labelledby="problem-title">
+    <PublicLayout>
+      {state.status === 'loading' && (
+        <p className="panel__placeholder" role="status">
+          Opening the link…
+        </p>
+      )}
+      {state.status === 'gone' && <LinkProblem problem={state.problem} />}
+      {state.status === 'error' && (
+        <section className="panel public__problem">
+          <p className="message message--error" role="alert">
+            Couldn’t open the link: {state.message}
+          </p>
+          <button type="button" className="button" onClick={link.reload}>
+            Try again
+          </button>
+        </section>
+      )}
+      {state.status === 'ready' && children(state.value, state.access)}
+    </PublicLayout>
+  )
+}
+
+/** A link that no longer works (or never did): what happened, in words, and nothing else to do. */
+export function LinkProblem({ problem }: { problem: LinkProblemText }) {
+  return (
+    <section className="panel public__problem" data-testid={problem.testId} aria-labelledby="problem-title">
       <h1 id="problem-title" className="public__title">
-        {title}
+        {problem.title}
       </h1>
-      <p className="muted">{children}</p>
+      <p className="muted">{problem.text}</p>
     </section>
   )
 }

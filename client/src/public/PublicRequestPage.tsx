@@ -2,28 +2,41 @@ import '@uppy/core/css/style.min.css'
 import '@uppy/dashboard/css/style.min.css'
 import type { PublicFileRequest } from '@dropline/contract'
 import Dashboard from '@uppy/react/dashboard'
-import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react'
-import { ApiError, messageOf } from '../api/ApiError'
+import { useEffect, useId, useMemo, useRef, useState } from 'react'
 import { maxAppendSizeOf } from '../api/files'
 import { getPublicRequest, requestAuthorization, unlockRequest } from '../api/publicLinks'
 import { formatBytes } from '../format/formatBytes'
-import { formatDateTime } from '../format/formatDate'
 import { useToasts } from '../notifications/useToasts'
-import { formatExpiry } from '../sharing/expiry'
 import { useTheme } from '../theme/useTheme'
 import { createUppy, UPLOAD_ENDPOINT, type DroplineUppy } from '../upload/createUppy'
 import { exposeForE2e } from '../upload/exposeForE2e'
 import { useUploadGuard } from '../upload/useUploadGuard'
 import { UserUrlStorage } from '../upload/userUrlStorage'
-import { forgetAccess, readAccess, storeAccess } from './accessStore'
-import { LinkProblem, PublicLayout } from './PublicLayout'
-import { UnlockForm } from './UnlockForm'
+import { LinkCard } from './LinkCard'
+import { LinkProblem, PublicLinkPage } from './PublicLayout'
+import { usePublicLink, type LinkProblems, type LinkProblemText } from './usePublicLink'
 
-type State =
-  | { status: 'loading' }
-  | { status: 'gone'; reason: 'not-found' | 'expired' | 'full' }
-  | { status: 'error'; message: string }
-  | { status: 'ready'; request: PublicFileRequest; access: string | null }
+const PROBLEMS: LinkProblems = {
+  notFound: {
+    title: 'This link doesn’t work',
+    text: 'The request may have been closed by the person who made it, or the link mistyped. Ask them for a new one.',
+    testId: 'request-not-found',
+  },
+  expired: {
+    title: 'This request has closed',
+    text: 'It was open for a limited time, and that time is over. Ask the person who sent it if they still need your files.',
+    testId: 'request-expired',
+  },
+}
+
+const FULL: LinkProblemText = {
+  title: 'This request is full',
+  text: 'It has received all the files it asked for. Ask the person who sent it if they need more.',
+  testId: 'request-full',
+}
+
+/** The public request needs no access token to be read; uploads carry it. */
+const readRequest = (token: string, _access: string | null, signal: AbortSignal) => getPublicRequest(token, signal)
 
 function isFull(request: PublicFileRequest): boolean {
   return request.remainingFiles === 0 || request.remainingBytes === 0
@@ -31,107 +44,47 @@ function isFull(request: PublicFileRequest): boolean {
 
 /** `/r/<token>`: someone asked for files; anyone with the link uploads them, resumably. */
 export function PublicRequestPage({ token }: { token: string }) {
-  const [state, setState] = useState<State>({ status: 'loading' })
-  const [round, setRound] = useState(0)
+  const link = usePublicLink({ kind: 'request', token, read: readRequest, unlock: unlockRequest, problems: PROBLEMS })
   const [sent, setSent] = useState(0)
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `round` is a trigger: a new round (retry, unlock, a finished upload) reads the request again
-  useEffect(() => {
-    const controller = new AbortController()
-    const access = readAccess('request', token)
-    getPublicRequest(token, controller.signal).then(
-      (request) => setState({ status: 'ready', request, access }),
-      (error: unknown) => {
-        if (controller.signal.aborted) return
-        if (error instanceof ApiError && error.status === 404) setState({ status: 'gone', reason: 'not-found' })
-        else if (error instanceof ApiError && error.status === 410) setState({ status: 'gone', reason: 'expired' })
-        // A failed re-read (offline mid-upload, say) keeps the page, and the uploads on it, as they are.
-        else setState((current) => (current.status === 'ready' ? current : { status: 'error', message: messageOf(error) }))
-      },
-    )
-    return () => controller.abort()
-  }, [token, round])
+  const { reload } = link
 
   useEffect(() => {
     document.title = 'Send files · Dropline'
   }, [])
 
-  const unlock = useCallback(
-    async (password: string) => {
-      const access = await unlockRequest(token, password)
-      storeAccess('request', token, access)
-      setRound((n) => n + 1)
-    },
-    [token],
-  )
-  const refresh = useCallback(() => setRound((n) => n + 1), [])
-  const onAccessRefused = useCallback(() => {
-    forgetAccess('request', token)
-    setRound((n) => n + 1)
-  }, [token])
-
   return (
-    <PublicLayout>
-      {state.status === 'loading' && (
-        <p className="panel__placeholder" role="status">
-          Opening the link…
-        </p>
-      )}
-      {state.status === 'gone' && state.reason === 'not-found' && (
-        <LinkProblem title="This link doesn’t work" testId="request-not-found">
-          The request may have been closed by the person who made it, or the link mistyped. Ask them for a new one.
-        </LinkProblem>
-      )}
-      {state.status === 'gone' && state.reason === 'expired' && (
-        <LinkProblem title="This request has closed" testId="request-expired">
-          It was open for a limited time, and that time is over. Ask the person who sent it if they still need your files.
-        </LinkProblem>
-      )}
-      {state.status === 'error' && (
-        <section className="panel public__problem">
-          <p className="message message--error" role="alert">
-            Couldn’t open the link: {state.message}
-          </p>
-          <button type="button" className="button" onClick={refresh}>
-            Try again
-          </button>
-        </section>
-      )}
-      {state.status === 'ready' && (
-        <section className="panel public__card" aria-labelledby="request-title" data-testid="public-request">
-          <div className="public__intro">
-            <p className="muted">{state.request.owner.displayName} asks you for files</p>
-            <h1 id="request-title" className="public__title">
-              {state.request.title}
-            </h1>
-            {state.request.message && <p className="public__note">{state.request.message}</p>}
-            <p className="muted" title={formatDateTime(state.request.expiresAt)}>
-              {state.request.expiresAt ? `This request ${formatExpiry(state.request.expiresAt).toLowerCase()}.` : 'This request stays open until it is closed.'}
-            </p>
-          </div>
-          {state.request.requiresPassword && state.access === null ? (
-            <UnlockForm what="This request" unlock={unlock} />
-          ) : isFull(state.request) && sent === 0 ? (
-            <LinkProblem title="This request is full" testId="request-full">
-              It has received all the files it asked for. Ask the person who sent it if they need more.
-            </LinkProblem>
+    <PublicLinkPage link={link}>
+      {(request, access) => (
+        <LinkCard
+          testId="public-request"
+          kicker={`${request.owner.displayName} asks you for files`}
+          title={request.title}
+          note={request.message}
+          expiresAt={request.expiresAt}
+          noun="request"
+          neverExpires="This request stays open until it is closed."
+          locked={request.requiresPassword && access === null}
+          unlock={link.unlock}
+        >
+          {isFull(request) && sent === 0 ? (
+            <LinkProblem problem={FULL} />
           ) : (
             <RequestUploader
               token={token}
-              request={state.request}
-              access={state.access}
+              request={request}
+              access={access}
               sent={sent}
               onSent={(count) => {
                 setSent((n) => n + count)
-                refresh()
+                reload()
               }}
-              onAccessRefused={onAccessRefused}
-              onChanged={refresh}
+              onAccessRefused={link.accessRefused}
+              onChanged={reload}
             />
           )}
-        </section>
+        </LinkCard>
       )}
-    </PublicLayout>
+    </PublicLinkPage>
   )
 }
 

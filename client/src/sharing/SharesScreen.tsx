@@ -1,34 +1,61 @@
 import type { FileRequest, Share, ShareDownloadedEvent } from '@dropline/contract'
 import { useEffect, useState } from 'react'
 import { messageOf } from '../api/ApiError'
-import { deleteRequest, listRequests, listShares, revokeShare } from '../api/shares'
+import { deleteRequest, getRequest, listRequests, listShares, revokeShare } from '../api/shares'
 import { CopyButton } from '../files/CopyButton'
 import { formatBytes } from '../format/formatBytes'
 import { formatDateTime, formatShortDate } from '../format/formatDate'
+import { formatExpiry, isExpired } from '../forms/expiry'
 import { useToasts } from '../notifications/useToasts'
-import { formatExpiry, isExpired } from './expiry'
 import { RequestDialog } from './RequestDialog'
 import { ShareEditDialog } from './ShareEditDialog'
 import { describeFiles, formatDownloads } from './shareText'
 import { useCursorList, type CursorList } from './useCursorList'
 
+/** What the signed-in screen passes on from the socket to this view while it is open. */
+export type SharesEvent =
+  | { type: 'downloaded'; event: ShareDownloadedEvent }
+  /** A file arrived through one of the user's requests: its counts changed. */
+  | { type: 'received'; requestId: string }
+  /** The socket reconnected: whatever happened meanwhile was not heard. */
+  | { type: 'resync' }
+
 interface SharesScreenProps {
-  /** Registers for live download counts; returns the unsubscribe. */
-  subscribeDownloads: (listener: (event: ShareDownloadedEvent) => void) => () => void
+  /** Registers for live events; returns the unsubscribe. */
+  subscribe: (listener: (event: SharesEvent) => void) => () => void
 }
 
 type Editing = { kind: 'share'; share: Share } | { kind: 'request'; request?: FileRequest } | null
 
-/** The user's public links and file requests, with their counts, edit and revoke. */
-export function SharesScreen({ subscribeDownloads }: SharesScreenProps) {
+/** The user's public links and file requests, with their counts (live), edit and revoke. */
+export function SharesScreen({ subscribe }: SharesScreenProps) {
   const shares = useCursorList(listShares)
   const requests = useCursorList(listRequests)
   const [editing, setEditing] = useState<Editing>(null)
-  const { update } = shares
+  const { update: updateShare, reload: reloadShares } = shares
+  const { update: updateRequest, reload: reloadRequests } = requests
 
   useEffect(
-    () => subscribeDownloads((event) => update(event.shareId, (share) => ({ ...share, downloads: Math.max(share.downloads, event.downloads) }))),
-    [subscribeDownloads, update],
+    () =>
+      subscribe((live) => {
+        if (live.type === 'downloaded') {
+          const { shareId, downloads } = live.event
+          updateShare(shareId, (share) => ({ ...share, downloads: Math.max(share.downloads, downloads) }))
+        } else if (live.type === 'received') {
+          // The server's counts, not a guess; answers to two quick uploads may cross, and counts only grow.
+          getRequest(live.requestId).then(
+            (fresh) =>
+              updateRequest(fresh.id, (held) => ({ ...fresh, files: Math.max(held.files, fresh.files), bytes: Math.max(held.bytes, fresh.bytes) })),
+            () => {
+              // Closed meanwhile, or out of reach: the list shows what it had.
+            },
+          )
+        } else {
+          reloadShares()
+          reloadRequests()
+        }
+      }),
+    [subscribe, updateShare, updateRequest, reloadShares, reloadRequests],
   )
 
   return (
@@ -115,40 +142,66 @@ function shareState(share: Share): { label: string; tone: 'processed' | 'failed'
   return { label: 'Active', tone: 'processed' }
 }
 
-function ConfirmRemove({ text, action, onConfirm, onCancel, busy }: { text: string; action: string; onConfirm: () => void; onCancel: () => void; busy: boolean }) {
-  return (
-    <div className="confirm shares__confirm" role="group" aria-label={text}>
-      <p className="confirm__text">{text}</p>
-      <div className="button-row">
-        <button type="button" className="button button--danger button--small" onClick={onConfirm} disabled={busy} autoFocus>
-          {busy ? 'Working…' : action}
-        </button>
-        <button type="button" className="button button--small" onClick={onCancel} disabled={busy}>
-          Keep it
-        </button>
+interface ItemActionsProps {
+  url: string
+  copyLabel: string
+  /** The item in words, for the buttons' names: "the share of a.png", "the request Scans". */
+  name: string
+  onEdit: () => void
+  /** Revoke, Close: the button, and what it does once confirmed. */
+  removal: { label: string; confirm: string; action: string; send: () => Promise<void>; done: string; failed: string }
+  onRemoved: () => void
+}
+
+/** Copy, Edit and a removal that asks first, for a share or a request. */
+function ItemActions({ url, copyLabel, name, onEdit, removal, onRemoved }: ItemActionsProps) {
+  const { notify } = useToasts()
+  const [confirming, setConfirming] = useState(false)
+  const [busy, setBusy] = useState(false)
+
+  const remove = async () => {
+    setBusy(true)
+    try {
+      await removal.send()
+      notify(removal.done, 'success')
+      onRemoved()
+    } catch (caught) {
+      notify(`${removal.failed}: ${messageOf(caught)}`, 'error')
+      setBusy(false)
+    }
+  }
+
+  if (confirming) {
+    return (
+      <div className="confirm shares__confirm" role="group" aria-label={removal.confirm}>
+        <p className="confirm__text">{removal.confirm}</p>
+        <div className="button-row">
+          <button type="button" className="button button--danger button--small" onClick={remove} disabled={busy} autoFocus>
+            {busy ? 'Working…' : removal.action}
+          </button>
+          <button type="button" className="button button--small" onClick={() => setConfirming(false)} disabled={busy}>
+            Keep it
+          </button>
+        </div>
       </div>
+    )
+  }
+  return (
+    <div className="button-row">
+      <CopyButton text={url} label={copyLabel} />
+      <button type="button" className="button button--small" onClick={onEdit} aria-label={`Edit ${name}`}>
+        Edit
+      </button>
+      <button type="button" className="button button--small button--danger-quiet" onClick={() => setConfirming(true)} aria-label={`${removal.label} ${name}`}>
+        {removal.label}
+      </button>
     </div>
   )
 }
 
 function ShareItem({ share, onEdit, onRevoked }: { share: Share; onEdit: () => void; onRevoked: () => void }) {
-  const { notify } = useToasts()
-  const [confirming, setConfirming] = useState(false)
-  const [busy, setBusy] = useState(false)
   const state = shareState(share)
   const name = describeFiles(share.files)
-
-  const revoke = async () => {
-    setBusy(true)
-    try {
-      await revokeShare(share.id)
-      notify(`Revoked the link to ${name}`, 'success')
-      onRevoked()
-    } catch (caught) {
-      notify(`Couldn’t revoke the link: ${messageOf(caught)}`, 'error')
-      setBusy(false)
-    }
-  }
 
   return (
     <li className="admin-list__item shares__item" data-testid="share-item" data-share-id={share.id}>
@@ -165,19 +218,21 @@ function ShareItem({ share, onEdit, onRevoked }: { share: Share; onEdit: () => v
         {share.note && <span className="admin-list__details">“{share.note}”</span>}
         <span className="shares__url mono">{share.url}</span>
       </div>
-      {confirming ? (
-        <ConfirmRemove text={`Revoke the link to ${name}? It stops working at once.`} action="Revoke link" onConfirm={revoke} onCancel={() => setConfirming(false)} busy={busy} />
-      ) : (
-        <div className="button-row">
-          <CopyButton text={share.url} label={`Copy the link to ${name}`} />
-          <button type="button" className="button button--small" onClick={onEdit} aria-label={`Edit the share of ${name}`}>
-            Edit
-          </button>
-          <button type="button" className="button button--small button--danger-quiet" onClick={() => setConfirming(true)} aria-label={`Revoke the share of ${name}`}>
-            Revoke
-          </button>
-        </div>
-      )}
+      <ItemActions
+        url={share.url}
+        copyLabel={`Copy the link to ${name}`}
+        name={`the share of ${name}`}
+        onEdit={onEdit}
+        removal={{
+          label: 'Revoke',
+          confirm: `Revoke the link to ${name}? It stops working at once.`,
+          action: 'Revoke link',
+          send: () => revokeShare(share.id),
+          done: `Revoked the link to ${name}`,
+          failed: 'Couldn’t revoke the link',
+        }}
+        onRemoved={onRevoked}
+      />
     </li>
   )
 }
@@ -189,22 +244,7 @@ function requestLimits(request: FileRequest): string {
 }
 
 function RequestItem({ request, onEdit, onDeleted }: { request: FileRequest; onEdit: () => void; onDeleted: () => void }) {
-  const { notify } = useToasts()
-  const [confirming, setConfirming] = useState(false)
-  const [busy, setBusy] = useState(false)
   const expired = isExpired(request.expiresAt)
-
-  const remove = async () => {
-    setBusy(true)
-    try {
-      await deleteRequest(request.id)
-      notify(`Closed the request “${request.title}”`, 'success')
-      onDeleted()
-    } catch (caught) {
-      notify(`Couldn’t close the request: ${messageOf(caught)}`, 'error')
-      setBusy(false)
-    }
-  }
 
   return (
     <li className="admin-list__item shares__item" data-testid="request-item" data-request-id={request.id}>
@@ -220,25 +260,21 @@ function RequestItem({ request, onEdit, onDeleted }: { request: FileRequest; onE
         {request.message && <span className="admin-list__details">{request.message}</span>}
         <span className="shares__url mono">{request.url}</span>
       </div>
-      {confirming ? (
-        <ConfirmRemove
-          text={`Close “${request.title}”? Its link stops working; files already sent stay yours.`}
-          action="Close request"
-          onConfirm={remove}
-          onCancel={() => setConfirming(false)}
-          busy={busy}
-        />
-      ) : (
-        <div className="button-row">
-          <CopyButton text={request.url} label={`Copy the link of ${request.title}`} />
-          <button type="button" className="button button--small" onClick={onEdit} aria-label={`Edit the request ${request.title}`}>
-            Edit
-          </button>
-          <button type="button" className="button button--small button--danger-quiet" onClick={() => setConfirming(true)} aria-label={`Close the request ${request.title}`}>
-            Close
-          </button>
-        </div>
-      )}
+      <ItemActions
+        url={request.url}
+        copyLabel={`Copy the link of ${request.title}`}
+        name={`the request ${request.title}`}
+        onEdit={onEdit}
+        removal={{
+          label: 'Close',
+          confirm: `Close “${request.title}”? Its link stops working; files already sent stay yours.`,
+          action: 'Close request',
+          send: () => deleteRequest(request.id),
+          done: `Closed the request “${request.title}”`,
+          failed: 'Couldn’t close the request',
+        }}
+        onRemoved={onDeleted}
+      />
     </li>
   )
 }

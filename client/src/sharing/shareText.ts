@@ -33,3 +33,8 @@ export function parseSize(text: string, unit: SizeUnit): number | null | undefin
   const bytes = Math.round(Number(trimmed) * SIZE_UNITS[unit])
   return bytes >= 1 && Number.isSafeInteger(bytes) ? bytes : undefined
 }
+
+export const SHARE_PASSWORD_PURPOSE = 'Visitors must enter it before they see the files.'
+export const DOWNLOAD_LIMIT_HINT = 'The link stops working after this many downloads (a single file or the ZIP of all counts as one).'
+export const DOWNLOAD_LIMIT_PROBLEM = 'The download limit must be a whole number of at least 1, or empty for no limit.'
+export const SHARE_NOTE_PLACEHOLDER = 'Shown on the download page'

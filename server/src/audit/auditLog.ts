@@ -104,7 +104,7 @@ export class AuditLog {
         qb.where((eb) => (filter.actor!.includes('@') ? eb('a.actor_email', '=', filter.actor!.toLowerCase()) : eb('a.actor_id', '=', filter.actor!))),
       )
       .$if(filter.action !== null && !filter.action.endsWith('.'), (qb) => qb.where('a.action', '=', filter.action!))
-      .$if(filter.action !== null && filter.action.endsWith('.'), (qb) =>
+      .$if(filter.action?.endsWith('.') === true, (qb) =>
         // A range rather than LIKE, so `_` in a name is not a wildcard and the index serves it.
         qb.where('a.action', '>=', filter.action!).where('a.action', '<', `${filter.action!.slice(0, -1)}/`),
       )

@@ -53,6 +53,9 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   // A download that failed before its first byte (416, 412, ...) has already set the file's own
   // headers; none of them may describe the JSON error (a text/html type would render it).
   for (const name of REPRESENTATION_HEADERS) res.removeHeader(name);
+  // Refused before its body was read: the rest of the body is still on its way, so the connection
+  // must not carry another request (a keep-alive client would get ECONNRESET on its next one).
+  if (!req.complete) res.set('Connection', 'close');
   res.set(error.headers).status(error.status).type('application/json').json(errorBody(error.code, error.message));
 };
 

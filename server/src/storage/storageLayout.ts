@@ -10,8 +10,17 @@ export const THUMBNAIL_FILE = 'thumbnail.webp';
 
 export const isSafeId = (id: string): boolean => SAFE_ID.test(id);
 
-/** 128 random bits, URL-safe: an upload's URL is not guessable from another one. */
-export const newId = (): string => randomBytes(16).toString('base64url');
+/**
+ * 128 random bits, URL-safe: an upload's URL is not guessable from another one. An id never
+ * starts with `-`, so `dropline rm <id>` and other command lines never read one as an option
+ * (one base64url id in 64 would); redrawing the first character costs a fraction of a bit.
+ */
+export const newId = (): string => {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (id[0] !== '-') return id;
+  }
+};
 
 /**
  * Where things live under STORAGE_DIR: upload data (with tus' `.json` info files beside it) in

@@ -6,5 +6,5 @@ import type { PlainUploads } from './plainUploads.js';
 
 /** `POST /api/files` as multipart/form-data (behind requireAuth): an upload, so it is this domain's, though it shares the files path. */
 export function plainUploadsRoutes(plainUploads: PlainUploads): Router {
-  return contractRouter('/api/files').on(fileRoutes.upload, (_input, req, res) => plainUploads.receive(req, res, currentUser(req)));
+  return contractRouter('/api/files').on(fileRoutes.upload, (_input, req) => plainUploads.receive(req, currentUser(req)));
 }

@@ -2,7 +2,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Upload } from '@tus/utils';
 import busboy, { type Busboy, type FileInfo } from 'busboy';
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import type { AuthUser } from '../auth/tokens.js';
 import { now } from '../db/time.js';
 import { HttpError, badRequest } from '../http/errors.js';
@@ -36,7 +36,7 @@ export class PlainUploads {
     private readonly maxUploadSize: number,
   ) {}
 
-  async receive(req: Request, res: Response, user: AuthUser): Promise<File> {
+  async receive(req: Request, user: AuthUser): Promise<File> {
     if (!req.is('multipart/form-data')) {
       throw new HttpError(415, 'expected_multipart', 'Send the file as multipart/form-data with a part named "file".');
     }
@@ -79,8 +79,6 @@ export class PlainUploads {
     } catch (err) {
       req.unpipe(form);
       form.destroy();
-      // Don't read the rest of a body that was refused: close the connection after answering.
-      if (!req.complete) res.set('Connection', 'close');
       if (receiving) await this.discard(receiving);
       throw err;
     }

@@ -89,7 +89,10 @@ export class RedisLocker implements Locker {
     }
     const [kind, id] = message;
     const waiting = this.waiting.get(id);
-    if (kind === 'free') return waiting?.wake();
+    if (kind === 'free') {
+      waiting?.wake();
+      return;
+    }
     const token = message[2];
     const holder = this.held.get(id);
     if (holder && holder.token !== token) askToRelease(holder.release);
@@ -129,7 +132,10 @@ class RedisLock implements Lock {
     let again = false;
     /** Tries to take the lock; when it is still taken, sleeps until a release or the holder's TTL ends. */
     const attempt = async (): Promise<void> => {
-      if (attempting) return void (again = true);
+      if (attempting) {
+        again = true;
+        return;
+      }
       attempting = true;
       clearTimeout(recheck);
       try {

@@ -8,7 +8,7 @@ import { HttpError, notFound } from '../http/errors.js';
 import type { Concatenation } from './concatenation.js';
 import { INTEROP_HEADER, type IetfUploads } from './ietfDraft.js';
 import { TUS_PATH } from './tusServer.js';
-import { CHECKSUM_ALGORITHMS, parseChecksum, uploadLimitHeader, uploadRequest, type UploadLimits, type UploadRequestLimits } from './uploadRequest.js';
+import { CHECKSUM_ALGORITHMS, type Checksum, parseChecksum, uploadLimitHeader, uploadRequest, type UploadLimits, type UploadRequestLimits } from './uploadRequest.js';
 
 const OFFSET_OCTET_STREAM = 'application/offset+octet-stream';
 const mediaType = (value: string | undefined) => value?.split(';')[0]?.trim().toLowerCase();
@@ -46,7 +46,7 @@ function checkTusRequest(req: Request, limits: UploadLimits): UploadRequestLimit
     });
   }
   const checksumHeader = req.get('upload-checksum');
-  let checksum;
+  let checksum: Checksum | undefined;
   try {
     checksum = checksumHeader === undefined ? undefined : parseChecksum(checksumHeader);
   } catch (err) {

@@ -12,7 +12,12 @@ describe('signed download links', () => {
   const data = randomData(100_000);
   const log: string[] = [];
   beforeAll(async () => {
-    const sink = new Writable({ write: (chunk, _enc, done) => (log.push(chunk.toString()), done()) });
+    const sink = new Writable({
+      write: (chunk, _enc, done) => {
+        log.push(chunk.toString());
+        done();
+      },
+    });
     s = await startTestServer({ log: createLogger('info', sink) });
     owner = await s.api.newUser('owner');
     id = await uploadFile(s.api, owner.token, data, { filename: 'rapport été.bin' });

@@ -41,7 +41,7 @@ export function startChildServer(env: Record<string, string>, entry = 'src/main.
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     let output = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000);
     child.stderr!.on('data', (chunk) => (output += chunk));
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk;

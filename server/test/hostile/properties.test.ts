@@ -38,7 +38,7 @@ describe('hostile input: properties over the HTTP surface (server in a child pro
     expect(request.status).toBe(201);
     requestToken = request.body.url.split('/').pop();
     before = await storedHashes(s.storageDir);
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     if (s && !s.alive()) console.error(`the server died; its last output:\n${s.child.output().slice(-4000)}`);
     await s?.stop();

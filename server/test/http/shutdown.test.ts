@@ -13,7 +13,13 @@ const MiB = 1024 * 1024;
 
 describe('graceful shutdown', () => {
   it('on SIGTERM stops accepting, cuts a hanging request after SHUTDOWN_TIMEOUT and exits 0', async () => {
-    const child = await startChildServer({ STORAGE_DIR: mkdtempSync(path.join(tmpdir(), 'dropline-stop-')), PORT: '0', HOST: '127.0.0.1', SHUTDOWN_TIMEOUT: '1s', SEED_USERS: '' });
+    const child = await startChildServer({
+      STORAGE_DIR: mkdtempSync(path.join(tmpdir(), 'dropline-stop-')),
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SHUTDOWN_TIMEOUT: '1s',
+      SEED_USERS: '',
+    });
     const url = child.url;
     // A request whose body never finishes keeps its connection busy until the server cuts it.
     const hanging = request(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '100' } });
@@ -50,10 +56,19 @@ describe('graceful shutdown', () => {
     const upload = await createUpload(api, token, { length: data.length, metadata: { filename: 'half.bin' } });
     const patch = request(`${child.url}${upload.path}`, {
       method: 'PATCH',
-      headers: { ...TUS_RESUMABLE, authorization: `Bearer ${token}`, 'content-type': 'application/offset+octet-stream', 'upload-offset': '0', 'content-length': String(data.length) },
+      headers: {
+        ...TUS_RESUMABLE,
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/offset+octet-stream',
+        'upload-offset': '0',
+        'content-length': String(data.length),
+      },
     });
     const patchAnswer = new Promise<{ status?: number; offset?: string }>((resolve) => {
-      patch.on('response', (res) => (res.resume(), resolve({ status: res.statusCode, offset: res.headers['upload-offset'] as string })));
+      patch.on('response', (res) => {
+        res.resume();
+        resolve({ status: res.statusCode, offset: res.headers['upload-offset'] as string });
+      });
       patch.on('error', () => resolve({}));
     });
     patch.write(data.subarray(0, MiB / 4));

@@ -373,7 +373,8 @@ describe.each(databases)('shares on %s', (database) => {
       expect((await s.api.get(pub(one.url, `/files/${ids.notes}`), forged)).status).toBe(401);
     });
 
-    it('refuses more than 10 wrong passwords a minute for one share with 429, the right one included', async () => {
+    // 13 scrypt checks and two hashes, one after another: seconds on a quiet machine, more under load.
+    it('refuses more than 10 wrong passwords a minute for one share with 429, the right one included', { timeout: 90_000 }, async () => {
       const share = await create({ fileIds: [ids.notes], password: 'the real one' });
       const neighbour = await create({ fileIds: [ids.notes], password: 'the real one' });
       for (let i = 0; i < 10; i++) expect((await unlock(share.url, `guess ${i}`)).status).toBe(401);

@@ -58,6 +58,28 @@ describe.each(['sqlite', 'postgres'] as const)('tus conformance, Upload-Limit, c
       expect(errorCode(noOffset)).toBe('missing_upload_offset');
       expect(await offsetOf(p)).toBe(0);
     });
+
+    it('closes the connection after refusing a request whose body has not all arrived, so no client reuses it', async () => {
+      const { path: p } = await createUpload(s.api, owner, { length: 10 * MAX_CHUNK, metadata: { filename: 'a.bin' } });
+      // The headers go first and only part of the body: the refusal comes before the rest was read.
+      const { status, connection } = await new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+        const req = http.request(`${s.url}${p}`, {
+          method: 'PATCH',
+          headers: { ...TUS_RESUMABLE, 'content-type': 'text/plain', 'upload-offset': '0', 'content-length': String(MAX_CHUNK), authorization: `Bearer ${owner}` },
+        });
+        req.on('response', (res) => {
+          res.resume();
+          resolve({ status: res.statusCode!, connection: res.headers.connection });
+          req.destroy();
+        });
+        req.on('error', reject);
+        req.write(randomData(KiB));
+      });
+      expect([status, connection]).toEqual([415, 'close']);
+      // A refusal of a request whose body came whole leaves the connection open.
+      const whole = await s.api.request('PATCH', p, { token: owner, headers: { ...TUS_RESUMABLE, 'content-type': 'text/plain', 'upload-offset': '0' }, body: 'abc' });
+      expect([whole.status, whole.headers.get('connection')]).toEqual([415, 'keep-alive']);
+    });
   });
 
   describe('Upload-Limit and MAX_CHUNK_SIZE', () => {

@@ -29,10 +29,19 @@ describe.skipIf(!(await redisAvailable()))('two nodes sharing one upload directo
     // A PATCH on node A that sends half the bytes and then stalls, holding the upload's lock.
     const stalled = http.request(`${a.url}${upload.path}`, {
       method: 'PATCH',
-      headers: { ...TUS_RESUMABLE, authorization: `Bearer ${token}`, 'content-type': 'application/offset+octet-stream', 'upload-offset': '0', 'content-length': String(data.length) },
+      headers: {
+        ...TUS_RESUMABLE,
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/offset+octet-stream',
+        'upload-offset': '0',
+        'content-length': String(data.length),
+      },
     });
     const stalledAnswer = new Promise<number | null>((resolve) => {
-      stalled.on('response', (res) => (res.resume(), resolve(res.statusCode ?? null)));
+      stalled.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? null);
+      });
       stalled.on('error', () => resolve(null));
     });
     stalled.write(data.subarray(0, 256 * KiB));

@@ -47,7 +47,8 @@ export class TextStats {
     if (this.preview.length < PREVIEW_LINES) this.collectPreview(chunk);
 
     // Branch-free: a word starts wherever a non-space byte follows a space.
-    let { words, previousIsSpace } = this;
+    let words = this.words;
+    let previousIsSpace = this.previousIsSpace;
     for (let i = 0; i < chunk.length; i++) {
       const space = isSpace[chunk[i]!]!;
       words += previousIsSpace & ~space;
