@@ -60,6 +60,7 @@ export function FileActions({ file, onShare, onDeleted }: FileActionsProps) {
           undone.
         </p>
         <div className="button-row">
+          {/* biome-ignore lint/a11y/noAutofocus: the confirmation replaces the Delete button that had focus; focus follows it */}
           <button type="button" className="button button--danger" onClick={remove} disabled={busy === 'delete'} autoFocus>
             {busy === 'delete' ? 'Deleting…' : 'Delete permanently'}
           </button>

@@ -67,7 +67,7 @@ export function FileRow({ file, showOwner, selected, onOpen, onSelect }: FileRow
             <span aria-hidden="true">…</span>
           </span>
         ) : (
-          <span className="muted" aria-label="Not yet computed">
+          <span className="muted" role="img" aria-label="Not yet computed">
             —
           </span>
         )}

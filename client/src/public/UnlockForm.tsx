@@ -33,6 +33,7 @@ export function UnlockForm({ what, unlock }: UnlockFormProps) {
         <label className="field__label" htmlFor={id}>
           Password
         </label>
+        {/* biome-ignore lint/a11y/noAutofocus: the password is all a locked link page asks for */}
         <input id={id} type="password" autoComplete="off" autoFocus value={password} onChange={(event) => setPassword(event.target.value)} />
       </div>
       {error && (

@@ -32,6 +32,7 @@ export function LinkResult({ url, label, children, onDone }: LinkResultProps) {
         </div>
       </div>
       <div className="button-row">
+        {/* biome-ignore lint/a11y/noAutofocus: the form that had focus is replaced by its result; focus moves to its one action */}
         <button type="button" className="button button--primary" onClick={onDone} autoFocus>
           Done
         </button>

@@ -176,6 +176,7 @@ function ItemActions({ url, copyLabel, name, onEdit, removal, onRemoved }: ItemA
       <div className="confirm shares__confirm" role="group" aria-label={removal.confirm}>
         <p className="confirm__text">{removal.confirm}</p>
         <div className="button-row">
+          {/* biome-ignore lint/a11y/noAutofocus: the confirmation replaces the button that had focus; focus follows it */}
           <button type="button" className="button button--danger button--small" onClick={remove} disabled={busy} autoFocus>
             {busy ? 'Working…' : removal.action}
           </button>
