@@ -1,5 +1,6 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { hmacKey } from '../auth/tokens.js';
 import { unauthorized } from '../http/errors.js';
 
 const AUDIENCE = 'dropline:download';
@@ -10,13 +11,13 @@ const AUDIENCE = 'dropline:download';
  * audience differs, so an access token is never a download link and a link never an access token.
  */
 export class DownloadLinks {
-  private readonly key: Buffer;
+  private readonly key: KeyObject;
 
   constructor(
     jwtSecret: string,
     private readonly ttlMs: number,
   ) {
-    this.key = createHmac('sha256', jwtSecret).update(AUDIENCE).digest();
+    this.key = hmacKey(createHmac('sha256', jwtSecret).update(AUDIENCE).digest());
   }
 
   sign(fileId: string, userId: string): { token: string; expiresAt: string } {

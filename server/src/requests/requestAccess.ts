@@ -1,5 +1,6 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { hmacKey } from '../auth/tokens.js';
 
 /** Distinct from account tokens by key, audience and claims, so neither is ever taken for the other. */
 const AUDIENCE = 'dropline:file-request';
@@ -14,10 +15,10 @@ export const REQUEST_ACCESS_TTL_MS = 24 * 3600_000;
  * (which is checked with JWT_SECRET itself and needs a role).
  */
 export class RequestAccess {
-  private readonly key: Buffer;
+  private readonly key: KeyObject;
 
   constructor(jwtSecret: string) {
-    this.key = createHmac('sha256', jwtSecret).update('dropline file-request access tokens').digest();
+    this.key = hmacKey(createHmac('sha256', jwtSecret).update('dropline file-request access tokens').digest());
   }
 
   sign(requestId: string, passwordHash: string, at = Date.now()): { accessToken: string; expiresAt: string } {

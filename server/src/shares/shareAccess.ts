@@ -1,5 +1,6 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { hmacKey } from '../auth/tokens.js';
 import { unauthorized } from '../http/errors.js';
 
 const AUDIENCE = 'dropline:share';
@@ -11,13 +12,13 @@ const AUDIENCE = 'dropline:share';
  * under (a digest of its hash), so changing or removing the password ends every token at once.
  */
 export class ShareAccessTokens {
-  private readonly key: Buffer;
+  private readonly key: KeyObject;
 
   constructor(
     jwtSecret: string,
     private readonly ttlMs: number,
   ) {
-    this.key = createHmac('sha256', jwtSecret).update(AUDIENCE).digest();
+    this.key = hmacKey(createHmac('sha256', jwtSecret).update(AUDIENCE).digest());
   }
 
   sign(shareId: string, passwordHash: string): { accessToken: string; expiresAt: string } {

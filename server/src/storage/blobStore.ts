@@ -81,7 +81,8 @@ export interface UploadBackend {
 }
 
 export interface AppendHooks {
-  durable?(chunk: Buffer): void;
+  /** Awaited before more bytes are taken: a slow listener (the hash threads) holds the upload back rather than queueing it in memory. */
+  durable?(chunk: Buffer): void | Promise<void>;
   saved?(): Promise<void>;
   checkpointBytes?: number;
 }

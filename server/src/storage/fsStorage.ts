@@ -117,7 +117,7 @@ class FsUploadBackend implements UploadBackend {
       batched = 0;
       await writeFully(handle, data, position);
       position += data.length;
-      hooks.durable?.(data);
+      await hooks.durable?.(data);
       sinceSaved += data.length;
       if (hooks.checkpointBytes !== undefined && sinceSaved >= hooks.checkpointBytes) {
         sinceSaved = 0;

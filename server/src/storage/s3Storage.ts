@@ -214,7 +214,7 @@ class S3UploadBackend implements UploadBackend {
     const heard = Readable.from(
       (async function* () {
         for await (const chunk of source) {
-          hooks.durable?.(chunk);
+          await hooks.durable?.(chunk);
           yield chunk;
         }
       })(),

@@ -1,7 +1,7 @@
-import { crc32 } from 'node:zlib';
 import { createSHA256, type IHasher } from 'hash-wasm';
 import { isBlobMissing, type BlobStore } from '../storage/blobStore.js';
 import type { StorageLayout } from '../storage/storageLayout.js';
+import { hashThreads, type HashState } from './hashThreads.js';
 import type { SavedHash } from './uploads.repository.js';
 
 /** What a finished upload's bytes hash to: SHA-256 (hex) and the unsigned CRC-32 a ZIP header needs. */
@@ -19,35 +19,54 @@ export interface HashStates {
 
 /**
  * The SHA-256 and CRC-32 of an upload in progress, covering its first `offset` bytes. Only bytes
- * that are already stored may be fed to them, so a saved state never runs ahead of the upload.
+ * that are already stored may be fed to them, so a saved state never runs ahead of the upload. The
+ * bytes are hashed off the event loop (hashThreads.ts), one chunk after another.
  */
 export class RunningHash {
+  /** The state after every byte given to `update` so far, once the hash threads have caught up. */
+  private hashed: Promise<HashState>;
+
   constructor(
     private readonly id: string,
+    /** Gives the starting state and the final digest; the bytes in between are hashed elsewhere. */
     private readonly hasher: IHasher,
     private position: number,
     /** zlib's CRC-32 continues from a previous value, so its whole state is this number. */
-    private crc: number,
+    crc: number,
     private readonly states: HashStates,
-  ) {}
+  ) {
+    this.hashed = Promise.resolve({ sha256: hasher.save(), crc32: crc });
+  }
 
   get offset(): number {
     return this.position;
   }
 
-  update(chunk: Uint8Array): void {
-    this.hasher.update(chunk);
-    this.crc = crc32(chunk, this.crc);
+  /**
+   * Queues `chunk`, copied at once (its buffer may be reused). Resolves once the chunk before it is
+   * hashed, so a caller that waits has at most two of its chunks queued.
+   */
+  update(chunk: Uint8Array): Promise<void> {
+    const bytes = new Uint8Array(chunk);
+    const before = this.hashed;
+    this.hashed = before.then((state) => hashThreads.continue(state, bytes));
+    // Whoever waits next (update, checkpoint, digests) hears a failure; none may go unhandled meanwhile.
+    this.hashed.catch(() => {});
     this.position += chunk.length;
+    return before.then(() => {});
   }
 
   /** Saves the state, so a later request or a restarted server continues from here. */
-  checkpoint(): Promise<void> {
-    return this.states.saveHash(this.id, { state: this.hasher.save(), offset: this.position, crc32: this.crc });
+  async checkpoint(): Promise<void> {
+    const offset = this.position;
+    const { sha256, crc32 } = await this.hashed;
+    return this.states.saveHash(this.id, { state: sha256, offset, crc32 });
   }
 
-  digests(): Digests {
-    return { sha256: this.hasher.digest('hex'), crc32: this.crc };
+  async digests(): Promise<Digests> {
+    const { sha256, crc32 } = await this.hashed;
+    this.hasher.load(sha256);
+    return { sha256: this.hasher.digest('hex'), crc32 };
   }
 }
 
@@ -104,14 +123,14 @@ export class ContentHashes {
   async finish(id: string, size: number): Promise<Digests | null> {
     const hash = await this.resume(id, size);
     if (!hash) return null;
-    const digests = hash.digests();
+    const digests = await hash.digests();
     await this.states.saveSha256(id, digests.sha256);
     return digests;
   }
 
   private async readInto(hash: RunningHash, id: string, end: number): Promise<void> {
     const stream = await this.blobs.read(this.layout.storageKey(id), { start: hash.offset, end: end - 1 });
-    for await (const chunk of stream) hash.update(chunk as Buffer);
+    for await (const chunk of stream) await hash.update(chunk as Buffer);
     if (hash.offset < end) throw new Error(`upload ${id} has fewer than ${end} bytes stored`);
   }
 }

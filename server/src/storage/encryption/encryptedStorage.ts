@@ -267,7 +267,7 @@ class EncryptedUploadBackend implements UploadBackend {
       (chunk) => heard.sealed(chunk),
     );
     await this.records.saveTail(objectKey, result.tail && { index: result.tail.index, sealed: result.tail.sealed });
-    if (result.tail) heard.kept(result.tail.index * CHUNK_BYTES, result.tail.plain);
+    if (result.tail) await heard.kept(result.tail.index * CHUNK_BYTES, result.tail.plain);
     await hooks.saved?.();
     if (result.sourceError !== undefined) throw result.sourceError;
     return result.offset;
@@ -319,19 +319,19 @@ class PlainHearing {
     this.queue.push(chunk);
   }
 
-  stored(length: number): void {
+  async stored(length: number): Promise<void> {
     this.storedBytes += length;
     while (this.queue.length > 0 && this.storedBytes >= this.queue[0]!.sealed.length) {
       const chunk = this.queue.shift()!;
       this.storedBytes -= chunk.sealed.length;
-      this.kept(chunk.index * CHUNK_BYTES, chunk.plain);
+      await this.kept(chunk.index * CHUNK_BYTES, chunk.plain);
     }
   }
 
-  kept(start: number, plain: Buffer): void {
+  async kept(start: number, plain: Buffer): Promise<void> {
     const from = this.heard - start;
     if (from >= plain.length) return;
-    this.hooks.durable?.(from > 0 ? plain.subarray(from) : plain);
     this.heard = start + plain.length;
+    await this.hooks.durable?.(from > 0 ? plain.subarray(from) : plain);
   }
 }

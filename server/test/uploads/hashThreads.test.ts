@@ -1,0 +1,66 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { crc32 } from 'node:zlib';
+import { createSHA256 } from 'hash-wasm';
+import { describe, expect, it } from 'vitest';
+import { RunningHash, type HashStates } from '../../src/uploads/contentHash.js';
+import type { SavedHash } from '../../src/uploads/uploads.repository.js';
+
+/** Keeps what RunningHash saves, as the uploads table would. */
+function memoryStates(): HashStates & { saved: SavedHash[] } {
+  const saved: SavedHash[] = [];
+  return {
+    saved,
+    savedHash: async () => ({ saved: saved.at(-1) ?? null, partial: false }),
+    saveHash: async (_id, hash) => {
+      saved.push(hash);
+    },
+    saveSha256: async () => {},
+  };
+}
+
+async function runningHash(states: HashStates): Promise<RunningHash> {
+  const hasher = await createSHA256();
+  hasher.init();
+  return new RunningHash('u', hasher, 0, 0, states);
+}
+
+describe('hashing off the event loop', () => {
+  it('gives the digests of the whole, though the caller reuses one buffer for every chunk', async () => {
+    const data = randomBytes(5 * 1024 * 1024 + 123);
+    const hash = await runningHash(memoryStates());
+    const buffer = Buffer.alloc(1024 * 1024);
+    for (let at = 0; at < data.length; at += buffer.length) {
+      const n = data.copy(buffer, 0, at, at + buffer.length);
+      // Not waited for on purpose for some chunks: the copy is taken at once, so refilling is safe.
+      const queued = hash.update(buffer.subarray(0, n));
+      buffer.fill(0xff);
+      if (at % (2 * buffer.length) === 0) await queued;
+    }
+    expect(hash.offset).toBe(data.length);
+    expect(await hash.digests()).toEqual({ sha256: createHash('sha256').update(data).digest('hex'), crc32: crc32(data) });
+  });
+
+  it('keeps concurrent uploads apart, and a checkpoint is the state at its offset, which continues elsewhere', async () => {
+    const parts = [randomBytes(3 * 1024 * 1024), randomBytes(2 * 1024 * 1024)];
+    const states = memoryStates();
+    const first = await runningHash(states);
+    const others = await Promise.all(Array.from({ length: 6 }, () => runningHash(memoryStates())));
+    await Promise.all([first.update(parts[0]!), ...others.map((h, i) => h.update(randomBytes(1024 * 1024 + i)))]);
+    const checkpoint = first.checkpoint();
+    void first.update(parts[1]!);
+    await checkpoint;
+    expect(states.saved.at(-1)!.offset).toBe(parts[0]!.length);
+
+    // A later request resumes from the saved state with a hasher of its own.
+    const saved = states.saved.at(-1)!;
+    const hasher = await createSHA256();
+    hasher.init();
+    hasher.load(saved.state);
+    const resumed = new RunningHash('u', hasher, saved.offset, saved.crc32, states);
+    await resumed.update(parts[1]!);
+    const whole = Buffer.concat(parts);
+    const expected = { sha256: createHash('sha256').update(whole).digest('hex'), crc32: crc32(whole) };
+    expect(await resumed.digests()).toEqual(expected);
+    expect(await first.digests()).toEqual(expected);
+  });
+});
