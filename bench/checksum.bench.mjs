@@ -44,11 +44,7 @@ const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 // Untimed pass so every timed run reads from the page cache, not the disk.
 const expected = await ours();
 
-const contenders = [
-  ['sha256sum', sha256sum],
-  ['processFile', ours],
-  ...(hasOpenssl ? [['openssl dgst', openssl]] : []),
-];
+const contenders = [['sha256sum', sha256sum], ['processFile', ours], ...(hasOpenssl ? [['openssl dgst', openssl]] : [])];
 const timings = new Map(contenders.map(([name]) => [name, []]));
 for (let i = 0; i < RUNS; i++) {
   // Interleaved so cache or CPU-frequency drift affects all of them alike.
@@ -84,7 +80,9 @@ console.log(
     `median ${(ourStats.median / theirStats.median).toFixed(2)} (target <= 1.20)`,
 );
 
-console.log(`\nChild node process, processFile on a 4 GiB file (${memory.seconds.toFixed(1)} s, ${(4 * GiB / 1e6 / memory.seconds).toFixed(0)} MB/s):`);
+console.log(
+  `\nChild node process, processFile on a 4 GiB file (${memory.seconds.toFixed(1)} s, ${((4 * GiB) / 1e6 / memory.seconds).toFixed(0)} MB/s):`,
+);
 console.log(`  RSS before processFile   ${pad((memory.rssBeforeKiB / 1024).toFixed(1), 7)} MiB`);
 console.log(`  peak RSS (VmHWM)         ${pad((memory.vmHwmKiB / 1024).toFixed(1), 7)} MiB`);
 console.log(`  growth during the run    ${pad(((memory.vmHwmKiB - memory.rssBeforeKiB) / 1024).toFixed(1), 7)} MiB\n`);

@@ -40,7 +40,13 @@ async function dataFile(): Promise<string> {
   return file;
 }
 
-function request(base: string, method: string, pathname: string, headers: Record<string, string>, body?: NodeJS.ReadableStream): Promise<{ status: number; location?: string }> {
+function request(
+  base: string,
+  method: string,
+  pathname: string,
+  headers: Record<string, string>,
+  body?: NodeJS.ReadableStream,
+): Promise<{ status: number; location?: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(new URL(pathname, base), { method, headers }, (res) => {
       res.resume();
@@ -55,13 +61,23 @@ function request(base: string, method: string, pathname: string, headers: Record
 /** One upload: created, then sent in CHUNK-sized PATCHes streamed from disk. */
 async function upload(base: string, token: string, file: string): Promise<string> {
   const tus = { 'Tus-Resumable': '1.0.0', Authorization: `Bearer ${token}` };
-  const created = await request(base, 'POST', '/api/uploads/', { ...tus, 'Upload-Length': String(SIZE), 'Upload-Metadata': `filename ${Buffer.from('bench.bin').toString('base64')}` });
+  const created = await request(base, 'POST', '/api/uploads/', {
+    ...tus,
+    'Upload-Length': String(SIZE),
+    'Upload-Metadata': `filename ${Buffer.from('bench.bin').toString('base64')}`,
+  });
   if (created.status !== 201) throw new Error(`create failed: ${created.status}`);
   const location = new URL(created.location!, base).pathname;
   for (let offset = 0; offset < SIZE; offset += CHUNK) {
     const length = Math.min(CHUNK, SIZE - offset);
     const headers = { ...tus, 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream', 'Content-Length': String(length) };
-    const res = await request(base, 'PATCH', location, headers, createReadStream(file, { start: offset, end: offset + length - 1, highWaterMark: MiB }));
+    const res = await request(
+      base,
+      'PATCH',
+      location,
+      headers,
+      createReadStream(file, { start: offset, end: offset + length - 1, highWaterMark: MiB }),
+    );
     if (res.status !== 204) throw new Error(`PATCH at ${offset} failed: ${res.status}`);
   }
   return location;
@@ -88,7 +104,8 @@ function apiReader(base: string, token: string): () => Promise<number[]> {
   };
 }
 
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))] ?? NaN;
+const percentile = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))] ?? NaN;
 /** CPU seconds (user + system) a process has used so far: utime and stime in /proc/<pid>/stat. */
 const cpuSeconds = (pid: number) => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');

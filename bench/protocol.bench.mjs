@@ -44,7 +44,13 @@ async function startServer() {
     },
     (line) => (line.includes('Dropline is listening') ? JSON.parse(line).url : null),
   );
-  const login = await request(url, 'POST', '/api/auth/login', { 'content-type': 'application/json' }, JSON.stringify({ email: 'bench@example.com', password: 'bench-password' }));
+  const login = await request(
+    url,
+    'POST',
+    '/api/auth/login',
+    { 'content-type': 'application/json' },
+    JSON.stringify({ email: 'bench@example.com', password: 'bench-password' }),
+  );
   const token = JSON.parse(login.text).accessToken;
   return {
     child,
@@ -74,7 +80,12 @@ async function rawUpload(server, file, size, { checksum = false } = {}) {
   try {
     for (let offset = 0; offset < size; offset += CHUNK) {
       const length = Math.min(CHUNK, size - offset);
-      const headers = { ...tusHeaders, 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream', 'Content-Length': String(length) };
+      const headers = {
+        ...tusHeaders,
+        'Upload-Offset': String(offset),
+        'Content-Type': 'application/offset+octet-stream',
+        'Content-Length': String(length),
+      };
       let body;
       if (checksum) {
         // The client's own hashing is done before the request, outside the server's CPU time.
@@ -121,15 +132,28 @@ async function lastByteToProcessed(server, processFile) {
       // Before: the same stored bytes processed the old way, re-reading all of them for the hash.
       const stored = path.join(server.storageDir, 'uploads', id);
       const started = performance.now();
-      const reread = await processFile({ path: stored, size, claimedType: null, filename: 'bench.bin', derivedDir: path.join(server.storageDir, 'bench-derived') });
+      const reread = await processFile({
+        path: stored,
+        size,
+        claimedType: null,
+        filename: 'bench.bin',
+        derivedDir: path.join(server.storageDir, 'bench-derived'),
+      });
       const rereadSeconds = (performance.now() - started) / 1000;
       if (reread.sha256 !== processed.sha256) throw new Error('the incremental SHA-256 differs from a full re-read');
       // The old path also had the queue's overhead, which the measured "after" includes.
       before = Math.min(before, rereadSeconds + (at - lastByteAt) / 1000);
       await removeFile(server, id);
-      process.stdout.write(`  ${size / GiB} GiB: last byte -> processed ${((at - lastByteAt) / 1000).toFixed(3)} s; full re-read ${rereadSeconds.toFixed(2)} s\n`);
+      process.stdout.write(
+        `  ${size / GiB} GiB: last byte -> processed ${((at - lastByteAt) / 1000).toFixed(3)} s; full re-read ${rereadSeconds.toFixed(2)} s\n`,
+      );
     }
-    rows.push({ size: `${size / GiB} GiB`, 'before (re-read) s': before.toFixed(2), 'after (incremental) s': after.toFixed(3), 'speed-up': `${(before / after).toFixed(0)}x` });
+    rows.push({
+      size: `${size / GiB} GiB`,
+      'before (re-read) s': before.toFixed(2),
+      'after (incremental) s': after.toFixed(3),
+      'speed-up': `${(before / after).toFixed(0)}x`,
+    });
   }
   return rows;
 }
@@ -162,7 +186,9 @@ function wanProxy(target, { delayMs = 25, windowBytes = MiB } = {}) {
     pipeSlowly(client, upstream);
     pipeSlowly(upstream, client);
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() })),
+  );
 }
 
 function tusJsUpload(data, endpoint, token, parallelUploads) {

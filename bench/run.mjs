@@ -16,7 +16,10 @@ let failed = 0;
 for (const bench of benches) {
   console.log(`\n=== ${bench} ===`);
   const typescript = bench.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const result = spawnSync(process.execPath, ['--expose-gc', ...typescript, path.join(dir, bench)], { stdio: 'inherit', cwd: path.join(dir, '..', 'server') });
+  const result = spawnSync(process.execPath, ['--expose-gc', ...typescript, path.join(dir, bench)], {
+    stdio: 'inherit',
+    cwd: path.join(dir, '..', 'server'),
+  });
   if (result.status !== 0) failed++;
 }
 process.exit(failed > 0 ? 1 : 0);

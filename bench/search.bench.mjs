@@ -36,8 +36,57 @@ if (TOTAL === 0) {
 }
 const BIG = Math.round(TOTAL * 0.9);
 const OTHERS = 10;
-const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima', 'mike', 'november', 'oscar', 'papa', 'quebec', 'romeo', 'sierra', 'tango', 'uniform', 'victor', 'whiskey', 'xray', 'yankee', 'zulu', 'report', 'backup', 'holiday', 'invoice', 'scan', 'photo', 'video', 'ubuntu', 'debian', 'fedora', 'archive', 'draft', 'final', 'notes'];
-const TYPES = [['png', 'image/png'], ['jpg', 'image/jpeg'], ['pdf', 'application/pdf'], ['iso', 'application/x-iso9660-image'], ['zip', 'application/zip'], ['txt', 'text/plain'], ['mp4', 'video/mp4']];
+const WORDS = [
+  'alpha',
+  'bravo',
+  'charlie',
+  'delta',
+  'echo',
+  'foxtrot',
+  'golf',
+  'hotel',
+  'india',
+  'juliet',
+  'kilo',
+  'lima',
+  'mike',
+  'november',
+  'oscar',
+  'papa',
+  'quebec',
+  'romeo',
+  'sierra',
+  'tango',
+  'uniform',
+  'victor',
+  'whiskey',
+  'xray',
+  'yankee',
+  'zulu',
+  'report',
+  'backup',
+  'holiday',
+  'invoice',
+  'scan',
+  'photo',
+  'video',
+  'ubuntu',
+  'debian',
+  'fedora',
+  'archive',
+  'draft',
+  'final',
+  'notes',
+];
+const TYPES = [
+  ['png', 'image/png'],
+  ['jpg', 'image/jpeg'],
+  ['pdf', 'application/pdf'],
+  ['iso', 'application/x-iso9660-image'],
+  ['zip', 'application/zip'],
+  ['txt', 'text/plain'],
+  ['mp4', 'video/mp4'],
+];
 const START = Date.UTC(2023, 0, 1);
 const SPAN = 2 * 365 * 86_400_000;
 
@@ -57,7 +106,16 @@ function* rows(ownerIds) {
     const [ext, mime] = TYPES[Math.floor(r() * TYPES.length)];
     const name = `${WORDS[Math.floor(r() * WORDS.length)]}-${WORDS[Math.floor(r() * WORDS.length)]}-${i}.${ext}`;
     const at = new Date(START + Math.floor((i / TOTAL) * SPAN)).toISOString();
-    yield [`b${i.toString(36).padStart(8, '0')}`, owner, name, `uploads/b${i}`, 1000 + (i % 5000), mime, r() < 0.1 ? `Title ${WORDS[i % WORDS.length]} ${i}` : null, at];
+    yield [
+      `b${i.toString(36).padStart(8, '0')}`,
+      owner,
+      name,
+      `uploads/b${i}`,
+      1000 + (i % 5000),
+      mime,
+      r() < 0.1 ? `Title ${WORDS[i % WORDS.length]} ${i}` : null,
+      at,
+    ];
   }
 }
 
@@ -73,7 +131,9 @@ async function seedSqlite(file, ownerIds) {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
   db.pragma('cache_size = -262144');
-  const saved = db.prepare(`select type, name, sql from sqlite_master where tbl_name = 'files' and type in ('trigger', 'index') and sql is not null`).all();
+  const saved = db
+    .prepare(`select type, name, sql from sqlite_master where tbl_name = 'files' and type in ('trigger', 'index') and sql is not null`)
+    .all();
   for (const { type, name } of saved) db.exec(`drop ${type} "${name}"`);
   const insert = db.prepare(
     `insert into files (id, owner_id, filename, storage_key, size, mime_type, title, status, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, 'processed', ?, ?)`,
@@ -93,7 +153,9 @@ async function seedSqlite(file, ownerIds) {
   db.exec(`insert into files_fts(rowid, filename, title) select rowid, filename, coalesce(title, '') from files`);
   db.exec(`insert into files_fts(files_fts) values ('optimize')`);
   for (const { sql: definition } of saved) db.exec(definition);
-  db.exec(`update users set files_bytes = coalesce((select sum(size) from files where owner_id = users.id), 0), file_count = (select count(*) from files where owner_id = users.id)`);
+  db.exec(
+    `update users set files_bytes = coalesce((select sum(size) from files where owner_id = users.id), 0), file_count = (select count(*) from files where owner_id = users.id)`,
+  );
   db.exec('analyze');
   db.close();
 }
@@ -130,7 +192,9 @@ async function seedPostgres(url, ownerIds) {
   await flush();
   await client.query(`set session_replication_role = origin`);
   for (const { indexdef } of indexes) await client.query(indexdef);
-  await client.query(`update users set files_bytes = coalesce((select sum(size) from files where owner_id = users.id), 0), file_count = (select count(*) from files where owner_id = users.id)`);
+  await client.query(
+    `update users set files_bytes = coalesce((select sum(size) from files where owner_id = users.id), 0), file_count = (select count(*) from files where owner_id = users.id)`,
+  );
   await client.query('vacuum analyze files');
   await client.end();
 }
@@ -162,11 +226,21 @@ function streamUploads(base, token) {
   let bytes = 0;
   const one = async (n) => {
     for (let round = 0; running; round++) {
-      const created = await request(base, 'POST', '/api/uploads/', { ...tus, 'Upload-Length': String(size), 'Upload-Metadata': `filename ${Buffer.from(`load-${n}-${round}.bin`).toString('base64')}` });
+      const created = await request(base, 'POST', '/api/uploads/', {
+        ...tus,
+        'Upload-Length': String(size),
+        'Upload-Metadata': `filename ${Buffer.from(`load-${n}-${round}.bin`).toString('base64')}`,
+      });
       if (created.status !== 201) throw new Error(`tus create: ${created.status} ${created.text}`);
       const location = new URL(created.headers.location, base).pathname;
       for (let offset = 0; offset < size; offset += chunk.length) {
-        const res = await request(base, 'PATCH', location, { ...tus, 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream', 'Content-Length': String(chunk.length) }, chunk);
+        const res = await request(
+          base,
+          'PATCH',
+          location,
+          { ...tus, 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream', 'Content-Length': String(chunk.length) },
+          chunk,
+        );
         if (res.status !== 204) throw new Error(`tus PATCH: ${res.status} ${res.text}`);
         bytes += chunk.length;
       }
@@ -185,7 +259,18 @@ function streamUploads(base, token) {
 async function bench(engine) {
   const storageDir = await mkdtemp(path.join(tmpdir(), 'dropline-bench-'));
   let pgName;
-  const env = { NODE_ENV: 'test', STORAGE_DIR: storageDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', RATE_LIMIT: '1000000', AUTH_RATE_LIMIT: '1000000', ACCESS_TOKEN_TTL: '24h', SEED_USERS: 'admin@example.com:admin-password-1:admin', CLIENT_DIR: path.join(storageDir, 'none') };
+  const env = {
+    NODE_ENV: 'test',
+    STORAGE_DIR: storageDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT: '1000000',
+    AUTH_RATE_LIMIT: '1000000',
+    ACCESS_TOKEN_TTL: '24h',
+    SEED_USERS: 'admin@example.com:admin-password-1:admin',
+    CLIENT_DIR: path.join(storageDir, 'none'),
+  };
   if (engine === 'postgres') {
     pgName = `dropline_bench_${process.pid}`;
     const admin = new pg.Client({ connectionString: POSTGRES });
@@ -210,15 +295,24 @@ async function bench(engine) {
     if (res.status >= 300) throw new Error(`${url}: ${res.status} ${JSON.stringify(body)}`);
     return body;
   };
-  const post = (url, json) => fetch(server.url + url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) }).then((r) => r.json());
+  const post = (url, json) =>
+    fetch(server.url + url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) }).then((r) => r.json());
   const users = [];
   for (let i = 0; i <= OTHERS; i++) users.push(await post('/api/auth/register', { email: `bench${i}@example.com`, password: 'bench-password' }));
   const config = loadConfig(env);
   await server.close();
 
   const seeded = performance.now();
-  if (engine === 'sqlite') await seedSqlite(config.databaseUrl.slice('sqlite:'.length), users.map((u) => u.user.id));
-  else await seedPostgres(env.DATABASE_URL, users.map((u) => u.user.id));
+  if (engine === 'sqlite')
+    await seedSqlite(
+      config.databaseUrl.slice('sqlite:'.length),
+      users.map((u) => u.user.id),
+    );
+  else
+    await seedPostgres(
+      env.DATABASE_URL,
+      users.map((u) => u.user.id),
+    );
   console.log(`${engine}: seeded ${TOTAL.toLocaleString()} files in ${((performance.now() - seeded) / 1000).toFixed(1)} s`);
 
   server = await startServer(loadConfig(env));
@@ -243,7 +337,12 @@ async function bench(engine) {
           return query(trx);
         })
       : query(db);
-  const list = (where, extra = sql``) => unindexed((x) => sql`select f.*, u.email from files f join users u on u.id = f.owner_id where ${where} order by f.created_at desc, f.id desc limit 21 ${extra}`.execute(x));
+  const list = (where, extra = sql``) =>
+    unindexed((x) =>
+      sql`select f.*, u.email from files f join users u on u.id = f.owner_id where ${where} order by f.created_at desc, f.id desc limit 21 ${extra}`.execute(
+        x,
+      ),
+    );
   const counted = async (where, extra) => {
     await list(where, extra);
     await unindexed((x) => sql`select count(*) from files f where ${where}`.execute(x));
@@ -261,7 +360,12 @@ async function bench(engine) {
     ['type prefix', `/api/files?limit=20&type=image/`, big, () => list(sql`${mine} and f.mime_type like 'image/%'`)],
     ['status (none)', `/api/files?limit=20&status=failed`, big, () => list(sql`${mine} and f.status || '' = 'failed'`)],
     ['date range', `/api/files?limit=20&from=${from}&to=${to}`, big, () => list(sql`${mine} and f.created_at >= ${from} and f.created_at < ${to}`)],
-    ['combined', `/api/files?limit=20&q=oscar&type=image/&from=${from}&to=${to}`, big, () => list(sql`${mine} and ${like('oscar')} and f.mime_type like 'image/%' and f.created_at >= ${from} and f.created_at < ${to}`)],
+    [
+      'combined',
+      `/api/files?limit=20&q=oscar&type=image/&from=${from}&to=${to}`,
+      big,
+      () => list(sql`${mine} and ${like('oscar')} and f.mime_type like 'image/%' and f.created_at >= ${from} and f.created_at < ${to}`),
+    ],
     ['cursor page 2', null, big, () => list(mine, sql`offset 20`)],
     ['page=1', `/api/files?page=1&pageSize=20`, big, () => counted(mine)],
     [`page=${deepPage}`, `/api/files?page=${deepPage}&pageSize=20`, big, () => counted(mine, sql`offset ${(deepPage - 1) * 20}`)],
@@ -303,11 +407,17 @@ async function bench(engine) {
 
   const target = engine === 'sqlite' ? 10 : 20;
   const f = (n, width = 6) => (n < 10 ? n.toFixed(1) : n.toFixed(0)).padStart(width);
-  console.log(`${engine}, ${TOTAL.toLocaleString()} files (${BIG.toLocaleString()} in one account), ms. "db": the repository's queries, "before": the old SQL (both`);
-  console.log(`  database time only; ratio = before/db p50); "API": through HTTP; "uploading": API while ${UPLOADS} tus uploads stream into the same`);
+  console.log(
+    `${engine}, ${TOTAL.toLocaleString()} files (${BIG.toLocaleString()} in one account), ms. "db": the repository's queries, "before": the old SQL (both`,
+  );
+  console.log(
+    `  database time only; ratio = before/db p50); "API": through HTTP; "uploading": API while ${UPLOADS} tus uploads stream into the same`,
+  );
   console.log(`  server (${uploadRate.toFixed(0)} MiB/s together). Targets: API p95 < ${target} ms alone, p99 < 50 ms while uploading.`);
   console.log(`  Machine load average (1 min) at the end: ${loadavg()[0].toFixed(1)}.`);
-  console.log(`  ${'shape'.padEnd(22)} ${'db p50'.padStart(6)} ${'db p95'.padStart(6)} ${'before'.padStart(7)} ${'ratio'.padStart(6)} | ${'API p50'.padStart(7)} ${'p95'.padStart(5)} ${'p99'.padStart(5)} | uploading ${'p50'.padStart(5)} ${'p99'.padStart(5)}`);
+  console.log(
+    `  ${'shape'.padEnd(22)} ${'db p50'.padStart(6)} ${'db p95'.padStart(6)} ${'before'.padStart(7)} ${'ratio'.padStart(6)} | ${'API p50'.padStart(7)} ${'p95'.padStart(5)} ${'p99'.padStart(5)} | uploading ${'p50'.padStart(5)} ${'p99'.padStart(5)}`,
+  );
   for (const [i, [name]] of shapes.entries()) {
     const { db: now, api: http, before: old, loaded } = results[i];
     const ratio = old.p50 / now.p50;

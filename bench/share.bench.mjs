@@ -52,11 +52,21 @@ function download(target, pathname, size = SIZE) {
 /** Uploads `body` (a path, streamed, or a Buffer) with one tus PATCH; returns the file id. */
 async function upload(url, auth, name, size, body) {
   const tus = { 'Tus-Resumable': '1.0.0', ...auth };
-  const created = await request(url, 'POST', '/api/uploads/', { ...tus, 'Upload-Length': String(size), 'Upload-Metadata': `filename ${Buffer.from(name).toString('base64')}` });
+  const created = await request(url, 'POST', '/api/uploads/', {
+    ...tus,
+    'Upload-Length': String(size),
+    'Upload-Metadata': `filename ${Buffer.from(name).toString('base64')}`,
+  });
   if (created.status !== 201) throw new Error(`create failed: ${created.status} ${created.text}`);
   const location = new URL(created.headers.location, url).pathname;
   const data = typeof body === 'string' ? createReadStream(body) : body;
-  const patched = await request(url, 'PATCH', location, { ...tus, 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream', 'Content-Length': String(size) }, data);
+  const patched = await request(
+    url,
+    'PATCH',
+    location,
+    { ...tus, 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream', 'Content-Length': String(size) },
+    data,
+  );
   if (patched.status !== 204) throw new Error(`upload failed: ${patched.status} ${patched.text}`);
   return location.split('/').pop();
 }
@@ -92,13 +102,21 @@ async function main() {
       (line) => (line.includes('Dropline is listening') ? JSON.parse(line).url : null),
     );
     children.push(full.child);
-    const login = await request(full.url, 'POST', '/api/auth/login', { 'content-type': 'application/json' }, JSON.stringify({ email: 'bench@example.com', password: 'bench-password' }));
+    const login = await request(
+      full.url,
+      'POST',
+      '/api/auth/login',
+      { 'content-type': 'application/json' },
+      JSON.stringify({ email: 'bench@example.com', password: 'bench-password' }),
+    );
     const auth = { Authorization: `Bearer ${JSON.parse(login.text).accessToken}` };
     const id = await upload(full.url, auth, 'big.bin', SIZE, file);
     const link = await share(full.url, auth, [id]);
     targets.push({ name: 'share file', ...full, pathname: `${link}/files/${id}` });
     targets.push({ name: 'share ZIP', ...full, pathname: `${link}/zip` });
-    const bare = await startChild([path.join(benchDir, 'bare-download-server.mjs'), file], {}, (line) => (line.startsWith('{') ? JSON.parse(line).url : null));
+    const bare = await startChild([path.join(benchDir, 'bare-download-server.mjs'), file], {}, (line) =>
+      line.startsWith('{') ? JSON.parse(line).url : null,
+    );
     children.push(bare.child);
     targets.push({ name: 'bare', ...bare, pathname: '/' });
 
@@ -109,7 +127,9 @@ async function main() {
       for (const target of repeat % 2 === 0 ? targets : [...targets].reverse()) {
         const run = await download(target, target.pathname);
         runs[target.name].push(run);
-        process.stdout.write(`  1 GiB, ${target.name}: ${(SIZE / 1e6 / run.seconds).toFixed(0)} MB/s, ${run.cpu.toFixed(2)} CPU s, peak RSS ${(run.peak / 1e6).toFixed(0)} MB\n`);
+        process.stdout.write(
+          `  1 GiB, ${target.name}: ${(SIZE / 1e6 / run.seconds).toFixed(0)} MB/s, ${run.cpu.toFixed(2)} CPU s, peak RSS ${(run.peak / 1e6).toFixed(0)} MB\n`,
+        );
       }
     }
 
@@ -131,14 +151,18 @@ async function main() {
     console.log('  |---|---|---|---|');
     for (const target of targets) {
       const b = best(runs[target.name]);
-      console.log(`  | ${target.name === 'bare' ? 'fs.createReadStream → response' : target.name} | ${b.mbps.toFixed(0)} | ${b.cpu.toFixed(2)} | ${(b.mbps / plain.mbps).toFixed(2)} |`);
+      console.log(
+        `  | ${target.name === 'bare' ? 'fs.createReadStream → response' : target.name} | ${b.mbps.toFixed(0)} | ${b.cpu.toFixed(2)} | ${(b.mbps / plain.mbps).toFixed(2)} |`,
+      );
     }
     for (const name of ['share file', 'share ZIP']) {
       const ratio = best(runs[name]).mbps / plain.mbps;
       console.log(`  ${name}: ${ratio.toFixed(2)}x (target >= ${TARGET}x): ${ratio >= TARGET ? 'met' : 'NOT met'}`);
     }
     const q = many.quarters.map((r) => `${(r / 1e6).toFixed(0)}`).join(' / ');
-    console.log(`\n  ZIP of ${MANY} x ${MANY_SIZE / MiB} MiB (${(many.bytes / GiB).toFixed(2)} GiB): ${(many.bytes / 1e6 / many.seconds).toFixed(0)} MB/s; server RSS idle ${(idle / 1e6).toFixed(0)} MB, peak by quarter ${q} MB`);
+    console.log(
+      `\n  ZIP of ${MANY} x ${MANY_SIZE / MiB} MiB (${(many.bytes / GiB).toFixed(2)} GiB): ${(many.bytes / 1e6 / many.seconds).toFixed(0)} MB/s; server RSS idle ${(idle / 1e6).toFixed(0)} MB, peak by quarter ${q} MB`,
+    );
     const flat = many.quarters[3] <= many.quarters[0] + 10e6;
     console.log(`  memory flat (last quarter's peak within 10 MB of the first's): ${flat ? 'yes' : 'NO'}`);
   } finally {

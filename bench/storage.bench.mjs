@@ -42,7 +42,12 @@ async function rawChild(mode, file, env) {
   const started = performance.now();
   if (mode === 'upload') {
     // As the server's store does: parts of 8 MiB, a few in flight.
-    await new Upload({ client, params: { Bucket: BUCKET, Key: 'raw', Body: createReadStream(file, { highWaterMark: MiB }) }, partSize: PART, queueSize: 4 }).done();
+    await new Upload({
+      client,
+      params: { Bucket: BUCKET, Key: 'raw', Body: createReadStream(file, { highWaterMark: MiB }) },
+      partSize: PART,
+      queueSize: 4,
+    }).done();
   } else {
     const object = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'raw' }));
     for await (const _ of object.Body);
@@ -53,14 +58,25 @@ async function rawChild(mode, file, env) {
 async function gateway() {
   if (process.env.BENCH_S3_ENDPOINT) {
     return {
-      env: { S3_ENDPOINT: process.env.BENCH_S3_ENDPOINT, S3_REGION: 'us-east-1', S3_ACCESS_KEY_ID: process.env.BENCH_S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY: process.env.BENCH_S3_SECRET_ACCESS_KEY, S3_FORCE_PATH_STYLE: 'true' },
+      env: {
+        S3_ENDPOINT: process.env.BENCH_S3_ENDPOINT,
+        S3_REGION: 'us-east-1',
+        S3_ACCESS_KEY_ID: process.env.BENCH_S3_ACCESS_KEY_ID,
+        S3_SECRET_ACCESS_KEY: process.env.BENCH_S3_SECRET_ACCESS_KEY,
+        S3_FORCE_PATH_STYLE: 'true',
+      },
       stop: async () => {},
     };
   }
   const dir = await mkdtemp(path.join(tmpdir(), 'dropline-bench-s3-'));
   const script = path.join(root, 'scripts', 's3-gateway.sh');
   await run(script, ['start', dir], { timeout: 300_000 });
-  const env = Object.fromEntries(readFileSync(path.join(dir, 's3.env'), 'utf8').split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  const env = Object.fromEntries(
+    readFileSync(path.join(dir, 's3.env'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
   return { env, stop: () => run(script, ['stop', dir]).catch(() => {}) };
 }
 
@@ -81,7 +97,13 @@ async function startServer(name, env) {
     },
     (line) => (line.includes('Dropline is listening') ? JSON.parse(line).url : null),
   );
-  const login = await request(url, 'POST', '/api/auth/login', { 'content-type': 'application/json' }, JSON.stringify({ email: 'bench@example.com', password: 'bench-password' }));
+  const login = await request(
+    url,
+    'POST',
+    '/api/auth/login',
+    { 'content-type': 'application/json' },
+    JSON.stringify({ email: 'bench@example.com', password: 'bench-password' }),
+  );
   return { name, child, url, dir, auth: { Authorization: `Bearer ${JSON.parse(login.text).accessToken}` } };
 }
 
@@ -105,13 +127,23 @@ async function throughServer(target, file) {
   const tus = { 'Tus-Resumable': '1.0.0', ...target.auth };
   let stop = rssSampler(target.child.pid);
   let started = performance.now();
-  const created = await request(target.url, 'POST', '/api/uploads/', { ...tus, 'Upload-Length': String(SIZE), 'Upload-Metadata': `filename ${Buffer.from('bench.bin').toString('base64')}` });
+  const created = await request(target.url, 'POST', '/api/uploads/', {
+    ...tus,
+    'Upload-Length': String(SIZE),
+    'Upload-Metadata': `filename ${Buffer.from('bench.bin').toString('base64')}`,
+  });
   if (created.status !== 201) throw new Error(`create failed: ${created.status} ${created.text}`);
   const location = new URL(created.headers.location, target.url).pathname;
   for (let offset = 0; offset < SIZE; offset += CHUNK) {
     const length = Math.min(CHUNK, SIZE - offset);
     const body = createReadStream(file, { start: offset, end: offset + length - 1, highWaterMark: MiB });
-    const res = await request(target.url, 'PATCH', location, { ...tus, 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream', 'Content-Length': String(length) }, body);
+    const res = await request(
+      target.url,
+      'PATCH',
+      location,
+      { ...tus, 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream', 'Content-Length': String(length) },
+      body,
+    );
     if (res.status !== 204) throw new Error(`PATCH at ${offset} failed: ${res.status} ${res.text}`);
   }
   const up = { seconds: (performance.now() - started) / 1000, rss: stop() };
@@ -129,7 +161,10 @@ async function throughServer(target, file) {
 /** The raw SDK in a child process, its RSS sampled like the servers'. */
 async function rawSdk(mode, file, env) {
   const { spawn } = await import('node:child_process');
-  const child = spawn(process.execPath, [new URL(import.meta.url).pathname, mode, file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [new URL(import.meta.url).pathname, mode, file], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const stop = rssSampler(child.pid);
   let out = '';
   child.stdout.on('data', (c) => (out += c));
@@ -146,7 +181,13 @@ async function main() {
   const targets = [];
   try {
     const { S3Client, CreateBucketCommand } = serverRequire('@aws-sdk/client-s3');
-    const admin = new S3Client({ endpoint: s3.env.S3_ENDPOINT, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: s3.env.S3_ACCESS_KEY_ID, secretAccessKey: s3.env.S3_SECRET_ACCESS_KEY }, requestChecksumCalculation: 'WHEN_REQUIRED' });
+    const admin = new S3Client({
+      endpoint: s3.env.S3_ENDPOINT,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: s3.env.S3_ACCESS_KEY_ID, secretAccessKey: s3.env.S3_SECRET_ACCESS_KEY },
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+    });
     await admin.send(new CreateBucketCommand({ Bucket: BUCKET })).catch((err) => {
       if (err.name !== 'BucketAlreadyOwnedByYou') throw err;
     });
@@ -158,7 +199,9 @@ async function main() {
       for (const target of targets) {
         const r = await throughServer(target, file);
         results[target.name].push(r);
-        console.log(`  ${target.name}: upload ${(SIZE / 1e6 / r.up.seconds).toFixed(0)} MB/s, download ${(SIZE / 1e6 / r.down.seconds).toFixed(0)} MB/s`);
+        console.log(
+          `  ${target.name}: upload ${(SIZE / 1e6 / r.up.seconds).toFixed(0)} MB/s, download ${(SIZE / 1e6 / r.down.seconds).toFixed(0)} MB/s`,
+        );
       }
       const raw = { up: await rawSdk('upload', file, s3.env), down: await rawSdk('download', file, s3.env) };
       results.raw.push(raw);

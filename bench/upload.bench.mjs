@@ -87,10 +87,18 @@ async function main() {
       (line) => (line.includes('Dropline is listening') ? JSON.parse(line).url : null),
     );
     targets.push({ name: 'full', ...full, endpoint: '/api/uploads/' });
-    const login = await request(full.url, 'POST', '/api/auth/login', { 'content-type': 'application/json' }, JSON.stringify({ email: 'bench@example.com', password: 'bench-password' }));
+    const login = await request(
+      full.url,
+      'POST',
+      '/api/auth/login',
+      { 'content-type': 'application/json' },
+      JSON.stringify({ email: 'bench@example.com', password: 'bench-password' }),
+    );
     targets[0].auth = { Authorization: `Bearer ${JSON.parse(login.text).accessToken}` };
 
-    const bare = await startChild([path.join(benchDir, 'bare-tus-server.mjs'), bareDir], {}, (line) => (line.startsWith('{') ? JSON.parse(line).url : null));
+    const bare = await startChild([path.join(benchDir, 'bare-tus-server.mjs'), bareDir], {}, (line) =>
+      line.startsWith('{') ? JSON.parse(line).url : null,
+    );
     targets.push({ name: 'bare', ...bare, endpoint: '/files', auth: {} });
 
     // Give both a moment to settle after start, then note what they hold before any upload.
@@ -107,14 +115,18 @@ async function main() {
           for (const target of round++ % 2 === 0 ? targets : [...targets].reverse()) {
             const run = await upload(target, files[size], size, mode);
             runs[target.name].push(run);
-            process.stdout.write(`  ${size / GiB} GiB, ${mode}, ${target.name}: ${(size / 1e6 / run.seconds).toFixed(0)} MB/s, ${run.cpu.toFixed(1)} CPU s\n`);
+            process.stdout.write(
+              `  ${size / GiB} GiB, ${mode}, ${target.name}: ${(size / 1e6 / run.seconds).toFixed(0)} MB/s, ${run.cpu.toFixed(1)} CPU s\n`,
+            );
           }
         }
         rows.push({ size, mode, full: summary(runs.full), bare: summary(runs.bare) });
       }
     }
     for (const dir of [fullDir, bareDir]) {
-      const left = (await readdir(path.join(dir, dir === fullDir ? 'uploads' : ''))).filter((f) => !f.startsWith('.') && !f.endsWith('.db') && !f.includes('.db-'));
+      const left = (await readdir(path.join(dir, dir === fullDir ? 'uploads' : ''))).filter(
+        (f) => !f.startsWith('.') && !f.endsWith('.db') && !f.includes('.db-'),
+      );
       if (left.length > 0) console.warn(`  note: ${dir} still holds ${left.join(', ')}`);
     }
     report(rows, idle);
@@ -152,14 +164,22 @@ function report(rows, idle) {
   console.log();
   console.table(table);
   const peak = Math.max(...rows.map((r) => r.full.peakRss));
-  const growth = Math.max(...MODES.map((mode) => {
-    const [small, large] = SIZES.map((size) => rows.find((r) => r.size === size && r.mode === mode).full.peakRss);
-    return large - small;
-  }));
+  const growth = Math.max(
+    ...MODES.map((mode) => {
+      const [small, large] = SIZES.map((size) => rows.find((r) => r.size === size && r.mode === mode).full.peakRss);
+      return large - small;
+    }),
+  );
   const ratio = Math.min(...rows.map((r) => mbps(r.size, r.full) / mbps(r.size, r.bare)));
-  console.log(`full server started as: node ${startArguments().map((a) => path.relative(root, a) || a).join(' ')}`);
+  console.log(
+    `full server started as: node ${startArguments()
+      .map((a) => path.relative(root, a) || a)
+      .join(' ')}`,
+  );
   console.log(`idle RSS before uploading: full ${mb(idle.full)}, bare ${mb(idle.bare)}`);
-  console.log(`full server: peak RSS ${mb(peak)} (target < ${mb(RSS_TARGET)}), 4 GiB vs 1 GiB: ${growth >= 0 ? '+' : ''}${mb(growth)}, lowest throughput ratio ${ratio.toFixed(2)} (target >= 1.00)`);
+  console.log(
+    `full server: peak RSS ${mb(peak)} (target < ${mb(RSS_TARGET)}), 4 GiB vs 1 GiB: ${growth >= 0 ? '+' : ''}${mb(growth)}, lowest throughput ratio ${ratio.toFixed(2)} (target >= 1.00)`,
+  );
 }
 
 main().catch((err) => {

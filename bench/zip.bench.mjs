@@ -47,7 +47,9 @@ async function manyFilesSet() {
 /** curl downloads `url` into /dev/null; returns the bytes and the seconds it took. */
 function download(url) {
   return new Promise((resolve, reject) => {
-    const curl = spawn('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code} %{size_download} %{time_total}', url], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const curl = spawn('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code} %{size_download} %{time_total}', url], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     curl.stdout.on('data', (chunk) => (out += chunk));
     curl.on('error', reject);
@@ -85,12 +87,18 @@ async function main() {
         best[kind] = Math.max(best[kind], speed);
         leastCpu[kind] = Math.min(leastCpu[kind], cpuPerGiB);
         const label = kind === 'plain' ? 'fs.createReadStream' : 'ZIP of the file   ';
-        console.log(`  run ${run} ${label}: ${bytes} bytes in ${seconds.toFixed(2)} s = ${speed.toFixed(0)} MiB/s, server CPU ${cpuPerGiB.toFixed(2)} s/GiB`);
+        console.log(
+          `  run ${run} ${label}: ${bytes} bytes in ${seconds.toFixed(2)} s = ${speed.toFixed(0)} MiB/s, server CPU ${cpuPerGiB.toFixed(2)} s/GiB`,
+        );
       }
     }
     const ratio = best.zip / best.plain;
-    console.log(`\n1 GiB, best of ${REPEATS}: fs.createReadStream ${best.plain.toFixed(0)} MiB/s, ZIP ${best.zip.toFixed(0)} MiB/s, ratio ${ratio.toFixed(2)}x (target >= ${TARGET_RATIO}x) ${ratio >= TARGET_RATIO ? 'OK' : 'BELOW TARGET'}`);
-    console.log(`  server CPU per GiB, least of ${REPEATS}: fs.createReadStream ${leastCpu.plain.toFixed(2)} s, ZIP ${leastCpu.zip.toFixed(2)} s (${(leastCpu.zip / leastCpu.plain).toFixed(2)}x)`);
+    console.log(
+      `\n1 GiB, best of ${REPEATS}: fs.createReadStream ${best.plain.toFixed(0)} MiB/s, ZIP ${best.zip.toFixed(0)} MiB/s, ratio ${ratio.toFixed(2)}x (target >= ${TARGET_RATIO}x) ${ratio >= TARGET_RATIO ? 'OK' : 'BELOW TARGET'}`,
+    );
+    console.log(
+      `  server CPU per GiB, least of ${REPEATS}: fs.createReadStream ${leastCpu.plain.toFixed(2)} s, ZIP ${leastCpu.zip.toFixed(2)} s (${(leastCpu.zip / leastCpu.plain).toFixed(2)}x)`,
+    );
 
     // Memory while streaming 1,000 files: samples through the download, by quarter.
     await download(`${url}/zip/many`);

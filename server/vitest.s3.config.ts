@@ -16,7 +16,8 @@ const cephInstalled = (() => {
   }
 })();
 if (!cephInstalled && !process.env.TEST_S3_ENDPOINT) {
-  if (process.env.REQUIRE_SERVICES === '1') throw new Error('Ceph (radosgw, ceph-mon, ceph-osd) is required for the S3 suites (REQUIRE_SERVICES=1) but is not installed');
+  if (process.env.REQUIRE_SERVICES === '1')
+    throw new Error('Ceph (radosgw, ceph-mon, ceph-osd) is required for the S3 suites (REQUIRE_SERVICES=1) but is not installed');
   console.warn('\n  NOTICE: Ceph (radosgw, ceph-mon, ceph-osd) is not installed; the S3 storage suites are SKIPPED on this machine.\n');
 }
 

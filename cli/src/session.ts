@@ -125,7 +125,10 @@ export class Session {
         });
         if (res.status === 401) {
           await deleteCredentials(this.dir);
-          throw new CliError(`Your login on ${onDisk.url} has ended (expired or signed out). Run \`dropline login ${onDisk.url}\` again.`, 'session_ended');
+          throw new CliError(
+            `Your login on ${onDisk.url} has ended (expired or signed out). Run \`dropline login ${onDisk.url}\` again.`,
+            'session_ended',
+          );
         }
         if (!res.ok) throw await errorFrom(res, 'Refreshing the login failed');
         const tokens = (await res.json()) as RefreshResponse;

@@ -1,7 +1,20 @@
 import { UsageError } from './errors.js';
 
 const SIZE_UNITS: Record<string, number> = {
-  '': 1, b: 1, k: 2 ** 10, kb: 1e3, kib: 2 ** 10, m: 2 ** 20, mb: 1e6, mib: 2 ** 20, g: 2 ** 30, gb: 1e9, gib: 2 ** 30, t: 2 ** 40, tb: 1e12, tib: 2 ** 40,
+  '': 1,
+  b: 1,
+  k: 2 ** 10,
+  kb: 1e3,
+  kib: 2 ** 10,
+  m: 2 ** 20,
+  mb: 1e6,
+  mib: 2 ** 20,
+  g: 2 ** 30,
+  gb: 1e9,
+  gib: 2 ** 30,
+  t: 2 ** 40,
+  tb: 1e12,
+  tib: 2 ** 40,
 };
 
 /** `--chunk-size 8MiB`, `64m`, `1048576`: bytes; a usage error for anything else. */
@@ -31,7 +44,8 @@ export function parseExpiry(text: string, now = Date.now()): Date {
 export function parseCount(name: string, max: number) {
   return (text: string): number => {
     const n = Number(text);
-    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1 || n > max) throw new UsageError(`${name} takes a whole number from 1 to ${max}, not "${text}".`);
+    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1 || n > max)
+      throw new UsageError(`${name} takes a whole number from 1 to ${max}, not "${text}".`);
     return n;
   };
 }

@@ -117,7 +117,16 @@ describe('dropline login, whoami, logout', () => {
 describe('exit codes and help', () => {
   it('is 2 for wrong usage, 0 for --help on every command, 1 for a failure', async () => {
     const cli = await CliUser.create();
-    const usage = [['frobnicate'], ['upload'], ['login'], ['ls', '--no-such-option'], ['upload', 'x', '--parallel', 'many'], ['ls', '--limit', '0'], ['share', 'id', '--expires', 'yesterday'], ['download']];
+    const usage = [
+      ['frobnicate'],
+      ['upload'],
+      ['login'],
+      ['ls', '--no-such-option'],
+      ['upload', 'x', '--parallel', 'many'],
+      ['ls', '--limit', '0'],
+      ['share', 'id', '--expires', 'yesterday'],
+      ['download'],
+    ];
     const usageResults = await Promise.all(usage.map((args) => cli.run(args)));
     usageResults.forEach((result, i) => {
       expect({ args: usage[i], code: result.code }).toEqual({ args: usage[i], code: 2 });

@@ -19,7 +19,9 @@ async function uploaded(name: string, bytes: Buffer): Promise<string> {
   if (result.code !== 0) throw new Error(result.stderr);
   const id = (JSON.parse(result.stdout) as { uploaded: { id: string }[] }).uploaded[0]!.id;
   // Polled gently: API calls count against the per-user rate limit.
-  await until(async () => typeof (await ctx.dropline.server.api.get(`/api/files/${id}`, ctx.user.token)).body.sha256 === 'string', 'the SHA-256', { every: 250 });
+  await until(async () => typeof (await ctx.dropline.server.api.get(`/api/files/${id}`, ctx.user.token)).body.sha256 === 'string', 'the SHA-256', {
+    every: 250,
+  });
   return id;
 }
 
@@ -78,7 +80,10 @@ describe('dropline download', () => {
     const second = await ctx.cli.run(['download', id, '-o', dir, '--json']);
     expect(second.code).toBe(0);
     expect(JSON.parse(second.stdout)).toMatchObject({ resumedFrom: partial, verified: true, sha256: sha256(bytes) });
-    expect(ctx.dropline.proxy.requests.filter((r) => r.path.endsWith('/content')).map((r) => r.headers.range)).toEqual([undefined, `bytes=${partial}-`]);
+    expect(ctx.dropline.proxy.requests.filter((r) => r.path.endsWith('/content')).map((r) => r.headers.range)).toEqual([
+      undefined,
+      `bytes=${partial}-`,
+    ]);
     console.info(`download killed and resumed: ${(ctx.dropline.proxy.down / size).toFixed(3)}x the file's size came from the server`);
     expect(ctx.dropline.proxy.down).toBeLessThan(1.1 * size);
     expect(await sha256File(path.join(dir, 'image.iso'))).toBe(sha256(bytes));
@@ -131,13 +136,22 @@ describe('dropline ls and rm', () => {
     for (const name of ['one.txt', 'two.txt', 'three.txt']) await writeFile(path.join(dir, name), name);
     expect((await other.run(['upload', dir])).code).toBe(0);
 
-    const page = JSON.parse((await other.run(['ls', '--limit', '2', '--json'])).stdout) as { items: { id: string; title: string }[]; nextCursor: string };
+    const page = JSON.parse((await other.run(['ls', '--limit', '2', '--json'])).stdout) as {
+      items: { id: string; title: string }[];
+      nextCursor: string;
+    };
     expect(page.items).toHaveLength(2);
     expect(page.nextCursor).toEqual(expect.any(String));
-    const rest = JSON.parse((await other.run(['ls', '--limit', '2', '--cursor', page.nextCursor, '--json'])).stdout) as { items: { id: string }[]; nextCursor: null };
+    const rest = JSON.parse((await other.run(['ls', '--limit', '2', '--cursor', page.nextCursor, '--json'])).stdout) as {
+      items: { id: string }[];
+      nextCursor: null;
+    };
     expect(rest.items).toHaveLength(1);
     expect(rest.nextCursor).toBeNull();
-    const all = JSON.parse((await other.run(['ls', '--limit', '2', '--all', '--json'])).stdout) as { items: { id: string; title: string }[]; nextCursor: null };
+    const all = JSON.parse((await other.run(['ls', '--limit', '2', '--all', '--json'])).stdout) as {
+      items: { id: string; title: string }[];
+      nextCursor: null;
+    };
     expect(all.items.map((f) => f.title).sort()).toEqual(['three/one.txt', 'three/three.txt', 'three/two.txt']);
     expect(all.nextCursor).toBeNull();
 
@@ -151,7 +165,10 @@ describe('dropline ls and rm', () => {
     const [first, second] = all.items;
     const rm = await other.run(['rm', first!.id, 'no-such-id', '--json']);
     expect(rm.code).toBe(1);
-    expect(JSON.parse(rm.stdout)).toEqual({ deleted: [first!.id], failed: [{ id: 'no-such-id', error: { code: 'not_found', message: 'no file with id no-such-id' } }] });
+    expect(JSON.parse(rm.stdout)).toEqual({
+      deleted: [first!.id],
+      failed: [{ id: 'no-such-id', error: { code: 'not_found', message: 'no file with id no-such-id' } }],
+    });
     expect((await ctx.dropline.server.api.get(`/api/files/${first!.id}`, owner.token)).status).toBe(404);
     const rmOne = await other.run(['rm', second!.id]);
     expect(rmOne.code).toBe(0);
@@ -164,7 +181,9 @@ describe('dropline ls and rm', () => {
 describe('dropline share', () => {
   it('makes a link with an expiry, a password and a download limit', async () => {
     const id = await uploaded('shared.txt', Buffer.from('shared bytes'));
-    const result = await ctx.cli.run(['share', id, '--expires', '7d', '--password', '--max-downloads', '3', '--json'], { env: { DROPLINE_SHARE_PASSWORD: 'open sesame' } });
+    const result = await ctx.cli.run(['share', id, '--expires', '7d', '--password', '--max-downloads', '3', '--json'], {
+      env: { DROPLINE_SHARE_PASSWORD: 'open sesame' },
+    });
     expect(result.code).toBe(0);
     const share = JSON.parse(result.stdout);
     expect(share).toMatchObject({ fileIds: [id], hasPassword: true, maxDownloads: 3, downloads: 0 });

@@ -129,7 +129,10 @@ describe('dropline upload', () => {
     expect(out.uploaded[0]!.url).not.toBe(stale!.uploadUrl);
     expect(await ctx.dropline.storedSha256(out.uploaded[0]!.id, ctx.user.token)).toBe(await sha256File(file));
     // The half-sent old version is deleted on the server, not left to take space until it expires.
-    const head = await fetch(stale!.uploadUrl!.replace(ctx.dropline.url, ctx.dropline.server.url), { method: 'HEAD', headers: { authorization: `Bearer ${ctx.user.token}`, 'tus-resumable': '1.0.0' } });
+    const head = await fetch(stale!.uploadUrl!.replace(ctx.dropline.url, ctx.dropline.server.url), {
+      method: 'HEAD',
+      headers: { authorization: `Bearer ${ctx.user.token}`, 'tus-resumable': '1.0.0' },
+    });
     expect(head.status).toBe(404);
   });
 
@@ -243,7 +246,11 @@ describe('what the server offers', () => {
     for (const patch of patches) {
       const length = Number(patch.headers['content-length']);
       expect(Number(patch.headers['upload-offset'])).toBe(offset);
-      expect(patch.headers['upload-checksum']).toBe(`sha256 ${createHash('sha256').update(bytes.subarray(offset, offset + length)).digest('base64')}`);
+      expect(patch.headers['upload-checksum']).toBe(
+        `sha256 ${createHash('sha256')
+          .update(bytes.subarray(offset, offset + length))
+          .digest('base64')}`,
+      );
       offset += length;
     }
     expect(offset).toBe(bytes.length);

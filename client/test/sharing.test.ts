@@ -111,7 +111,6 @@ describe('public links', () => {
     expect(problemOf(new Error('boom'), shareProblems)).toBeNull()
   })
 
-
   it('recognises share and request pages by path', () => {
     expect(publicRouteOf('/s/abc123')).toEqual({ kind: 'share', token: 'abc123' })
     expect(publicRouteOf('/r/xyz_-9/')).toEqual({ kind: 'request', token: 'xyz_-9' })

@@ -100,7 +100,10 @@ const id = await new Promise((resolve, reject) => {
     const before = progress;
     await compose('restart', 'server', 'server-2');
     // In flight from before the restart until both nodes were back: what it had stored survived it.
-    check(progress < data.length, `docker-compose restart of both nodes while the upload went from ${Math.round((100 * before) / data.length)}% to ${Math.round((100 * progress) / data.length)}%`);
+    check(
+      progress < data.length,
+      `docker-compose restart of both nodes while the upload went from ${Math.round((100 * before) / data.length)}% to ${Math.round((100 * progress) / data.length)}%`,
+    );
   });
   restart.catch(reject);
 });

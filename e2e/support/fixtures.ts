@@ -36,11 +36,14 @@ export { expect };
  * reloads see whatever the app itself stored since (a refreshed token, or a sign-out).
  */
 export async function storeSession(context: BrowserContext, session: Session): Promise<void> {
-  await context.addInitScript((value: string) => {
-    if (sessionStorage.getItem('e2e-session-stored')) return;
-    sessionStorage.setItem('e2e-session-stored', '1');
-    localStorage.setItem('dropline-session', value);
-  }, JSON.stringify({ user: session.user, accessToken: session.accessToken, refreshToken: session.refreshToken }));
+  await context.addInitScript(
+    (value: string) => {
+      if (sessionStorage.getItem('e2e-session-stored')) return;
+      sessionStorage.setItem('e2e-session-stored', '1');
+      localStorage.setItem('dropline-session', value);
+    },
+    JSON.stringify({ user: session.user, accessToken: session.accessToken, refreshToken: session.refreshToken }),
+  );
 }
 
 /** Asks the client to expose its Uppy instance as window.__uppy (see client/README.md). */
@@ -57,7 +60,7 @@ export async function storeTheme(context: BrowserContext, theme: 'light' | 'dark
 export async function pageAccessToken(page: Page): Promise<string> {
   const token = await page.evaluate(() => {
     const raw = localStorage.getItem('dropline-session');
-    return raw ? (JSON.parse(raw) as { accessToken?: string }).accessToken ?? null : null;
+    return raw ? ((JSON.parse(raw) as { accessToken?: string }).accessToken ?? null) : null;
   });
   if (!token) throw new Error('The page has no session in localStorage');
   return token;

@@ -33,7 +33,9 @@ export default async function globalSetup(_config: FullConfig): Promise<(() => P
     [CLIENT_INDEX, 'client'],
   ] as const) {
     if (!existsSync(file)) {
-      throw new Error(`The ${what} is not built (${path.relative(ROOT, file)} is missing): run \`pnpm test:e2e\` at the repository root, which builds first.`);
+      throw new Error(
+        `The ${what} is not built (${path.relative(ROOT, file)} is missing): run \`pnpm test:e2e\` at the repository root, which builds first.`,
+      );
     }
   }
 

@@ -11,7 +11,10 @@ export function samplePng(width = 480, height = 300): Buffer {
       const sun = Math.hypot(x - width * 0.7, y - height * 0.62) < height * 0.14;
       const sea = y > height * 0.7;
       const [r, g, b] = sun ? [255, 214, 120] : sea ? [30, 60 + 40 * t, 110 + 30 * t] : [250 - 120 * t, 140 - 60 * t, 90 + 80 * t];
-      raw.set([r, g, b].map((v) => Math.round(Math.max(0, Math.min(255, v)))), row + 1 + x * 3);
+      raw.set(
+        [r, g, b].map((v) => Math.round(Math.max(0, Math.min(255, v)))),
+        row + 1 + x * 3,
+      );
     }
   }
   const header = Buffer.alloc(13);

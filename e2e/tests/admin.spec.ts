@@ -8,7 +8,6 @@ import { admin } from '../support/users.js';
 
 const SHOTS = fileURLToPath(new URL('../artifacts/screenshots/', import.meta.url));
 
-
 async function openAdmin(page: Page): Promise<void> {
   await openMainScreen(page);
   await page.getByRole('button', { name: 'Admin' }).click();
@@ -60,7 +59,10 @@ test('the admin retries a failed job from the Jobs view', async ({ browser, api 
     await job.getByRole('button', { name: 'Retry' }).click();
     await expect(page.getByTestId('toast').filter({ hasText: 'Job queued again' })).toBeVisible();
 
-    const audit = await api.get<{ items: Array<{ action: string; details: { fileId?: string } }> }>(adminSession.accessToken, '/api/admin/audit?action=job.retry');
+    const audit = await api.get<{ items: Array<{ action: string; details: { fileId?: string } }> }>(
+      adminSession.accessToken,
+      '/api/admin/audit?action=job.retry',
+    );
     expect(audit.items.some((entry) => entry.details.fileId === fileId)).toBe(true);
   } finally {
     await context.close();
@@ -73,7 +75,10 @@ test('screenshots of the admin area in both themes', async ({ browser, api }) =>
   const adminSession = (await api.login(admin.email, admin.password)) as Session;
   for (const theme of ['light', 'dark'] as const) {
     for (const width of [1280, 375]) {
-      const context = await browser.newContext({ viewport: { width, height: width === 1280 ? 800 : 812 }, ...(width < 600 ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}) });
+      const context = await browser.newContext({
+        viewport: { width, height: width === 1280 ? 800 : 812 },
+        ...(width < 600 ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
+      });
       await storeTheme(context, theme);
       await storeSession(context, adminSession);
       const page = await context.newPage();

@@ -7,7 +7,12 @@ import { expect, openMainScreen, storeSession, test } from '../support/fixtures.
 // certain: the detail dialog's own GET is read, held back while the file is edited, then delivered.
 test('a late response carrying an older copy of a file does not undo newer changes', async ({ page, context, api }) => {
   const user = await api.newUser('late');
-  const id = await api.tusUpload(user.accessToken, { name: 'minutes.txt', type: 'text/plain', title: 'Draft minutes', data: Buffer.from('minutes\n'.repeat(100)) });
+  const id = await api.tusUpload(user.accessToken, {
+    name: 'minutes.txt',
+    type: 'text/plain',
+    title: 'Draft minutes',
+    data: Buffer.from('minutes\n'.repeat(100)),
+  });
   expect((await api.waitForProcessing(user.accessToken, id)).status).toBe('processed');
   await storeSession(context, user);
   await openMainScreen(page);

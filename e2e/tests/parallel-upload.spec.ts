@@ -6,7 +6,11 @@ import { chooseFiles, expect, exposeUppy, openMainScreen, storeSession, test } f
 const MiB = 2 ** 20;
 const SIZE = 96 * MiB; // big enough for the client to send it as parallel partial uploads
 
-test('a big file goes up as parallel partial uploads joined on the server, in requests no bigger than Upload-Limit allows', async ({ page, context, api }, testInfo) => {
+test('a big file goes up as parallel partial uploads joined on the server, in requests no bigger than Upload-Limit allows', async ({
+  page,
+  context,
+  api,
+}, testInfo) => {
   test.setTimeout(120_000);
   const user = await api.newUser('parallel');
   await storeSession(context, user);

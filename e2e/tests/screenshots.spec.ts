@@ -17,7 +17,11 @@ test('screenshots of the main screens in both themes', async ({ browser, api }) 
   const user = await api.newUser('screens');
   const files = [
     { name: 'release-notes.txt', type: 'text/plain', data: Buffer.from('Dropline 1.0\n\n- Resumable uploads\n- Live updates\n'.repeat(40)) },
-    { name: 'inventory.csv', type: 'text/csv', data: Buffer.from('sku,name,count\n' + Array.from({ length: 200 }, (_, i) => `A${i},Widget ${i},${i * 3}`).join('\n')) },
+    {
+      name: 'inventory.csv',
+      type: 'text/csv',
+      data: Buffer.from('sku,name,count\n' + Array.from({ length: 200 }, (_, i) => `A${i},Widget ${i},${i * 3}`).join('\n')),
+    },
     {
       name: 'quarterly-financial-report-final-v2-reviewed-by-legal-and-approved.txt',
       type: 'text/plain',
@@ -43,7 +47,10 @@ test('screenshots of the main screens in both themes', async ({ browser, api }) 
 
     for (const width of [1280, 375]) {
       const suffix = width === 1280 ? theme : `${theme}-${width}`;
-      const signedIn = await browser.newContext({ viewport: { width, height: width === 1280 ? 800 : 812 }, ...(width < 600 ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}) });
+      const signedIn = await browser.newContext({
+        viewport: { width, height: width === 1280 ? 800 : 812 },
+        ...(width < 600 ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
+      });
       await storeTheme(signedIn, theme);
       await storeSession(signedIn, user as Session);
       const main = await signedIn.newPage();

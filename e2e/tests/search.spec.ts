@@ -11,7 +11,11 @@ test('typing in the search box narrows the list to files whose name or title mat
   await storeSession(context, user);
   await openMainScreen(page);
   const rows = page.getByTestId('file-row');
-  const shown = () => rows.getByRole('button', { name: /: show details$/ }).allTextContents().then((names) => names.sort());
+  const shown = () =>
+    rows
+      .getByRole('button', { name: /: show details$/ })
+      .allTextContents()
+      .then((names) => names.sort());
   await expect.poll(shown).toEqual(['alpha-budget.txt', 'alpha-notes.txt', 'beta-notes.txt']);
 
   const search = page.getByTestId('search-input');

@@ -42,14 +42,26 @@ test('screenshots of the sharing screens in both themes', async ({ browser, api,
     ids.push(id);
   }
   const inADay = new Date(Date.now() + 86_400_000).toISOString();
-  const locked = await api.post<Share>(user.accessToken, '/api/shares', { fileIds: ids, password: 'open sesame', maxDownloads: 50, note: 'Everything for Saturday. The list is the one that matters.', expiresAt: inADay });
+  const locked = await api.post<Share>(user.accessToken, '/api/shares', {
+    fileIds: ids,
+    password: 'open sesame',
+    maxDownloads: 50,
+    note: 'Everything for Saturday. The list is the one that matters.',
+    expiresAt: inADay,
+  });
   const open = await api.post<Share>(user.accessToken, '/api/shares', { fileIds: [ids[0]] });
   const usedUp = await api.post<Share>(user.accessToken, '/api/shares', { fileIds: [ids[1]], maxDownloads: 1 });
   const usedUpToken = usedUp.url.split('/').pop()!;
   const spent = await fetch(new URL(`/api/public/shares/${usedUpToken}/files/${ids[1]}`, baseURL));
   expect(spent.status).toBe(200);
   await spent.arrayBuffer();
-  const request = await api.post<FileRequest>(user.accessToken, '/api/requests', { title: 'Scans for the archive', message: 'Photos of the old maps, please: any size is fine.', maxFiles: 10, maxBytes: 5 * 2 ** 30, expiresAt: inADay });
+  const request = await api.post<FileRequest>(user.accessToken, '/api/requests', {
+    title: 'Scans for the archive',
+    message: 'Photos of the old maps, please: any size is fine.',
+    maxFiles: 10,
+    maxBytes: 5 * 2 ** 30,
+    expiresAt: inADay,
+  });
   const path = (url: string) => new URL(url).pathname;
 
   for (const theme of THEMES) {
@@ -128,7 +140,10 @@ test('screenshots of the sharing screens in both themes', async ({ browser, api,
       await expect(guest.locator('.uppy-Dashboard')).toBeVisible();
       await shoot(guest, `public-request-${suffix}`);
       await guest.getByLabel('Your name (optional)').fill('Rosa');
-      const [chooser] = await Promise.all([guest.waitForEvent('filechooser'), guest.getByTestId('request-upload').getByRole('button', { name: 'browse files' }).click()]);
+      const [chooser] = await Promise.all([
+        guest.waitForEvent('filechooser'),
+        guest.getByTestId('request-upload').getByRole('button', { name: 'browse files' }).click(),
+      ]);
       await chooser.setFiles({ name: `map-${theme}-${width}.txt`, mimeType: 'text/plain', buffer: Buffer.from('an old map\n'.repeat(100)) });
       await guest.getByTestId('request-upload').getByRole('button', { name: 'Upload 1 file' }).click();
       await expect(guest.getByTestId('request-thanks')).toBeVisible({ timeout: 20_000 });

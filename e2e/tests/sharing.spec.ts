@@ -14,11 +14,20 @@ async function selectFiles(page: Page, names: string[]): Promise<void> {
   for (const name of names) await page.getByRole('checkbox', { name: `Select ${name}` }).check();
 }
 
-test('two files shared with a password and one download: unlock, preview, ZIP, then the link is used up; the owner hears of it', async ({ browser, page, context, api }, testInfo) => {
+test('two files shared with a password and one download: unlock, preview, ZIP, then the link is used up; the owner hears of it', async ({
+  browser,
+  page,
+  context,
+  api,
+}, testInfo) => {
   test.setTimeout(180_000);
   const owner = await api.newUser('sharer');
   const image = { name: `harbour-${randomBytes(3).toString('hex')}.png`, type: 'image/png', data: samplePng() };
-  const text = { name: `packing-list-${randomBytes(3).toString('hex')}.txt`, type: 'text/plain', data: Buffer.from('tent\nstove\nmap\n'.repeat(2000)) };
+  const text = {
+    name: `packing-list-${randomBytes(3).toString('hex')}.txt`,
+    type: 'text/plain',
+    data: Buffer.from('tent\nstove\nmap\n'.repeat(2000)),
+  };
   for (const file of [image, text]) {
     const id = await api.tusUpload(owner.accessToken, file);
     await api.waitForProcessing(owner.accessToken, id);
@@ -98,7 +107,12 @@ test('two files shared with a password and one download: unlock, preview, ZIP, t
   await expect(item).toContainText('Used up');
 });
 
-test('a file request takes 20 MiB from someone without an account through a dropped network; the owner sees the count grow live and who sent it', async ({ browser, page, context, api }, testInfo) => {
+test('a file request takes 20 MiB from someone without an account through a dropped network; the owner sees the count grow live and who sent it', async ({
+  browser,
+  page,
+  context,
+  api,
+}, testInfo) => {
   test.setTimeout(180_000);
   const owner = await api.newUser('asker');
   await storeSession(context, owner);
@@ -180,7 +194,11 @@ test('a file request takes 20 MiB from someone without an account through a drop
 
 test('a request with a password asks for it first, uploads with the unlock token, and is full after its one file', async ({ page, api }) => {
   const owner = await api.newUser('asker-pw');
-  const request = await api.post<FileRequest>(owner.accessToken, '/api/requests', { title: 'One contract, signed', password: 'letmein', maxFiles: 1 });
+  const request = await api.post<FileRequest>(owner.accessToken, '/api/requests', {
+    title: 'One contract, signed',
+    password: 'letmein',
+    maxFiles: 1,
+  });
   const authorizations: string[] = [];
   page.on('request', (sent) => {
     if (sent.url().includes('/api/uploads/') && sent.method() === 'POST') authorizations.push(sent.headers().authorization ?? '');

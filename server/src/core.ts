@@ -38,4 +38,3 @@ export async function openCore(config: Config, log: Logger, closers: Closers, re
   const storage = encryptedStorage(await createStorage(config, layout, redis), encryption.keys, encryption.records, layout);
   return { database, redis, jobsRepository, queue, cache, filesRepository, layout, storage, encryption };
 }
-

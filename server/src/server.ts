@@ -97,7 +97,13 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       filesByStatus: () => filesRepository.countByStatus(),
       jobsByState: () => jobsRepository.countByState(),
     });
-    const { database, redis, jobsRepository, queue, filesRepository, layout, storage } = await openCore(config, log, closers, 'main', metrics.cacheCounters('files'));
+    const { database, redis, jobsRepository, queue, filesRepository, layout, storage } = await openCore(
+      config,
+      log,
+      closers,
+      'main',
+      metrics.cacheCounters('files'),
+    );
 
     const healthChecks: Record<string, HealthCheck> = { database: database.ping };
     if (redis) healthChecks.redis = async () => void (await redis.ping());
@@ -111,18 +117,23 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const downloadLinks = new DownloadLinks(config.jwtSecret, DOWNLOAD_LINK_TTL_MS);
     const users = new UsersRepository(database.db);
     const uploads = new UploadsRepository(database.db);
-    const requests = new RequestsService(
-      new RequestsRepository(database.db),
-      uploads,
-      new RequestAccess(config.jwtSecret),
-      unlockGuesses,
-      audit,
-      { maxUploadSize: config.maxUploadSize, allowedFileTypes: config.allowedFileTypes },
-    );
+    const requests = new RequestsService(new RequestsRepository(database.db), uploads, new RequestAccess(config.jwtSecret), unlockGuesses, audit, {
+      maxUploadSize: config.maxUploadSize,
+      allowedFileTypes: config.allowedFileTypes,
+    });
     const authenticator = new Authenticator(accessTokens, users, requests);
     const requireAuth = authenticate(authenticator);
     const sessions = new SessionsRepository(database.db);
-    const auth = new AuthService(users, sessions, accessTokens, config.refreshTokenTtlMs, log, new LoginThrottle(limits), audit, config.defaultQuotaBytes);
+    const auth = new AuthService(
+      users,
+      sessions,
+      accessTokens,
+      config.refreshTokenTtlMs,
+      log,
+      new LoginThrottle(limits),
+      audit,
+      config.defaultQuotaBytes,
+    );
     await auth.seed(config.seedUsers);
     const events = options.events ?? new FileEvents();
 
@@ -141,7 +152,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       audit,
       new FileCrc32s(filesRepository, log),
     );
-    const admission = new UploadAdmission(uploads, new AllowedFileTypes(config.allowedFileTypes), config.uploadExpirationMs, config.defaultQuotaBytes);
+    const admission = new UploadAdmission(
+      uploads,
+      new AllowedFileTypes(config.allowedFileTypes),
+      config.uploadExpirationMs,
+      config.defaultQuotaBytes,
+    );
     // With Redis, nodes sharing STORAGE_DIR also share upload locks; alone, in-process locks do.
     // Neither is tus' MemoryLocker, whose waiting grows memory without bound (see uploadLocks.ts).
     const redisLocker = redis ? new RedisLocker(redis, redis.duplicate(), { prefix: `${config.redisPrefix}:tus-lock:` }) : undefined;
@@ -249,7 +265,14 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     server.requestTimeout = 0;
     server.timeout = IDLE_SOCKET_TIMEOUT_MS;
     answerClientErrorsWithJson(server);
-    const sockets = await attachRealtime(server, { auth: authenticator, announceUploads: config.announceUploads, events, shareEvents, log, redis: redis && { connection: redis, prefix: config.redisPrefix } });
+    const sockets = await attachRealtime(server, {
+      auth: authenticator,
+      announceUploads: config.announceUploads,
+      events,
+      shareEvents,
+      log,
+      redis: redis && { connection: redis, prefix: config.redisPrefix },
+    });
     realtime = sockets;
     closers.unshift(async () => sockets.close());
     await new Promise<void>((resolve, reject) => {

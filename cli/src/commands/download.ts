@@ -87,7 +87,10 @@ export function downloadCommand(program: Command): void {
 
       /** GET the bytes from `have` on, appending each piece to the .part file before it counts. */
       const fetchRest = async (signal: AbortSignal) => {
-        const res = await session.fetch(`/api/files/${encodeURIComponent(file.id)}/content`, 'GET', { headers: have > 0 ? { range: `bytes=${have}-` } : {}, signal });
+        const res = await session.fetch(`/api/files/${encodeURIComponent(file.id)}/content`, 'GET', {
+          headers: have > 0 ? { range: `bytes=${have}-` } : {},
+          signal,
+        });
         if (res.status !== 200 && res.status !== 206) throw await errorFrom(res, 'Download failed');
         if (res.status === 200 && have > 0) {
           // The server sent it all instead of the range: start over rather than append the start twice.
@@ -149,7 +152,10 @@ export function downloadCommand(program: Command): void {
 
       if (have !== file.size) {
         display.stop();
-        throw new CliError(`The download stopped at ${formatBytes(have)} of ${formatBytes(file.size)}. Run the same command again to continue.`, 'incomplete');
+        throw new CliError(
+          `The download stopped at ${formatBytes(have)} of ${formatBytes(file.size)}. Run the same command again to continue.`,
+          'incomplete',
+        );
       }
       const sha256 = hash.digest('hex');
       // A file fresh from an upload may have been hashed by the server while it downloaded.
@@ -158,7 +164,10 @@ export function downloadCommand(program: Command): void {
         await rm(part, { force: true });
         task.fail(`${symbols().fail} ${name}: SHA-256 mismatch`);
         display.stop();
-        throw new CliError(`The downloaded bytes do not match the server's SHA-256 (${file.sha256}); the partial file was deleted. Try again.`, 'checksum_mismatch');
+        throw new CliError(
+          `The downloaded bytes do not match the server's SHA-256 (${file.sha256}); the partial file was deleted. Try again.`,
+          'checksum_mismatch',
+        );
       }
       const handle = await open(part, 'r+');
       await handle.sync().finally(() => handle.close());

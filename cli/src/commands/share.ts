@@ -30,7 +30,8 @@ export function shareCommand(program: Command): void {
       if (options.note) body.note = options.note;
       const session = await Session.load();
       // `--password` alone asks for it, so that it stays out of `ps` and the shell history.
-      if (options.password !== undefined) body.password = options.password === true ? await readSecret('DROPLINE_SHARE_PASSWORD', 'Password for the link: ') : options.password;
+      if (options.password !== undefined)
+        body.password = options.password === true ? await readSecret('DROPLINE_SHARE_PASSWORD', 'Password for the link: ') : options.password;
 
       const share = await session.json<Share>('/api/shares', 'POST', { json: body });
       out.result(share);

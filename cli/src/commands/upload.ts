@@ -33,7 +33,13 @@ export function planUpload(options: UploadOptions, caps: TusCapabilities, notice
     notice('The server does not offer tus concatenation (Tus-Extension), so --parallel is ignored: each file goes as one stream.');
     parallel = 1;
   }
-  return { chunkSize, parallel, checksum: checksumAlgorithm(caps), title: options.title, expires: options.expires ? parseExpiry(options.expires) : undefined };
+  return {
+    chunkSize,
+    parallel,
+    checksum: checksumAlgorithm(caps),
+    title: options.title,
+    expires: options.expires ? parseExpiry(options.expires) : undefined,
+  };
 }
 
 /** Runs `work` over `items`, at most `limit` at a time, stopping new work once `signal` aborts. */
@@ -99,7 +105,9 @@ server offers the checksum extension, and a failed request is retried for about 
             outcome.restarted ? 'changed since the interrupted upload: sent again' : null,
             seconds >= 1 && sent > 0 ? `${formatBytes(sent / seconds)}/s` : null,
           ].filter(Boolean);
-          task.succeed(`${sym.ok} ${file.relative}  ${formatBytes(file.size)}  ${sym.arrow} ${outcome.id}${notes.length ? `  (${notes.join(', ')})` : ''}`);
+          task.succeed(
+            `${sym.ok} ${file.relative}  ${formatBytes(file.size)}  ${sym.arrow} ${outcome.id}${notes.length ? `  (${notes.join(', ')})` : ''}`,
+          );
         } catch (err) {
           if (signal.aborted) throw err;
           const error = err instanceof CliError ? err : new CliError(messageOf(err));
@@ -113,7 +121,9 @@ server offers the checksum extension, and a failed request is retried for about 
       } catch (err) {
         display.stop();
         if (err instanceof CliError && err.code === 'interrupted') {
-          out.notice(`Interrupted. Run the same command again to resume: ${uploaded.length} of ${files.length} done, the rest continues from the server's offset.`);
+          out.notice(
+            `Interrupted. Run the same command again to resume: ${uploaded.length} of ${files.length} done, the rest continues from the server's offset.`,
+          );
         }
         throw err;
       }
@@ -128,8 +138,11 @@ server offers the checksum extension, and a failed request is retried for about 
         out.result({ uploaded, failed });
       } else if (files.length > 1) {
         const seconds = (Date.now() - started) / 1000;
-        out.notice(`${uploaded.length} of ${files.length} files uploaded (${formatBytes(uploaded.reduce((s, u) => s + u.size, 0))}) in ${formatDuration(seconds)}.`);
+        out.notice(
+          `${uploaded.length} of ${files.length} files uploaded (${formatBytes(uploaded.reduce((s, u) => s + u.size, 0))}) in ${formatDuration(seconds)}.`,
+        );
       }
-      if (failed.length > 0) throw new CliError(`${failed.length} of ${files.length} file${files.length === 1 ? '' : 's'} failed`, 'upload_failed', 1, undefined, true);
+      if (failed.length > 0)
+        throw new CliError(`${failed.length} of ${files.length} file${files.length === 1 ? '' : 's'} failed`, 'upload_failed', 1, undefined, true);
     });
 }

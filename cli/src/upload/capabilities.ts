@@ -36,7 +36,8 @@ export async function tusCapabilities(serverUrl: string): Promise<TusCapabilitie
     throw new CliError(`Could not reach ${serverUrl}: ${messageOf(err)}`, 'network_error');
   }
   await res.body?.cancel();
-  if (!res.ok || !res.headers.get('tus-version')) throw new CliError(`${serverUrl} does not offer resumable uploads (OPTIONS ${TUS_ENDPOINT} answered ${res.status}).`, 'no_tus');
+  if (!res.ok || !res.headers.get('tus-version'))
+    throw new CliError(`${serverUrl} does not offer resumable uploads (OPTIONS ${TUS_ENDPOINT} answered ${res.status}).`, 'no_tus');
   const limits = parseLimits(res.headers.get('upload-limit'));
   const tusMax = Number(res.headers.get('tus-max-size'));
   return {

@@ -77,7 +77,9 @@ class DroplineRequest implements HttpRequest {
         const { path, start = 0, end = Infinity } = body as ReadStream & { start?: number; end?: number };
         digest = await Promise.race([digestRange(String(path), start, end, this.checksum), bodyError]);
       } else {
-        digest = createHash(this.checksum).update(body as Uint8Array).digest('base64');
+        digest = createHash(this.checksum)
+          .update(body as Uint8Array)
+          .digest('base64');
       }
       this.setHeader('Upload-Checksum', `${this.checksum} ${digest}`);
     }

@@ -83,10 +83,14 @@ function explain(err: unknown): CliError {
     const status = err.originalResponse?.getStatus() ?? 0;
     const said = serverMessage(err.originalResponse);
     if (said) return new CliError(said.message, said.code, 1, status);
-    if (status) return new CliError(`the server answered ${status} to ${err.originalRequest?.getMethod() ?? 'a request'}`, `http_${status}`, 1, status);
+    if (status)
+      return new CliError(`the server answered ${status} to ${err.originalRequest?.getMethod() ?? 'a request'}`, `http_${status}`, 1, status);
     const cause = err.causingError;
     if (cause instanceof CliError) return cause;
-    return new CliError(`could not reach the server (${cause ? messageOf(cause) : 'no answer'}); run the same command again to resume`, 'network_error');
+    return new CliError(
+      `could not reach the server (${cause ? messageOf(cause) : 'no answer'}); run the same command again to resume`,
+      'network_error',
+    );
   }
   return new CliError(messageOf(err));
 }
@@ -96,7 +100,14 @@ function explain(err: unknown): CliError {
  * server: its URL is kept on disk under a fingerprint of the file, so the next run asks the server
  * for its offset (HEAD) and continues from there.
  */
-export async function uploadFile(session: Session, storage: DirectoryUrlStorage, file: LocalFile, plan: UploadPlan, task: Task, signal: AbortSignal): Promise<UploadOutcome> {
+export async function uploadFile(
+  session: Session,
+  storage: DirectoryUrlStorage,
+  file: LocalFile,
+  plan: UploadPlan,
+  task: Task,
+  signal: AbortSignal,
+): Promise<UploadOutcome> {
   const identity = await identify(file.absolute);
   const origin = { server: session.url, userId: session.user.id, path: file.absolute };
   const fingerprint = fingerprintOf(session.url, session.user.id, file.absolute, identity);
@@ -151,7 +162,8 @@ export async function uploadFile(session: Session, storage: DirectoryUrlStorage,
       onBeforeRequest: authorize,
       onAfterResponse: (req, res) => {
         // The first HEAD of each upload URL tells how much the server already had.
-        if (req.getMethod() === 'HEAD' && res.getStatus() < 300 && !offsets.has(req.getURL())) offsets.set(req.getURL(), Number(res.getHeader('Upload-Offset')) || 0);
+        if (req.getMethod() === 'HEAD' && res.getStatus() < 300 && !offsets.has(req.getURL()))
+          offsets.set(req.getURL(), Number(res.getHeader('Upload-Offset')) || 0);
       },
       onShouldRetry: (err, attempt) => {
         if (fatal || signal.aborted) return false;

@@ -43,7 +43,11 @@ export class CliUser {
   }
 
   spawn(args: string[], options: { env?: Record<string, string>; input?: string; cwd?: string } = {}): RunningCli {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? this.home, env: this.env(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd ?? this.home,
+      env: this.env(options.env),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (chunk) => (stdout += chunk));

@@ -24,7 +24,25 @@ export class Terminal {
     // The shell stays after the command so the last screen can be read; EXIT:<code> marks the end.
     // Its INT trap keeps it alive through a Ctrl-C meant for the command (which gets the default action).
     const script = `trap 'true' INT; ${command.map(quote).join(' ')}; echo "EXIT:$?"; sleep 3600`;
-    await exec('tmux', ['-L', socket, '-f', '/dev/null', '-u', 'new-session', '-d', '-s', 'main', '-x', String(size.columns), '-y', String(size.rows), ...envArgs, 'sh', '-c', script]);
+    await exec('tmux', [
+      '-L',
+      socket,
+      '-f',
+      '/dev/null',
+      '-u',
+      'new-session',
+      '-d',
+      '-s',
+      'main',
+      '-x',
+      String(size.columns),
+      '-y',
+      String(size.rows),
+      ...envArgs,
+      'sh',
+      '-c',
+      script,
+    ]);
     return terminal;
   }
 

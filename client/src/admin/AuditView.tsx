@@ -44,7 +44,11 @@ export function AuditView() {
         </label>
       </div>
       {entries.status === 'loading' && <p className="panel__placeholder">Loading…</p>}
-      {entries.status === 'error' && <p className="panel__placeholder" role="alert">{entries.message}</p>}
+      {entries.status === 'error' && (
+        <p className="panel__placeholder" role="alert">
+          {entries.message}
+        </p>
+      )}
       {entries.status === 'ready' && (
         <ul className="admin-list" data-testid="admin-audit">
           {entries.value.items.map((e) => (

@@ -36,7 +36,13 @@ export function JobsView() {
       </h2>
       <div className="admin-stats" role="group" aria-label="Jobs by state">
         {STATES.map((s) => (
-          <button key={s} type="button" className={`admin-stats__item${s === state ? ' admin-stats__item--active' : ''}`} aria-pressed={s === state} onClick={() => setState(s)}>
+          <button
+            key={s}
+            type="button"
+            className={`admin-stats__item${s === state ? ' admin-stats__item--active' : ''}`}
+            aria-pressed={s === state}
+            onClick={() => setState(s)}
+          >
             <span className="admin-stats__count" data-testid={`jobs-${s}`}>
               {stats.status === 'ready' ? stats.value[s] : '…'}
             </span>
@@ -48,7 +54,11 @@ export function JobsView() {
         </button>
       </div>
       {jobs.status === 'loading' && <p className="panel__placeholder">Loading jobs…</p>}
-      {jobs.status === 'error' && <p className="panel__placeholder" role="alert">{jobs.message}</p>}
+      {jobs.status === 'error' && (
+        <p className="panel__placeholder" role="alert">
+          {jobs.message}
+        </p>
+      )}
       {jobs.status === 'ready' && (
         <ul className="admin-list" data-testid="admin-jobs">
           {jobs.value.items.map((job) => (
@@ -68,7 +78,11 @@ export function JobsView() {
                     Retry
                   </button>
                 )}
-                <button type="button" className="button button--small button--danger-quiet" onClick={() => void act(() => deleteJob(job.id), 'Job deleted')}>
+                <button
+                  type="button"
+                  className="button button--small button--danger-quiet"
+                  onClick={() => void act(() => deleteJob(job.id), 'Job deleted')}
+                >
                   Delete
                 </button>
               </div>

@@ -56,7 +56,11 @@ export function UsersView({ currentUserId }: { currentUserId: string }) {
         <input type="search" value={search} onChange={(event) => setSearch(event.target.value)} />
       </label>
       {users.status === 'loading' && <p className="panel__placeholder">Loading users…</p>}
-      {users.status === 'error' && <p className="panel__placeholder" role="alert">{users.message}</p>}
+      {users.status === 'error' && (
+        <p className="panel__placeholder" role="alert">
+          {users.message}
+        </p>
+      )}
       {users.status === 'ready' && (
         <ul className="admin-list" data-testid="admin-users">
           {users.value.items.map((user) => (
@@ -75,7 +79,13 @@ export function UsersView({ currentUserId }: { currentUserId: string }) {
                   type="button"
                   className="button button--small"
                   disabled={user.id === currentUserId}
-                  onClick={() => void change(user, { role: user.role === 'admin' ? 'user' : 'admin' }, `${user.email} is now ${user.role === 'admin' ? 'a user' : 'an admin'}`)}
+                  onClick={() =>
+                    void change(
+                      user,
+                      { role: user.role === 'admin' ? 'user' : 'admin' },
+                      `${user.email} is now ${user.role === 'admin' ? 'a user' : 'an admin'}`,
+                    )
+                  }
                 >
                   {user.role === 'admin' ? 'Make user' : 'Make admin'}
                 </button>
@@ -90,7 +100,12 @@ export function UsersView({ currentUserId }: { currentUserId: string }) {
                 >
                   {user.disabled ? 'Enable' : 'Disable'}
                 </button>
-                <button type="button" className="button button--small button--danger-quiet" disabled={user.id === currentUserId} onClick={() => void remove(user)}>
+                <button
+                  type="button"
+                  className="button button--small button--danger-quiet"
+                  disabled={user.id === currentUserId}
+                  onClick={() => void remove(user)}
+                >
                   Delete
                 </button>
               </div>

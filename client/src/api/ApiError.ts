@@ -37,9 +37,7 @@ export function parseErrorBody(status: number, body: string): ApiError {
   }
   const message =
     fallbackMessages[status] ??
-    (status >= 500
-      ? 'Dropline ran into a problem. Please try again in a moment.'
-      : `The request failed (HTTP ${status}).`)
+    (status >= 500 ? 'Dropline ran into a problem. Please try again in a moment.' : `The request failed (HTTP ${status}).`)
   return new ApiError(status, 'http_' + status, message)
 }
 

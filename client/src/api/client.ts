@@ -112,11 +112,7 @@ export async function apiJson<T>(path: string, options: RequestOptions = {}): Pr
   return (text ? JSON.parse(text) : undefined) as T
 }
 
-export async function authenticate(
-  mode: 'login' | 'register',
-  email: string,
-  password: string,
-): Promise<void> {
+export async function authenticate(mode: 'login' | 'register', email: string, password: string): Promise<void> {
   const res = await send(`/api/auth/${mode}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },

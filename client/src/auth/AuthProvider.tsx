@@ -40,15 +40,9 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, [userId])
 
   const signIn = useCallback((email: string, password: string) => authenticate('login', email, password), [])
-  const register = useCallback(
-    (email: string, password: string) => authenticate('register', email, password),
-    [],
-  )
+  const register = useCallback((email: string, password: string) => authenticate('register', email, password), [])
   const signOut = useCallback(() => endSession(), [])
 
-  const value = useMemo(
-    () => ({ user, notice, signIn, register, signOut }),
-    [user, notice, signIn, register, signOut],
-  )
+  const value = useMemo(() => ({ user, notice, signIn, register, signOut }), [user, notice, signIn, register, signOut])
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>
 }

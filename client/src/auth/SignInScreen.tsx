@@ -85,14 +85,7 @@ export function SignInScreen() {
           ))}
         </div>
 
-        <form
-          id={formId}
-          role="tabpanel"
-          aria-labelledby={`${ids}-tab-${mode}`}
-          className="auth-form"
-          onSubmit={onSubmit}
-          noValidate
-        >
+        <form id={formId} role="tabpanel" aria-labelledby={`${ids}-tab-${mode}`} className="auth-form" onSubmit={onSubmit} noValidate>
           {notice && !error && (
             <p className="message message--info" role="status">
               {notice}
@@ -100,14 +93,7 @@ export function SignInScreen() {
           )}
           <label className="field">
             <span className="field__label">Email</span>
-            <input
-              type="email"
-              name="email"
-              autoComplete="email"
-              required
-              value={email}
-              onChange={(event) => setEmail(event.target.value)}
-            />
+            <input type="email" name="email" autoComplete="email" required value={email} onChange={(event) => setEmail(event.target.value)} />
           </label>
           <label className="field">
             <span className="field__label">Password</span>

@@ -56,8 +56,7 @@ export function FileActions({ file, onShare, onDeleted }: FileActionsProps) {
     return (
       <div className="confirm" role="group" aria-labelledby="confirm-delete-text">
         <p id="confirm-delete-text" className="confirm__text">
-          Delete <strong>{file.filename}</strong> permanently? Its bytes and previews are removed and this can’t be
-          undone.
+          Delete <strong>{file.filename}</strong> permanently? Its bytes and previews are removed and this can’t be undone.
         </p>
         <div className="button-row">
           {/* biome-ignore lint/a11y/noAutofocus: the confirmation replaces the Delete button that had focus; focus follows it */}

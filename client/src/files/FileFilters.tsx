@@ -8,8 +8,7 @@ interface FileFiltersProps {
 }
 
 export function FileFilters({ filters, canViewAll, onChange }: FileFiltersProps) {
-  const set = <K extends keyof FileFilterValues>(key: K, value: FileFilterValues[K]) =>
-    onChange({ ...filters, [key]: value })
+  const set = <K extends keyof FileFilterValues>(key: K, value: FileFilterValues[K]) => onChange({ ...filters, [key]: value })
 
   return (
     <div className="filters" role="search" aria-label="Filter files">
@@ -45,11 +44,7 @@ export function FileFilters({ filters, canViewAll, onChange }: FileFiltersProps)
       </label>
       {canViewAll && (
         <label className="checkbox filters__owners">
-          <input
-            type="checkbox"
-            checked={filters.allOwners}
-            onChange={(event) => set('allOwners', event.target.checked)}
-          />
+          <input type="checkbox" checked={filters.allOwners} onChange={(event) => set('allOwners', event.target.checked)} />
           <span>Show everyone’s files</span>
         </label>
       )}

@@ -24,13 +24,29 @@ export function FileList({ files, showOwner, busy, selectedIds, onOpen, onSelect
           <th role="columnheader" scope="col" className="file-row__select">
             <input type="checkbox" aria-label="Select all files" checked={allSelected} onChange={(event) => onSelectAll(event.target.checked)} />
           </th>
-          <th role="columnheader" scope="col">Name</th>
-          <th role="columnheader" scope="col" className="numeric">Size</th>
-          <th role="columnheader" scope="col">Type</th>
-          <th role="columnheader" scope="col">Status</th>
-          <th role="columnheader" scope="col">SHA-256</th>
-          <th role="columnheader" scope="col">Uploaded</th>
-          {showOwner && <th role="columnheader" scope="col">Owner</th>}
+          <th role="columnheader" scope="col">
+            Name
+          </th>
+          <th role="columnheader" scope="col" className="numeric">
+            Size
+          </th>
+          <th role="columnheader" scope="col">
+            Type
+          </th>
+          <th role="columnheader" scope="col">
+            Status
+          </th>
+          <th role="columnheader" scope="col">
+            SHA-256
+          </th>
+          <th role="columnheader" scope="col">
+            Uploaded
+          </th>
+          {showOwner && (
+            <th role="columnheader" scope="col">
+              Owner
+            </th>
+          )}
         </tr>
       </thead>
       <tbody role="rowgroup">

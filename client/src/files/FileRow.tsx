@@ -23,15 +23,15 @@ export function FileRow({ file, showOwner, selected, onOpen, onSelect }: FileRow
       data-status={file.status}
     >
       <td role="cell" className="file-row__select">
-        <input type="checkbox" aria-label={`Select ${file.filename}`} checked={selected} onChange={(event) => onSelect(file.id, event.target.checked)} />
+        <input
+          type="checkbox"
+          aria-label={`Select ${file.filename}`}
+          checked={selected}
+          onChange={(event) => onSelect(file.id, event.target.checked)}
+        />
       </td>
       <td role="cell" className="file-row__name" data-label="Name">
-        <button
-          type="button"
-          className="link-button file-row__open"
-          onClick={() => onOpen(file)}
-          aria-label={`${file.filename}: show details`}
-        >
+        <button type="button" className="link-button file-row__open" onClick={() => onOpen(file)} aria-label={`${file.filename}: show details`}>
           {file.filename}
         </button>
         {file.title && <span className="file-row__title">{file.title}</span>}

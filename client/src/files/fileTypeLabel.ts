@@ -22,7 +22,11 @@ export function fileTypeLabel(mimeType: string): string {
   const exact = known[mimeType.split(';')[0]?.trim() ?? '']
   if (exact) return exact
   const [kind = '', subtype = ''] = mimeType.split('/')
-  const short = subtype.replace(/^(x-|vnd\.)/, '').split(/[+;.-]/)[0]?.toUpperCase() ?? ''
+  const short =
+    subtype
+      .replace(/^(x-|vnd\.)/, '')
+      .split(/[+;.-]/)[0]
+      ?.toUpperCase() ?? ''
   const noun = kinds[kind]
   if (noun) return short ? `${short} ${noun}` : noun
   return short.length > 0 && short.length <= 8 ? short : 'File'

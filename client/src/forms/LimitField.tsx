@@ -17,7 +17,9 @@ export function LimitField({ label, value, onChange, hint, inputMode = 'numeric'
   return (
     <Field label={label} hint={hint}>
       {(control) => {
-        const input = <input {...control} inputMode={inputMode} value={value} placeholder="No limit" onChange={(event) => onChange(event.target.value)} />
+        const input = (
+          <input {...control} inputMode={inputMode} value={value} placeholder="No limit" onChange={(event) => onChange(event.target.value)} />
+        )
         return addon ? (
           <div className="field__with-addon">
             {input}

@@ -15,7 +15,10 @@ interface PasswordFieldProps {
 export function PasswordField({ value, onChange, minLength, purpose, hasPassword = false }: PasswordFieldProps) {
   return (
     <>
-      <Field label={hasPassword ? 'New password (empty keeps the current one)' : 'Password (optional)'} hint={`${purpose} At least ${minLength} characters.`}>
+      <Field
+        label={hasPassword ? 'New password (empty keeps the current one)' : 'Password (optional)'}
+        hint={`${purpose} At least ${minLength} characters.`}
+      >
         {(control) => (
           <input
             {...control}

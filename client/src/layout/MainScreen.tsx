@@ -87,7 +87,10 @@ export function MainScreen() {
       // The event names the share by id; its files make the notice readable.
       getShare(event.shareId).then(
         (share) =>
-          notify(`Someone downloaded ${what} from your link to ${describeFiles(share.files)} (${formatDownloads(event.downloads, share.maxDownloads)})`, 'info'),
+          notify(
+            `Someone downloaded ${what} from your link to ${describeFiles(share.files)} (${formatDownloads(event.downloads, share.maxDownloads)})`,
+            'info',
+          ),
         () => notify(`Someone downloaded ${what} from one of your links`, 'info'),
       )
     },
@@ -122,18 +125,11 @@ export function MainScreen() {
           </Suspense>
         </main>
       ) : (
-      <main className="app-main">
-        <h1 className="visually-hidden">Your files</h1>
-        <UploadPanel userId={user.id} onUploaded={fetchAndApply} />
-        <FilesPanel
-          list={list}
-          filters={filters}
-          canViewAll={isAdmin}
-          onFiltersChange={setFilters}
-          onOpen={setSelected}
-          onShare={setSharing}
-        />
-      </main>
+        <main className="app-main">
+          <h1 className="visually-hidden">Your files</h1>
+          <UploadPanel userId={user.id} onUploaded={fetchAndApply} />
+          <FilesPanel list={list} filters={filters} canViewAll={isAdmin} onFiltersChange={setFilters} onOpen={setSelected} onShare={setSharing} />
+        </main>
       )}
       {selected && (
         <FileDetail

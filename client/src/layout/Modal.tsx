@@ -31,7 +31,14 @@ export function Modal({ title, closeLabel = 'Close', testId, wide = false, onClo
 
   return (
     // biome-ignore lint/a11y/useKeyWithClickEvents: the click is on the backdrop; keyboards close a dialog with Escape, which <dialog> handles
-    <dialog ref={dialogRef} className={wide ? 'detail' : 'detail modal'} aria-labelledby={titleId} data-testid={testId} onClose={onClose} onClick={onDialogClick}>
+    <dialog
+      ref={dialogRef}
+      className={wide ? 'detail' : 'detail modal'}
+      aria-labelledby={titleId}
+      data-testid={testId}
+      onClose={onClose}
+      onClick={onDialogClick}
+    >
       <div className="detail__content">
         <header className="detail__header">
           <h2 id={titleId} className="detail__title">

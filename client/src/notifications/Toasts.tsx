@@ -14,12 +14,7 @@ export function Toasts({ toasts, onDismiss }: ToastsProps) {
         {toasts.map((toast) => (
           <li key={toast.id} className={`toast toast--${toast.tone}`} data-testid="toast" data-tone={toast.tone}>
             <span className="toast__message">{toast.message}</span>
-            <button
-              type="button"
-              className="toast__dismiss"
-              aria-label="Dismiss notification"
-              onClick={() => onDismiss(toast.id)}
-            >
+            <button type="button" className="toast__dismiss" aria-label="Dismiss notification" onClick={() => onDismiss(toast.id)}>
               <CloseIcon />
             </button>
           </li>

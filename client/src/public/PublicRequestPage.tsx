@@ -203,7 +203,14 @@ function RequestUploader({ token, request, access, sent, onSent, onAccessRefused
         <label className="field__label" htmlFor={nameId}>
           Your name (optional)
         </label>
-        <input id={nameId} autoComplete="name" value={name} maxLength={100} onChange={(event) => setName(event.target.value)} placeholder="So they know who sent the files" />
+        <input
+          id={nameId}
+          autoComplete="name"
+          value={name}
+          maxLength={100}
+          onChange={(event) => setName(event.target.value)}
+          placeholder="So they know who sent the files"
+        />
       </div>
       <p className="muted request-upload__limits" data-testid="request-remaining">
         {remainingText(request)}

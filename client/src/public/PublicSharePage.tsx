@@ -96,7 +96,12 @@ function ShareFiles({ token, share, access, onPreview }: ShareFilesProps) {
                   Preview
                 </button>
               )}
-              <a className="button button--small" href={shareFileUrl(token, file.id, access)} download={file.filename} aria-label={`Download ${file.filename}`}>
+              <a
+                className="button button--small"
+                href={shareFileUrl(token, file.id, access)}
+                download={file.filename}
+                aria-label={`Download ${file.filename}`}
+              >
                 Download
               </a>
             </div>

@@ -16,13 +16,7 @@ const explanations: Record<ConnectionState, string> = {
 
 export function ConnectionStatus({ state }: { state: ConnectionState }) {
   return (
-    <span
-      className={`connection connection--${state}`}
-      data-testid="connection-state"
-      data-state={state}
-      role="status"
-      title={explanations[state]}
-    >
+    <span className={`connection connection--${state}`} data-testid="connection-state" data-state={state} role="status" title={explanations[state]}>
       <span className="connection__dot" aria-hidden="true" />
       <span className="connection__label">{labels[state]}</span>
     </span>

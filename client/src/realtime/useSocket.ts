@@ -1,7 +1,14 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react'
 import { io, type Socket } from 'socket.io-client'
 import { getAccessToken, refreshAccessToken } from '../api/client'
-import { SOCKET_AUTH_ERROR_CODES, type FileCreatedEvent, type FileDeletedEvent, type File as FileItem, type ServerToClientEvents, type ShareDownloadedEvent } from '@dropline/contract'
+import {
+  SOCKET_AUTH_ERROR_CODES,
+  type FileCreatedEvent,
+  type FileDeletedEvent,
+  type File as FileItem,
+  type ServerToClientEvents,
+  type ShareDownloadedEvent,
+} from '@dropline/contract'
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'offline'
 

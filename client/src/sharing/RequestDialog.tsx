@@ -66,7 +66,12 @@ export function RequestDialog({ request, onClose, onSaved }: RequestDialogProps)
         if (Object.keys(changes).length > 0) onSaved(await updateRequest(request.id, changes))
         close()
       } else {
-        const saved = await createRequest({ title: title.trim(), maxFiles: files, maxBytes: bytes, ...onlyChanged({ ...settings, message: message.trim() || undefined }) })
+        const saved = await createRequest({
+          title: title.trim(),
+          maxFiles: files,
+          maxBytes: bytes,
+          ...onlyChanged({ ...settings, message: message.trim() || undefined }),
+        })
         setCreated(saved)
         onSaved(saved)
       }
@@ -83,7 +88,9 @@ export function RequestDialog({ request, onClose, onSaved }: RequestDialogProps)
         ) : (
           <form className="share-form" onSubmit={(event) => onSubmit(event, close)} noValidate>
             <Field label="Title">
-              {(control) => <input {...control} value={title} required onChange={(event) => setTitle(event.target.value)} placeholder="Photos from the wedding" />}
+              {(control) => (
+                <input {...control} value={title} required onChange={(event) => setTitle(event.target.value)} placeholder="Photos from the wedding" />
+              )}
             </Field>
             <NoteField label="Message (optional)" value={message} onChange={setMessage} placeholder="Shown on the upload page" />
             <ExpirySelect value={expiry} onChange={setExpiry} current={request ? request.expiresAt : undefined} label="Open for" />
@@ -103,7 +110,13 @@ export function RequestDialog({ request, onClose, onSaved }: RequestDialogProps)
                 }
               />
             </div>
-            <PasswordField value={password} onChange={setPassword} minLength={MIN_REQUEST_PASSWORD_LENGTH} purpose={PURPOSE} hasPassword={request?.hasPassword} />
+            <PasswordField
+              value={password}
+              onChange={setPassword}
+              minLength={MIN_REQUEST_PASSWORD_LENGTH}
+              purpose={PURPOSE}
+              hasPassword={request?.hasPassword}
+            />
             <FormFooter error={submit.error} busy={submit.busy} submitLabel={request ? 'Save changes' : 'Create request'} onCancel={close} />
           </form>
         )

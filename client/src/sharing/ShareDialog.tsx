@@ -13,7 +13,14 @@ import { PasswordField } from '../forms/PasswordField'
 import { useSubmit } from '../forms/useSubmit'
 import { Modal } from '../layout/Modal'
 import { LinkResult } from './LinkResult'
-import { DOWNLOAD_LIMIT_HINT, DOWNLOAD_LIMIT_PROBLEM, SHARE_NOTE_PLACEHOLDER, SHARE_PASSWORD_PURPOSE, describeFiles, parsePositiveInt } from './shareText'
+import {
+  DOWNLOAD_LIMIT_HINT,
+  DOWNLOAD_LIMIT_PROBLEM,
+  SHARE_NOTE_PLACEHOLDER,
+  SHARE_PASSWORD_PURPOSE,
+  describeFiles,
+  parsePositiveInt,
+} from './shareText'
 
 interface ShareDialogProps {
   files: { id: string; filename: string }[]

@@ -11,7 +11,14 @@ import { NO_PASSWORD, passwordProblem, passwordToSend } from '../forms/password'
 import { PasswordField } from '../forms/PasswordField'
 import { useSubmit } from '../forms/useSubmit'
 import { Modal } from '../layout/Modal'
-import { DOWNLOAD_LIMIT_HINT, DOWNLOAD_LIMIT_PROBLEM, SHARE_NOTE_PLACEHOLDER, SHARE_PASSWORD_PURPOSE, describeFiles, parsePositiveInt } from './shareText'
+import {
+  DOWNLOAD_LIMIT_HINT,
+  DOWNLOAD_LIMIT_PROBLEM,
+  SHARE_NOTE_PLACEHOLDER,
+  SHARE_PASSWORD_PURPOSE,
+  describeFiles,
+  parsePositiveInt,
+} from './shareText'
 
 interface ShareEditDialogProps {
   share: Share

@@ -193,7 +193,12 @@ function ItemActions({ url, copyLabel, name, onEdit, removal, onRemoved }: ItemA
       <button type="button" className="button button--small" onClick={onEdit} aria-label={`Edit ${name}`}>
         Edit
       </button>
-      <button type="button" className="button button--small button--danger-quiet" onClick={() => setConfirming(true)} aria-label={`${removal.label} ${name}`}>
+      <button
+        type="button"
+        className="button button--small button--danger-quiet"
+        onClick={() => setConfirming(true)}
+        aria-label={`${removal.label} ${name}`}
+      >
         {removal.label}
       </button>
     </div>
@@ -239,7 +244,8 @@ function ShareItem({ share, onEdit, onRevoked }: { share: Share; onEdit: () => v
 }
 
 function requestLimits(request: FileRequest): string {
-  const files = request.maxFiles === null ? `${request.files} ${request.files === 1 ? 'file' : 'files'}` : `${request.files} of ${request.maxFiles} files`
+  const files =
+    request.maxFiles === null ? `${request.files} ${request.files === 1 ? 'file' : 'files'}` : `${request.files} of ${request.maxFiles} files`
   const bytes = request.maxBytes === null ? formatBytes(request.bytes) : `${formatBytes(request.bytes)} of ${formatBytes(request.maxBytes)}`
   return `${files} · ${bytes}`
 }

@@ -73,7 +73,9 @@ export function useCursorList<T extends { id: string }>(load: (cursor: string | 
 
   const reload = useCallback(() => setRound((n) => n + 1), [])
   const put = useCallback((item: T) => {
-    setItems((current) => (current.some((held) => held.id === item.id) ? current.map((held) => (held.id === item.id ? item : held)) : [item, ...current]))
+    setItems((current) =>
+      current.some((held) => held.id === item.id) ? current.map((held) => (held.id === item.id ? item : held)) : [item, ...current],
+    )
   }, [])
   const remove = useCallback((id: string) => setItems((current) => current.filter((item) => item.id !== id)), [])
   const update = useCallback((id: string, change: (item: T) => T) => {

@@ -1,13 +1,6 @@
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react'
 import { ThemeContext } from './ThemeContext'
-import {
-  darkQuery,
-  readChosenTheme,
-  storeChosenTheme,
-  systemTheme,
-  THEME_STORAGE_KEY,
-  type Theme,
-} from './themeStorage'
+import { darkQuery, readChosenTheme, storeChosenTheme, systemTheme, THEME_STORAGE_KEY, type Theme } from './themeStorage'
 
 /** Follows the system preference until the person picks a theme, then keeps their pick. */
 export function ThemeProvider({ children }: { children: ReactNode }) {

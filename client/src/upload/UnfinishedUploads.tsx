@@ -79,8 +79,7 @@ export function UnfinishedUploads({ uppy, urlStorage, expirationSeconds }: Unfin
             <li key={entry.urlStorageKey} className="unfinished__item">
               <span className="unfinished__name">{name}</span>
               <span className="unfinished__meta">
-                {entry.size === null ? '' : `${formatBytes(entry.size)} · `}started{' '}
-                {formatRelative(new Date(entry.creationTime))}
+                {entry.size === null ? '' : `${formatBytes(entry.size)} · `}started {formatRelative(new Date(entry.creationTime))}
               </span>
               <button
                 type="button"

@@ -40,9 +40,7 @@ export function UploadPanel({ userId, onUploaded }: UploadPanelProps) {
           </button>
         </div>
       )}
-      {configState.status === 'ready' && (
-        <UploadDashboard config={configState.config} userId={userId} onUploaded={onUploaded} />
-      )}
+      {configState.status === 'ready' && <UploadDashboard config={configState.config} userId={userId} onUploaded={onUploaded} />}
     </section>
   )
 }

@@ -17,9 +17,7 @@ export const SERVER_META_FIELDS = ['filename', 'filetype', 'title', 'description
  * Uppy keeps the (editable) name in `meta.name`; the server wants `filename` and `filetype`.
  * Empty optional fields are left out instead of being sent as empty strings.
  */
-export function prepareForServer<B extends Body>(
-  files: Record<string, UppyFile<UploadMeta, B>>,
-): Record<string, UppyFile<UploadMeta, B>> {
+export function prepareForServer<B extends Body>(files: Record<string, UppyFile<UploadMeta, B>>): Record<string, UppyFile<UploadMeta, B>> {
   const prepared: Record<string, UppyFile<UploadMeta, B>> = {}
   for (const [id, file] of Object.entries(files)) {
     const meta = {

@@ -2,10 +2,7 @@ import { useCallback, useEffect, useState } from 'react'
 import { messageOf } from '../api/ApiError'
 import { getUploadConfig, type UploadSettings } from '../api/files'
 
-type ConfigState =
-  | { status: 'loading' }
-  | { status: 'ready'; config: UploadSettings }
-  | { status: 'error'; message: string }
+type ConfigState = { status: 'loading' } | { status: 'ready'; config: UploadSettings } | { status: 'error'; message: string }
 
 export function useUploadConfig(): ConfigState & { retry: () => void } {
   const [state, setState] = useState<ConfigState>({ status: 'loading' })

@@ -6,9 +6,7 @@ export function useUploadGuard(uppy: DroplineUppy | null): void {
   useEffect(() => {
     if (!uppy) return
     const onBeforeUnload = (event: BeforeUnloadEvent) => {
-      const uploading = uppy
-        .getFiles()
-        .some((file) => file.progress.uploadStarted && !file.progress.uploadComplete && !file.isPaused && !file.error)
+      const uploading = uppy.getFiles().some((file) => file.progress.uploadStarted && !file.progress.uploadComplete && !file.isPaused && !file.error)
       if (uploading) event.preventDefault()
     }
     window.addEventListener('beforeunload', onBeforeUnload)

@@ -20,7 +20,7 @@ export type AdminUsersQuery = z.output<typeof AdminUsersQuery>;
 export const AdminUserChanges = z
   .strictObject({
     role: Role.optional(),
-    disabled: z.boolean().optional().meta({ description: 'true ends the account\'s sessions, refresh tokens and sockets at once.' }),
+    disabled: z.boolean().optional().meta({ description: "true ends the account's sessions, refresh tokens and sockets at once." }),
     quotaBytes: z.number().int().min(0).max(MAX_QUOTA).nullable().optional().meta({ description: 'null: the default quota (`DEFAULT_QUOTA`).' }),
   })
   .refine((v) => Object.keys(v).length > 0, 'Give role, disabled or quotaBytes.')
@@ -85,17 +85,25 @@ export const adminRoutes = {
     summary: 'List accounts with their usage',
     auth: 'admin',
     query: AdminUsersQuery,
-    responses: { 200: { description: 'A page of accounts, newest first.', body: AdminUserPage }, 400: { description: 'A bad parameter (`invalid_query`).' } },
+    responses: {
+      200: { description: 'A page of accounts, newest first.', body: AdminUserPage },
+      400: { description: 'A bad parameter (`invalid_query`).' },
+    },
   }),
   updateUser: defineRoute({
     method: 'patch',
     path: '/api/admin/users/{id}',
     tags: ['Administration'],
-    summary: 'Change an account\'s role, disabled state or quota',
+    summary: "Change an account's role, disabled state or quota",
     auth: 'admin',
     params: IdParams,
     body: AdminUserChanges,
-    responses: { 200: { description: 'The account, changed.', body: AdminUser }, 400: { description: 'A bad field (`invalid_request`).' }, 404: noUser, 409: lastAdmin },
+    responses: {
+      200: { description: 'The account, changed.', body: AdminUser },
+      400: { description: 'A bad field (`invalid_request`).' },
+      404: noUser,
+      409: lastAdmin,
+    },
   }),
   removeUser: defineRoute({
     method: 'delete',
@@ -113,6 +121,9 @@ export const adminRoutes = {
     summary: 'The audit trail',
     auth: 'admin',
     query: AuditQuery,
-    responses: { 200: { description: 'A page of entries, newest first.', body: AuditPage }, 400: { description: 'A bad parameter (`invalid_query`).' } },
+    responses: {
+      200: { description: 'A page of entries, newest first.', body: AuditPage },
+      400: { description: 'A bad parameter (`invalid_query`).' },
+    },
   }),
 };

@@ -7,7 +7,12 @@ export const Role = z.enum(ROLES).meta({ id: 'Role' });
 export type Role = z.infer<typeof Role>;
 
 export const User = z
-  .object({ id: Id, email: z.string(), role: Role, displayName: z.string().meta({ description: 'What other people see; the email stays private to the user (and admins).' }) })
+  .object({
+    id: Id,
+    email: z.string(),
+    role: Role,
+    displayName: z.string().meta({ description: 'What other people see; the email stays private to the user (and admins).' }),
+  })
   .meta({ id: 'User' });
 export type User = z.infer<typeof User>;
 
@@ -46,7 +51,11 @@ const MAX_EMAIL = 254;
  * case (then NFC again, as lower-casing can decompose, e.g. U+0130). Idempotent.
  */
 export function canonicalEmail(email: string): string {
-  return email.replace(/^ +| +$/g, '').normalize('NFC').toLowerCase().normalize('NFC');
+  return email
+    .replace(/^ +| +$/g, '')
+    .normalize('NFC')
+    .toLowerCase()
+    .normalize('NFC');
 }
 
 /** Whether an email already in canonical form has the shape of an address. */
@@ -134,14 +143,19 @@ export const LoginBody = z
 /** Anything but a plausible token is the same 401 as an unknown one: no hint what a token looks like. */
 export const RefreshBody = z
   .object({
-    refreshToken: z.string({ error: 'The refresh token is not valid. Please sign in again.' }).min(1, { error: 'The refresh token is not valid. Please sign in again.' }).max(512, {
-      error: 'The refresh token is not valid. Please sign in again.',
-    }),
+    refreshToken: z
+      .string({ error: 'The refresh token is not valid. Please sign in again.' })
+      .min(1, { error: 'The refresh token is not valid. Please sign in again.' })
+      .max(512, {
+        error: 'The refresh token is not valid. Please sign in again.',
+      }),
   })
   .meta({ id: 'RefreshRequest', ...rejectedAs('invalid_refresh_token', 401) });
 
 /** Logging out never fails: a token that is not the caller's (or not a token) is ignored. */
-export const LogoutBody = z.object({ refreshToken: z.string().max(512).optional().catch(undefined).meta({ type: 'string' }) }).meta({ id: 'LogoutRequest' });
+export const LogoutBody = z
+  .object({ refreshToken: z.string().max(512).optional().catch(undefined).meta({ type: 'string' }) })
+  .meta({ id: 'LogoutRequest' });
 
 export const TokenPair = z.object({ accessToken: z.string(), refreshToken: z.string() }).meta({ id: 'TokenPair' });
 export type TokenPair = z.infer<typeof TokenPair>;

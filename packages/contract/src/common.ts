@@ -132,7 +132,10 @@ export const cursorPage = <T extends z.ZodType>(item: T) => z.object({ items: z.
 export const FutureExpiry = z
   .string({ error: 'expiresAt must be an ISO 8601 time or null.' })
   .max(64, { error: 'expiresAt must be an ISO 8601 time or null.' })
-  .refine((text) => /^\d{4}-\d{2}-\d{2}T/.test(text) && Number.isFinite(Date.parse(text)), { error: 'expiresAt must be an ISO 8601 time, such as 2026-12-31T12:00:00Z.', abort: true })
+  .refine((text) => /^\d{4}-\d{2}-\d{2}T/.test(text) && Number.isFinite(Date.parse(text)), {
+    error: 'expiresAt must be an ISO 8601 time, such as 2026-12-31T12:00:00Z.',
+    abort: true,
+  })
   .refine((text) => Date.parse(text) > Date.now(), { error: 'expiresAt must be in the future.' })
   .transform((text) => new Date(text).toISOString())
   .nullable()

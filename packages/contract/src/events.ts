@@ -27,10 +27,16 @@ export type ShareDownloadedEvent = z.infer<typeof ShareDownloadedEvent>;
 
 /** Every Socket.IO event the server sends, with its payload schema and audience (for the document). */
 export const SOCKET_EVENTS = {
-  'file:created': { payload: FileCreatedEvent, audience: 'Every connected user when any upload completes (`ANNOUNCE_UPLOADS=everyone`, the default), or its owner and admins (`owner`).' },
+  'file:created': {
+    payload: FileCreatedEvent,
+    audience: 'Every connected user when any upload completes (`ANNOUNCE_UPLOADS=everyone`, the default), or its owner and admins (`owner`).',
+  },
   'file:updated': { payload: File, audience: "The file's owner and admins, when its status or metadata changes." },
   'file:deleted': { payload: FileDeletedEvent, audience: "The file's owner and admins." },
-  'share:downloaded': { payload: ShareDownloadedEvent, audience: "The share's owner, when a download of it starts (a resumed one does not count again)." },
+  'share:downloaded': {
+    payload: ShareDownloadedEvent,
+    audience: "The share's owner, when a download of it starts (a resumed one does not count again).",
+  },
 } as const;
 
 /** Socket.IO's typed events, server to client: `Server<ClientToServerEvents, ServerToClientEvents>` and `Socket<ServerToClientEvents>`. */

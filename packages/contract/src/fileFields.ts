@@ -25,7 +25,12 @@ export function cleanFilename(raw: string): string | null {
   const dot = name.lastIndexOf('.');
   const extension = dot > 0 ? Array.from(name.slice(dot)) : [];
   const kept = extension.length > 0 && extension.length <= 16 ? extension : [];
-  return chars.slice(0, MAX_FILENAME_LENGTH - kept.length).join('').trimEnd() + kept.join('');
+  return (
+    chars
+      .slice(0, MAX_FILENAME_LENGTH - kept.length)
+      .join('')
+      .trimEnd() + kept.join('')
+  );
 }
 
 const missingFilename = 'A filename is required.';
@@ -38,7 +43,12 @@ export const Filename = z
     if (name === null) ctx.addIssue({ code: 'custom', message: missingFilename });
     return name ?? z.NEVER;
   })
-  .meta({ ...rejectedAs('missing_filename'), type: 'string', maxLength: MAX_FILENAME_LENGTH, description: 'Cleaned of control characters and slashes.' });
+  .meta({
+    ...rejectedAs('missing_filename'),
+    type: 'string',
+    maxLength: MAX_FILENAME_LENGTH,
+    description: 'Cleaned of control characters and slashes.',
+  });
 
 /** Optional display text: null or blank clears it; too long is a 400, never silently cut. */
 function displayText(field: string, max: number, controls: RegExp) {

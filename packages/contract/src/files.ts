@@ -10,7 +10,6 @@ export const FileStatus = z.enum(FILE_STATUSES).meta({
 });
 export type FileStatus = z.infer<typeof FileStatus>;
 
-
 /** Where a file that came through a file request came from: the request and the name its uploader gave. */
 export const FileRequestOrigin = z
   .object({
@@ -37,9 +36,11 @@ export const File = z
     createdAt: IsoDateTime,
     updatedAt: IsoDateTime,
     processedAt: IsoDateTime.nullable(),
-    expiresAt: IsoDateTime.nullable().meta({ description: 'When the file is deleted (bytes, derived files and all); null: kept until deleted by hand.' }),
+    expiresAt: IsoDateTime.nullable().meta({
+      description: 'When the file is deleted (bytes, derived files and all); null: kept until deleted by hand.',
+    }),
     owner: z.object({ id: Id, email: z.string(), displayName: z.string() }),
-    request: FileRequestOrigin.nullable().meta({ description: 'The file request it was uploaded through; null for the owner\'s own uploads.' }),
+    request: FileRequestOrigin.nullable().meta({ description: "The file request it was uploaded through; null for the owner's own uploads." }),
   })
   .meta({ id: 'File' });
 export type File = z.infer<typeof File>;
@@ -101,7 +102,9 @@ function wholeNumber(name: string, min: number, max: number, fallback: number) {
 
 function isoDate(name: string, description: string) {
   return once(name)
-    .refine((text) => isoDateBounds(text) !== null, { error: `${name} must be an ISO 8601 date or date-time, such as 2024-01-31 or 2024-01-31T12:00:00Z.` })
+    .refine((text) => isoDateBounds(text) !== null, {
+      error: `${name} must be an ISO 8601 date or date-time, such as 2024-01-31 or 2024-01-31T12:00:00Z.`,
+    })
     .optional()
     .meta({ description, example: '2024-01-31' });
 }
@@ -135,7 +138,7 @@ export const FileListQuery = z
     owner: z
       .enum(['me', 'all'], { error: 'owner must be "me" or "all".' })
       .optional()
-      .meta({ description: '`all`: everyone\'s files (admins only; others always get their own).', default: 'me' }),
+      .meta({ description: "`all`: everyone's files (admins only; others always get their own).", default: 'me' }),
   })
   .superRefine((query, ctx) => {
     const paged = query.page !== undefined || query.pageSize !== undefined;
@@ -156,7 +159,8 @@ export const FileUpdate = z
   .superRefine((body, ctx) => {
     const unknown = Object.keys(body).filter((k) => !(EDITABLE as readonly string[]).includes(k));
     if (unknown.length > 0) ctx.addIssue({ code: 'custom', message: `These fields cannot be changed: ${unknown.join(', ')}.` });
-    else if (Object.keys(body).length === 0) ctx.addIssue({ code: 'custom', message: 'Nothing to change: give title, description, filename or expiresAt.' });
+    else if (Object.keys(body).length === 0)
+      ctx.addIssue({ code: 'custom', message: 'Nothing to change: give title, description, filename or expiresAt.' });
   })
   .meta({ id: 'FileUpdate' });
 export type FileUpdate = Pick<z.output<typeof FileUpdate>, (typeof EDITABLE)[number]>;
@@ -188,7 +192,7 @@ const rangeHeaders = {
   'If-None-Match': 'Conditional GET (304).',
   'If-Modified-Since': 'Conditional GET (304).',
 };
-const notYours = { description: 'No such file, or someone else\'s (never 403).' };
+const notYours = { description: "No such file, or someone else's (never 403)." };
 
 export const fileRoutes = {
   list: defineRoute({
@@ -216,7 +220,9 @@ export const fileRoutes = {
     bodyContentType: 'multipart/form-data',
     responses: {
       201: { description: 'The new file (status `uploaded`).', body: File },
-      400: { description: 'No `file` part (`missing_file`), no filename (`missing_filename`), a bad form (`invalid_multipart`), or the body ended early.' },
+      400: {
+        description: 'No `file` part (`missing_file`), no filename (`missing_filename`), a bad form (`invalid_multipart`), or the body ended early.',
+      },
       413: { description: 'Larger than `MAX_UPLOAD_SIZE` (`file_too_large`).' },
       415: { description: 'Not multipart/form-data (`expected_multipart`), or a type outside `ALLOWED_FILE_TYPES` (`unsupported_file_type`).' },
     },
@@ -234,7 +240,8 @@ export const fileRoutes = {
     path: '/api/files/{id}',
     tags: ['Files'],
     summary: "Change a file's title, description, filename or expiry",
-    description: '`expiresAt`: an ISO time in the future (the file is deleted completely within a minute of it, and `file:deleted` is sent), or null to keep it forever.',
+    description:
+      '`expiresAt`: an ISO time in the future (the file is deleted completely within a minute of it, and `file:deleted` is sent), or null to keep it forever.',
     params: IdParams,
     body: FileUpdate,
     responses: {
@@ -288,7 +295,8 @@ export const fileRoutes = {
     path: '/api/files/{id}/download-link',
     tags: ['Files'],
     summary: "A short-lived signed link to the file's bytes",
-    description: 'For browsers, which cannot send a bearer header from a plain link. Works without a token for 5 minutes, with `Range`, until the file or its user is gone.',
+    description:
+      'For browsers, which cannot send a bearer header from a plain link. Works without a token for 5 minutes, with `Range`, until the file or its user is gone.',
     params: IdParams,
     responses: { 200: { description: 'The link.', body: DownloadLink }, 404: notYours },
   }),

@@ -4,7 +4,9 @@ import { defineRoute } from './route.js';
 export const Health = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
 export const Readiness = z
   .object({
-    status: z.enum(['ok', 'unavailable', 'draining']).meta({ description: '`draining`: the node is shutting down (SIGTERM); it fails readiness whatever its dependencies say.' }),
+    status: z
+      .enum(['ok', 'unavailable', 'draining'])
+      .meta({ description: '`draining`: the node is shutting down (SIGTERM); it fails readiness whatever its dependencies say.' }),
     checks: z.record(z.string(), z.enum(['ok', 'unavailable'])).meta({ description: 'Each dependency (database, redis) and its state.' }),
   })
   .meta({ id: 'Readiness' });

@@ -95,7 +95,9 @@ export const jobRoutes = {
     responses: {
       202: { description: 'Queued again; the job as it is now.', body: Job },
       404: noJob,
-      409: { description: 'The job is still queued or running (`job_not_finished`), or its file was queued again by another job (`file_already_queued`).' },
+      409: {
+        description: 'The job is still queued or running (`job_not_finished`), or its file was queued again by another job (`file_already_queued`).',
+      },
     },
   }),
   remove: defineRoute({

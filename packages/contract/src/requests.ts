@@ -20,7 +20,9 @@ const MAX_REQUEST_FILES = 100_000;
 export const UploaderName = z
   .string()
   .transform((raw) => raw.normalize('NFC').replace(CONTROLS, '').trim())
-  .refine((name) => Array.from(name).length <= MAX_UPLOADER_LENGTH, { error: `The uploader's name must be at most ${MAX_UPLOADER_LENGTH} characters long.` })
+  .refine((name) => Array.from(name).length <= MAX_UPLOADER_LENGTH, {
+    error: `The uploader's name must be at most ${MAX_UPLOADER_LENGTH} characters long.`,
+  })
   .transform((name) => (name === '' ? null : name))
   .meta({ ...rejectedAs('invalid_metadata'), type: ['string', 'null'], maxLength: MAX_UPLOADER_LENGTH });
 
@@ -32,7 +34,7 @@ export const FileRequest = z
     message: z.string().nullable(),
     expiresAt: IsoDateTime.nullable().meta({ description: 'null: open until deleted.' }),
     maxFiles: z.number().int().nullable().meta({ description: 'null: no limit.' }),
-    maxBytes: z.number().int().nullable().meta({ description: 'null: no limit (beyond `MAX_UPLOAD_SIZE` and the owner\'s quota).' }),
+    maxBytes: z.number().int().nullable().meta({ description: "null: no limit (beyond `MAX_UPLOAD_SIZE` and the owner's quota)." }),
     hasPassword: z.boolean(),
     files: z.number().int().meta({ description: 'Files uploaded through it so far.' }),
     bytes: z.number().int().meta({ description: 'Bytes uploaded through it so far.' }),
@@ -45,7 +47,9 @@ export const FileRequestPage = cursorPage(FileRequest).meta({ id: 'FileRequestPa
 export type FileRequestPage = z.infer<typeof FileRequestPage>;
 
 /** A file request's title: a file title that must be there. */
-const RequestTitle = Title.refine((title): title is string => title !== null, { error: `The title must be 1 to ${MAX_TITLE_LENGTH} characters long.` }).meta({
+const RequestTitle = Title.refine((title): title is string => title !== null, {
+  error: `The title must be 1 to ${MAX_TITLE_LENGTH} characters long.`,
+}).meta({
   ...rejectedAs('invalid_title'),
   type: 'string',
   minLength: 1,
@@ -119,9 +123,9 @@ export type UnlockFileRequestBody = UnlockBody;
 export const FileRequestAccess = UnlockResponse;
 export type FileRequestAccess = UnlockResponse;
 
-export const PublicTokenParams = z.object({ token: z.string().meta({ description: 'The last path segment of the request\'s `url`.' }) });
+export const PublicTokenParams = z.object({ token: z.string().meta({ description: "The last path segment of the request's `url`." }) });
 
-const notYours = { description: 'No such request, or someone else\'s (never 403).' };
+const notYours = { description: "No such request, or someone else's (never 403)." };
 const unknownLink = { description: 'Unknown or deleted (`not_found`).' };
 const expired = { description: 'The request has expired (`request_expired`).' };
 const tags = ['File requests'];
@@ -198,7 +202,10 @@ export const requestRoutes = {
     params: PublicTokenParams,
     body: UnlockFileRequestBody,
     responses: {
-      200: { description: 'An access token for this request only: upload with `Authorization: Request <token>:<accessToken>`.', body: FileRequestAccess },
+      200: {
+        description: 'An access token for this request only: upload with `Authorization: Request <token>:<accessToken>`.',
+        body: FileRequestAccess,
+      },
       400: { description: 'No password given.' },
       401: { description: 'Wrong password (`wrong_password`).' },
       404: unknownLink,

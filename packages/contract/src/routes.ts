@@ -69,7 +69,7 @@ export const API_ROUTES: readonly RouteDef[] = [
 
 const TAGS = [
   { name: 'Accounts', description: 'Register, sign in, tokens. Every other call needs `Authorization: Bearer <accessToken>`.' },
-  { name: 'Files', description: 'A user sees only their own files (admins all, with `owner=all`); someone else\'s file is 404, never 403.' },
+  { name: 'Files', description: "A user sees only their own files (admins all, with `owner=all`); someone else's file is 404, never 403." },
   { name: 'Uploads', description: 'Limits and the plain (multipart) upload.' },
   { name: 'Uploads (tus)', description: 'Resumable uploads, tus 1.0.0 at `/api/uploads/`.' },
   {

@@ -9,16 +9,16 @@ export const MAX_SHARE_FILES = 100;
 export const MIN_SHARE_PASSWORD_LENGTH = 4;
 
 /** A file as a share lists it to its owner. */
-export const ShareFile = z
-  .object({ id: Id, filename: z.string(), size: z.number().int().min(0), mimeType: z.string() })
-  .meta({ id: 'ShareFile' });
+export const ShareFile = z.object({ id: Id, filename: z.string(), size: z.number().int().min(0), mimeType: z.string() }).meta({ id: 'ShareFile' });
 export type ShareFile = z.infer<typeof ShareFile>;
 
 /** The contract's Share, as its owner sees it. */
 export const Share = z
   .object({
     id: Id,
-    url: z.string().meta({ description: 'The share\'s public web page, `<origin>/s/<token>`.', example: 'https://drop.example.com/s/2mQeTQ3bW3x5xv0M1tWq9A' }),
+    url: z
+      .string()
+      .meta({ description: "The share's public web page, `<origin>/s/<token>`.", example: 'https://drop.example.com/s/2mQeTQ3bW3x5xv0M1tWq9A' }),
     fileIds: z.array(Id),
     files: z.array(ShareFile).meta({ description: 'The shared files that still exist (a deleted file leaves the share).' }),
     note: z.string().nullable(),
@@ -153,7 +153,10 @@ export const PublicShareFileQuery = z.object({
 const notYours = { description: "No such share, or someone else's (never 403)." };
 const gone = { description: 'Unknown or revoked (`not_found`).' };
 const publicFailures = {
-  401: { description: 'The share has a password and the request carries no valid access token for it (`password_required`, `invalid_token`, `token_expired`).' },
+  401: {
+    description:
+      'The share has a password and the request carries no valid access token for it (`password_required`, `invalid_token`, `token_expired`).',
+  },
   404: gone,
   410: { description: 'Expired (`share_expired`) or every download used (`download_limit_reached`).' },
 } as const;
@@ -231,7 +234,11 @@ export const shareRoutes = {
     auth: 'none',
     params: ShareTokenParams,
     query: PublicShareQuery,
-    responses: { 200: { description: 'The share; `files` is `[]` until unlocked when it has a password.', body: PublicShare }, 404: gone, 410: publicFailures[410] },
+    responses: {
+      200: { description: 'The share; `files` is `[]` until unlocked when it has a password.', body: PublicShare },
+      404: gone,
+      410: publicFailures[410],
+    },
   }),
   unlock: defineRoute({
     method: 'post',
@@ -285,7 +292,11 @@ export const shareRoutes = {
     headers: rangeHeaders,
     responses: {
       200: { description: 'The archive.', contentType: 'application/zip', headers: downloadHeaders },
-      206: { description: 'The requested byte range of the archive.', contentType: 'application/zip', headers: { ...downloadHeaders, 'Content-Range': 'The range sent.' } },
+      206: {
+        description: 'The requested byte range of the archive.',
+        contentType: 'application/zip',
+        headers: { ...downloadHeaders, 'Content-Range': 'The range sent.' },
+      },
       ...publicFailures,
       416: { description: 'The range is outside the archive (`range_not_satisfiable`).' },
     },

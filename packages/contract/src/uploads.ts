@@ -5,7 +5,9 @@ import { defineRoute } from './route.js';
  * tus 1.0.0 at `/api/uploads/` (and the IETF draft "Resumable Uploads for HTTP" on the same paths). @tus/server speaks the protocol (headers, not JSON), so these
  * declarations document it rather than validate it; the server mounts tus itself.
  */
-const UploadParams = z.object({ id: z.string().meta({ description: 'The upload id: the last segment of `Location`, and the file id once it completes.' }) });
+const UploadParams = z.object({
+  id: z.string().meta({ description: 'The upload id: the last segment of `Location`, and the file id once it completes.' }),
+});
 const binary = z.string().meta({ format: 'binary' });
 const tusResumable = { 'Tus-Resumable': '`1.0.0`. A missing or other version gets 412 with `Tus-Version`.' };
 const expires = { 'Upload-Expires': 'When an unfinished upload is deleted (`UPLOAD_EXPIRATION`).' };
@@ -14,7 +16,8 @@ const uploadLimit = {
   'Upload-Limit': '`max-size=<MAX_UPLOAD_SIZE>[,max-append-size=<MAX_CHUNK_SIZE>]`: the largest upload and the largest request body.',
 };
 const uploadChecksum = {
-  'Upload-Checksum': 'checksum extension: `<algorithm> <base64 digest>` of this request\'s body (sha1, sha256 or md5). A mismatch is 460 and keeps none of it.',
+  'Upload-Checksum':
+    "checksum extension: `<algorithm> <base64 digest>` of this request's body (sha1, sha256 or md5). A mismatch is 460 and keeps none of it.",
 };
 /** The IETF draft, told apart from tus by its interop header; an upload continues only with the protocol it was created with. */
 const ietfDraft =
@@ -61,7 +64,7 @@ export const tusRoutes = {
     description:
       'Give the size in `Upload-Length`, or `Upload-Defer-Length: 1` and the length on a later PATCH. The body may carry the first bytes ' +
       '(`Content-Type: application/offset+octet-stream`). An upload complete at creation becomes a file at once. Its declared length is ' +
-      'reserved against the account\'s quota until it finishes or expires.\n\n' +
+      "reserved against the account's quota until it finishes or expires.\n\n" +
       '**Concatenation.** `Upload-Concat: partial` creates a partial upload: an ordinary upload (any metadata, `filename` not needed) that ' +
       'never becomes a file of its own. `Upload-Concat: final;<url> <url> ...` (absolute URLs or paths, no `Upload-Length`) creates the final ' +
       "upload from the caller's own finished partials, in order; its `Upload-Metadata` names the file (`filename` required). The answer (201) " +
@@ -107,7 +110,7 @@ export const tusRoutes = {
       412: preconditionFailed,
       413: {
         description:
-          'Larger than `MAX_UPLOAD_SIZE` (`file_too_large`), over the account\'s quota (`quota_exceeded`), a first body over `MAX_CHUNK_SIZE` ' +
+          "Larger than `MAX_UPLOAD_SIZE` (`file_too_large`), over the account's quota (`quota_exceeded`), a first body over `MAX_CHUNK_SIZE` " +
           "(`chunk_too_large`), or beyond a file request's `maxFiles` or `maxBytes` (`request_full`).",
       },
       415: { description: 'A type outside `ALLOWED_FILE_TYPES` (`unsupported_file_type`).' },
@@ -170,7 +173,10 @@ export const tusRoutes = {
       409: { description: 'Wrong offset (`offset_mismatch`).' },
       410: { description: 'The upload expired (`upload_expired`).' },
       412: preconditionFailed,
-      413: { description: 'Beyond `MAX_UPLOAD_SIZE` or the declared length, over the quota (`quota_exceeded`), or a body over `MAX_CHUNK_SIZE` (`chunk_too_large`).' },
+      413: {
+        description:
+          'Beyond `MAX_UPLOAD_SIZE` or the declared length, over the quota (`quota_exceeded`), or a body over `MAX_CHUNK_SIZE` (`chunk_too_large`).',
+      },
       415: { description: 'The body is not `application/offset+octet-stream` (`invalid_content_type`).' },
       423: busy,
       460: { description: 'The body does not match `Upload-Checksum` (`checksum_mismatch`); none of it was kept.' },
@@ -193,6 +199,9 @@ export const tusRoutes = {
     summary: "A finished upload's bytes",
     description: 'For ranges and a `Content-Disposition` filename, `GET /api/files/{id}/content` is the same.',
     params: UploadParams,
-    responses: { 200: { description: 'The bytes.', contentType: 'application/octet-stream' }, 404: { description: 'Unfinished, unknown or not yours.' } },
+    responses: {
+      200: { description: 'The bytes.', contentType: 'application/octet-stream' },
+      404: { description: 'Unfinished, unknown or not yours.' },
+    },
   }),
 };

@@ -37,7 +37,9 @@ export class AdminRepository {
         ),
       )
       .$if(cursor !== null, (qb) =>
-        qb.where((eb) => eb.or([eb('created_at', '<', cursor!.createdAt), eb.and([eb('created_at', '=', cursor!.createdAt), eb('id', '<', cursor!.id)])])),
+        qb.where((eb) =>
+          eb.or([eb('created_at', '<', cursor!.createdAt), eb.and([eb('created_at', '=', cursor!.createdAt), eb('id', '<', cursor!.id)])]),
+        ),
       )
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')

@@ -50,7 +50,10 @@ export class AdminService {
     const rows = await this.users.list(query.q, query.cursor, query.limit);
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
-    return { items: page.map((u) => this.view(u)), nextCursor: rows.length > query.limit && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null };
+    return {
+      items: page.map((u) => this.view(u)),
+      nextCursor: rows.length > query.limit && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null,
+    };
   }
 
   async update(actor: AuthUser, id: string, changes: UserChanges): Promise<AdminUser> {
@@ -78,7 +81,12 @@ export class AdminService {
     this.check(await this.users.update(id, { disabled: true }, async () => {}));
     await this.cutOff(id);
     await this.owned.deleteAllOf(id);
-    this.check(await this.users.delete(id, this.audit.write({ action: 'user.delete', actorId: actor.id, targetType: 'user', targetId: id, details: { email: user.email } })));
+    this.check(
+      await this.users.delete(
+        id,
+        this.audit.write({ action: 'user.delete', actorId: actor.id, targetType: 'user', targetId: id, details: { email: user.email } }),
+      ),
+    );
   }
 
   auditTrail(query: AuditQuery): Promise<CursorPage<AuditEntry>> {
@@ -95,4 +103,3 @@ export class AdminService {
     if (outcome === 'last_admin') throw lastAdmin();
   }
 }
-

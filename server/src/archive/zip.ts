@@ -86,7 +86,8 @@ export class ZipArchive<E extends ZipEntry> {
     let offset = 0;
     this.planned = entries.map((entry, i) => {
       if (!Number.isSafeInteger(entry.size) || entry.size < 0) throw new RangeError(`entry ${i} has an invalid size: ${entry.size}`);
-      if (!Number.isInteger(entry.crc32) || entry.crc32 < 0 || entry.crc32 > MAX_32) throw new RangeError(`entry ${i} has an invalid CRC-32: ${entry.crc32}`);
+      if (!Number.isInteger(entry.crc32) || entry.crc32 < 0 || entry.crc32 > MAX_32)
+        throw new RangeError(`entry ${i} has an invalid CRC-32: ${entry.crc32}`);
       const name = Buffer.from(this.names[i]!, 'utf8');
       if (name.length > MAX_16) throw new RangeError(`entry ${i}'s name is longer than a ZIP allows`);
       const zip64Sizes = entry.size >= MAX_32;

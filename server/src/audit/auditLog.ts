@@ -101,7 +101,9 @@ export class AuditLog {
       .selectAll('a')
       .select('u.email as current_email')
       .$if(filter.actor !== null, (qb) =>
-        qb.where((eb) => (filter.actor!.includes('@') ? eb('a.actor_email', '=', filter.actor!.toLowerCase()) : eb('a.actor_id', '=', filter.actor!))),
+        qb.where((eb) =>
+          filter.actor!.includes('@') ? eb('a.actor_email', '=', filter.actor!.toLowerCase()) : eb('a.actor_id', '=', filter.actor!),
+        ),
       )
       .$if(filter.action !== null && !filter.action.endsWith('.'), (qb) => qb.where('a.action', '=', filter.action!))
       .$if(filter.action?.endsWith('.') === true, (qb) =>
@@ -135,4 +137,3 @@ export class AuditLog {
     };
   }
 }
-

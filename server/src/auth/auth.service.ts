@@ -61,7 +61,13 @@ export class AuthService {
     const ok = user ? await verifyPassword(password, user.password_hash) : await verifyAgainstDummy(password);
     if (!user || !ok) {
       await this.throttle.failed(address);
-      await this.audit.record({ action: 'auth.login_failed', actorId: null, targetType: 'user', targetId: user?.id ?? null, details: { email: address } });
+      await this.audit.record({
+        action: 'auth.login_failed',
+        actorId: null,
+        targetType: 'user',
+        targetId: user?.id ?? null,
+        details: { email: address },
+      });
       throw invalidCredentials();
     }
     await this.throttle.succeeded(address);

@@ -37,5 +37,7 @@ export function mayAccessUpload(uploader: Uploader, upload: { owner_id: string; 
 
 /** Whether an upload is the uploader's very own (a partial a final upload may be made of): not merely one an admin may see. */
 export function isOwnUpload(uploader: Uploader, upload: { owner_id: string; request_id: string | null }): boolean {
-  return uploader.kind === 'account' ? upload.owner_id === uploader.user.id && upload.request_id === null : upload.request_id === uploader.request.requestId;
+  return uploader.kind === 'account'
+    ? upload.owner_id === uploader.user.id && upload.request_id === null
+    : upload.request_id === uploader.request.requestId;
 }

@@ -98,6 +98,10 @@ export class RedisCache implements MetadataCache {
   }
 
   async invalidate(key: string): Promise<void> {
-    await this.redis.multi().incr(this.versionKey(key)).pexpire(this.versionKey(key), this.ttlMs * 2).exec();
+    await this.redis
+      .multi()
+      .incr(this.versionKey(key))
+      .pexpire(this.versionKey(key), this.ttlMs * 2)
+      .exec();
   }
 }

@@ -124,10 +124,12 @@ export function loadConfig(env: Env = process.env): Config {
     const n = Number(v);
     return /^\d+$/.test(v) && n >= min && n <= max ? n : null;
   };
-  const positive = <T extends number | null>(parse: (v: string) => T) => (v: string) => {
-    const n = parse(v);
-    return n !== null && n > 0 ? n : null;
-  };
+  const positive =
+    <T extends number | null>(parse: (v: string) => T) =>
+    (v: string) => {
+      const n = parse(v);
+      return n !== null && n > 0 ? n : null;
+    };
   const bool = (v: string) => (/^(1|true|yes|on)$/i.test(v) ? true : /^(0|false|no|off)$/i.test(v) ? false : null);
 
   const rawEnv = read('NODE_ENV') ?? 'development';
@@ -137,10 +139,20 @@ export function loadConfig(env: Env = process.env): Config {
   const port = parsed('PORT', 3000, integer(0, 65535), 'a port number from 0 to 65535');
   const host = read('HOST') ?? '0.0.0.0';
   const storageDir = path.resolve(read('STORAGE_DIR') ?? './storage');
-  const databaseUrl = parsed('DATABASE_URL', `sqlite:${path.join(storageDir, 'dropline.db')}`, parseDatabaseUrl, 'a postgres:// URL or a sqlite:<path>');
+  const databaseUrl = parsed(
+    'DATABASE_URL',
+    `sqlite:${path.join(storageDir, 'dropline.db')}`,
+    parseDatabaseUrl,
+    'a postgres:// URL or a sqlite:<path>',
+  );
   const redisUrl = parsed('REDIS_URL', null, (v) => (/^rediss?:\/\//.test(v) ? v : null), 'a redis:// or rediss:// URL');
 
-  const redisPrefix = parsed('REDIS_PREFIX', 'dropline', (v) => (/^[\w.-]{1,64}$/.test(v) ? v : null), 'letters, digits, dots, dashes or underscores');
+  const redisPrefix = parsed(
+    'REDIS_PREFIX',
+    'dropline',
+    (v) => (/^[\w.-]{1,64}$/.test(v) ? v : null),
+    'letters, digits, dots, dashes or underscores',
+  );
   const accessTokenTtlMs = parsed('ACCESS_TOKEN_TTL', 15 * 60e3, positive(parseDuration), 'a duration such as 15m');
   const refreshTokenTtlMs = parsed('REFRESH_TOKEN_TTL', 7 * 86400e3, positive(parseDuration), 'a duration such as 7d');
   const maxUploadSize = parsed('MAX_UPLOAD_SIZE', 50 * 2 ** 30, positive(parseSize), 'a size in bytes or like 50GiB');
@@ -148,8 +160,18 @@ export function loadConfig(env: Env = process.env): Config {
   const uploadExpirationMs = parsed('UPLOAD_EXPIRATION', 24 * 3600e3, positive(parseDuration), 'a duration such as 24h');
   const defaultFileTtlMs = parsed<number | null>('DEFAULT_FILE_TTL', null, positive(parseDuration), 'a duration such as 30d');
   const allowedFileTypes = parsed('ALLOWED_FILE_TYPES', null, parseAllowedTypes, 'a comma list of extensions (.iso) and MIME types (image/*)');
-  const seedUsers = parsed('SEED_USERS', production ? [] : (parseSeedUsers(DEV_SEED_USERS) ?? []), parseSeedUsers, 'a comma list of email:password:role (role user or admin)');
-  const logLevel = parsed('LOG_LEVEL', nodeEnv === 'test' ? 'silent' : 'info', (v) => (LOG_LEVELS.includes(v) ? v : null), `one of ${LOG_LEVELS.join(', ')}`);
+  const seedUsers = parsed(
+    'SEED_USERS',
+    production ? [] : (parseSeedUsers(DEV_SEED_USERS) ?? []),
+    parseSeedUsers,
+    'a comma list of email:password:role (role user or admin)',
+  );
+  const logLevel = parsed(
+    'LOG_LEVEL',
+    nodeEnv === 'test' ? 'silent' : 'info',
+    (v) => (LOG_LEVELS.includes(v) ? v : null),
+    `one of ${LOG_LEVELS.join(', ')}`,
+  );
   const runWorkers = parsed('RUN_WORKERS', true, bool, 'true or false');
   const workerConcurrency = parsed('WORKER_CONCURRENCY', availableParallelism(), integer(1, 256), 'a whole number from 1 to 256');
   const jobAttempts = parsed('JOB_ATTEMPTS', 3, integer(1, 100), 'a whole number from 1 to 100');
@@ -160,10 +182,25 @@ export function loadConfig(env: Env = process.env): Config {
   const defaultQuotaBytes = parsed('DEFAULT_QUOTA_BYTES', null, parseSize, 'a size in bytes or like 10GiB');
   const cacheTtlMs = parsed('CACHE_TTL', 5 * 60e3, parseDuration, 'a duration such as 5m (0 turns the cache off)');
   const shutdownTimeoutMs = parsed('SHUTDOWN_TIMEOUT', 10e3, parseDuration, 'a duration such as 10s');
-  const trustProxy = parsed<boolean | number | string>('TRUST_PROXY', false, (v) => bool(v) ?? (/^\d+$/.test(v) ? Number(v) : v), 'true, false, a hop count or a subnet list');
+  const trustProxy = parsed<boolean | number | string>(
+    'TRUST_PROXY',
+    false,
+    (v) => bool(v) ?? (/^\d+$/.test(v) ? Number(v) : v),
+    'true, false, a hop count or a subnet list',
+  );
   const publicUrl = parsed('PUBLIC_URL', null, parsePublicUrl, 'an absolute http:// or https:// URL without credentials, query or fragment');
-  const metricsToken = parsed('METRICS_TOKEN', null, (v) => (/^[A-Za-z0-9._~+/=-]{16,512}$/.test(v) ? v : null), 'at least 16 characters of letters, digits or ._~+/=-');
-  const announceUploads = parsed<AnnounceUploads>('ANNOUNCE_UPLOADS', 'everyone', (v) => (v === 'everyone' || v === 'owner' ? v : null), 'everyone or owner');
+  const metricsToken = parsed(
+    'METRICS_TOKEN',
+    null,
+    (v) => (/^[A-Za-z0-9._~+/=-]{16,512}$/.test(v) ? v : null),
+    'at least 16 characters of letters, digits or ._~+/=-',
+  );
+  const announceUploads = parsed<AnnounceUploads>(
+    'ANNOUNCE_UPLOADS',
+    'everyone',
+    (v) => (v === 'everyone' || v === 'owner' ? v : null),
+    'everyone or owner',
+  );
   const clientDir = path.resolve(read('CLIENT_DIR') ?? DEFAULT_CLIENT_DIR);
   // Keys are secrets: a bad one is named, never echoed.
   const masterKey = (name: string): Buffer | null => {
@@ -177,13 +214,20 @@ export function loadConfig(env: Env = process.env): Config {
   const storageKind = parsed<'fs' | 's3'>('STORAGE', 'fs', (v) => (v === 'fs' || v === 's3' ? v : null), 'fs or s3');
   let storage: StorageConfig = { kind: 'fs' };
   if (storageKind === 's3') {
-    const endpoint = parsed<string | null>('S3_ENDPOINT', null, (v) => (/^https?:\/\/[^/?#\s]+\/?$/.test(v) ? v.replace(/\/$/, '') : null), 'an http:// or https:// URL of the S3 server (scheme, host and port only)');
+    const endpoint = parsed<string | null>(
+      'S3_ENDPOINT',
+      null,
+      (v) => (/^https?:\/\/[^/?#\s]+\/?$/.test(v) ? v.replace(/\/$/, '') : null),
+      'an http:// or https:// URL of the S3 server (scheme, host and port only)',
+    );
     const bucket = read('S3_BUCKET');
     if (bucket === undefined) problems.push('S3_BUCKET is required when STORAGE=s3');
-    else if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) problems.push(`S3_BUCKET must be a bucket name: 3 to 63 lower-case letters, digits, dots or dashes (got ${JSON.stringify(bucket)})`);
+    else if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
+      problems.push(`S3_BUCKET must be a bucket name: 3 to 63 lower-case letters, digits, dots or dashes (got ${JSON.stringify(bucket)})`);
     const accessKeyId = read('S3_ACCESS_KEY_ID');
     const secretAccessKey = read('S3_SECRET_ACCESS_KEY');
-    if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) problems.push('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together: set both, or neither to use the AWS SDK\'s own credentials');
+    if ((accessKeyId === undefined) !== (secretAccessKey === undefined))
+      problems.push("S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together: set both, or neither to use the AWS SDK's own credentials");
     // AWS itself computes the SDK's default checksums; other S3 servers often refuse them.
     const onAws = endpoint === null || /\.amazonaws\.com(\.cn)?(:\d+)?$/i.test(new URL(endpoint).host);
     storage = {
@@ -193,11 +237,21 @@ export function loadConfig(env: Env = process.env): Config {
       bucket: bucket ?? '',
       credentials: accessKeyId !== undefined && secretAccessKey !== undefined ? { accessKeyId, secretAccessKey } : null,
       forcePathStyle: parsed('S3_FORCE_PATH_STYLE', false, bool, 'true or false'),
-      partSize: parsed('S3_PART_SIZE', 8 * 2 ** 20, (v) => {
-        const size = parseSize(v);
-        return size !== null && size >= 5 * 2 ** 20 && size <= 5 * 2 ** 30 ? size : null;
-      }, 'a size from 5MiB to 5GiB'),
-      checksums: parsed<'WHEN_REQUIRED' | 'WHEN_SUPPORTED'>('S3_CHECKSUMS', onAws ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED', (v) => (/^when_required$/i.test(v) ? 'WHEN_REQUIRED' : /^when_supported$/i.test(v) ? 'WHEN_SUPPORTED' : null), 'when_required or when_supported'),
+      partSize: parsed(
+        'S3_PART_SIZE',
+        8 * 2 ** 20,
+        (v) => {
+          const size = parseSize(v);
+          return size !== null && size >= 5 * 2 ** 20 && size <= 5 * 2 ** 30 ? size : null;
+        },
+        'a size from 5MiB to 5GiB',
+      ),
+      checksums: parsed<'WHEN_REQUIRED' | 'WHEN_SUPPORTED'>(
+        'S3_CHECKSUMS',
+        onAws ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED',
+        (v) => (/^when_required$/i.test(v) ? 'WHEN_REQUIRED' : /^when_supported$/i.test(v) ? 'WHEN_SUPPORTED' : null),
+        'when_required or when_supported',
+      ),
     };
   }
 
@@ -206,7 +260,9 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('JWT_SECRET must be at least 32 characters long');
   }
   if (jwtSecret === undefined && production) {
-    problems.push('JWT_SECRET is required when NODE_ENV=production: at least 32 random characters, e.g. from `openssl rand -base64 48` (with docker-compose, in the .env file beside docker-compose.yml)');
+    problems.push(
+      'JWT_SECRET is required when NODE_ENV=production: at least 32 random characters, e.g. from `openssl rand -base64 48` (with docker-compose, in the .env file beside docker-compose.yml)',
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
   jwtSecret ??= loadOrCreateDevSecret(storageDir);
@@ -272,21 +328,35 @@ function parsePublicUrl(value: string): string | null {
   } catch {
     return null;
   }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || url.search || url.hash || value.includes('?') || value.includes('#')) {
+  if (
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    url.username ||
+    url.password ||
+    url.search ||
+    url.hash ||
+    value.includes('?') ||
+    value.includes('#')
+  ) {
     return null;
   }
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
 function parseAllowedTypes(value: string): string[] | null {
-  const types = value.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
+  const types = value
+    .split(',')
+    .map((t) => t.trim().toLowerCase())
+    .filter(Boolean);
   const valid = types.every((t) => /^\.[a-z0-9][a-z0-9._-]*$/.test(t) || /^[a-z0-9][\w.+-]*\/(\*|[\w.+-]+)$/.test(t));
   return valid && types.length > 0 ? types : null;
 }
 
 function parseSeedUsers(value: string): SeedUser[] | null {
   const users: SeedUser[] = [];
-  for (const entry of value.split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of value
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     // The password may itself contain ':', so the email is the first field and the role the last.
     const first = entry.indexOf(':');
     const last = entry.lastIndexOf(':');

@@ -39,7 +39,9 @@ export function openDatabase(databaseUrl: string, onIdleError: (err: Error) => v
     sqlite.pragma('synchronous = NORMAL');
     // SQLite's own lower() folds ASCII letters only; searches for other letters fold with this one,
     // as PostgreSQL's lower() does (code point by code point, so 'Σ' is always 'σ').
-    sqlite.function('unicode_lower', { deterministic: true }, (text: unknown) => (typeof text === 'string' ? Array.from(text, (c) => c.toLowerCase()).join('') : text));
+    sqlite.function('unicode_lower', { deterministic: true }, (text: unknown) =>
+      typeof text === 'string' ? Array.from(text, (c) => c.toLowerCase()).join('') : text,
+    );
     dialect = new SqliteDialect({ database: preparedOnce(sqlite) });
     kind = 'sqlite';
   } else {

@@ -80,7 +80,8 @@ export async function sendBytes(res: Response, bytes: StoredBytes, headers: Reco
   }
   // setHeader, not res.set: express would add a charset to the file's own Content-Type.
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-  if (range) res.status(206).set({ 'Content-Range': `bytes ${range.start}-${range.end}/${size}`, 'Content-Length': String(range.end - range.start + 1) });
+  if (range)
+    res.status(206).set({ 'Content-Range': `bytes ${range.start}-${range.end}/${size}`, 'Content-Length': String(range.end - range.start + 1) });
   else res.status(200).set('Content-Length', String(size));
   if (req.method === 'HEAD') {
     res.end();

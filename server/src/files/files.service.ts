@@ -5,14 +5,22 @@ import { now } from '../db/time.js';
 import { decodeCursor, encodeCursor } from '../db/cursor.js';
 import { badRequest, notFound } from '../http/errors.js';
 import type { Logger } from '../logger.js';
-import { DEFAULT_PAGE_SIZE, isoDateBounds, MIME_PREFIX, type File, type FileCursorPage, type FileListQuery, type FileNumberedPage, type FileUpdate } from '@dropline/contract';
+import {
+  DEFAULT_PAGE_SIZE,
+  isoDateBounds,
+  MIME_PREFIX,
+  type File,
+  type FileCursorPage,
+  type FileListQuery,
+  type FileNumberedPage,
+  type FileUpdate,
+} from '@dropline/contract';
 import type { FileEvents } from './fileEvents.js';
 import type { BlobStore } from '../storage/blobStore.js';
 import { isSafeId, type StorageLayout } from '../storage/storageLayout.js';
 import { contentGone, type StoredBytes } from './content.js';
 import type { FileRecord, FilesRepository } from './files.repository.js';
 import { toFileView } from './fileView.js';
-
 
 /** What files need from background processing: hand over a file, nothing more (the job queue is one). */
 export interface ProcessingScheduler {
@@ -74,7 +82,8 @@ export class FilesService {
     }
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const cursor = query.cursor === undefined ? null : decodeCursor(query.cursor);
-    if (cursor === null && query.cursor !== undefined) throw badRequest('The cursor is not valid; use the nextCursor of a previous page.', 'invalid_query');
+    if (cursor === null && query.cursor !== undefined)
+      throw badRequest('The cursor is not valid; use the nextCursor of a previous page.', 'invalid_query');
     const { rows, scannedTo } = await this.files.listAfter(filter, cursor, limit);
     const items = rows.slice(0, limit);
     const last = items.at(-1);
@@ -147,7 +156,13 @@ export class FilesService {
     await this.discardDerived(file.id);
     const removed = await this.files.delete(
       file.id,
-      this.audit.write({ action: 'file.delete', actorId, targetType: 'file', targetId: file.id, details: { filename: file.filename, size: Number(file.size), ownerId: file.owner_id } }),
+      this.audit.write({
+        action: 'file.delete',
+        actorId,
+        targetType: 'file',
+        targetId: file.id,
+        details: { filename: file.filename, size: Number(file.size), ownerId: file.owner_id },
+      }),
     );
     // Again, for a job that wrote a thumbnail between the first removal and the row's: once the
     // row is gone, a later write is cleaned up by the job itself (it finds no row to save to).

@@ -19,4 +19,3 @@ export function parseDate(name: string, text: string): { start: string; endExclu
   const end = match[2] === undefined ? ms + 86_400_000 : ms + 1;
   return { start: date.toISOString(), endExclusive: new Date(end).toISOString() };
 }
-

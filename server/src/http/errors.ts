@@ -38,7 +38,17 @@ function fromMiddleware(err: { status?: number; type?: string }): HttpError | nu
   return null;
 }
 
-const REPRESENTATION_HEADERS = ['Content-Type', 'Content-Disposition', 'Content-Encoding', 'Content-Language', 'Content-Length', 'Content-Range', 'ETag', 'Last-Modified', 'Accept-Ranges'];
+const REPRESENTATION_HEADERS = [
+  'Content-Type',
+  'Content-Disposition',
+  'Content-Encoding',
+  'Content-Language',
+  'Content-Length',
+  'Content-Range',
+  'ETag',
+  'Last-Modified',
+  'Accept-Ranges',
+];
 
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const known = err instanceof HttpError ? err : fromMiddleware(err ?? {});

@@ -32,7 +32,9 @@ function describe(res: Response, name: string, limiter: RateLimiterAbstract, sta
 
 export const tooManyRequests = (retryAfterMs: number, message = 'Too many requests.') => {
   const retryAfter = seconds(retryAfterMs);
-  return new HttpError(429, 'too_many_requests', `${message} Please wait ${retryAfter} seconds and try again.`, { 'Retry-After': String(retryAfter) });
+  return new HttpError(429, 'too_many_requests', `${message} Please wait ${retryAfter} seconds and try again.`, {
+    'Retry-After': String(retryAfter),
+  });
 };
 
 /**

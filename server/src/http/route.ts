@@ -14,7 +14,11 @@ export interface RouteInput<R extends RouteDef> {
  * when the handler resolves; one that sends bytes (or picks its status) answers by itself and
  * returns nothing.
  */
-export type RouteHandler<R extends RouteDef> = (input: RouteInput<R>, req: Request, res: Response) => Promise<RouteReply<R> | void> | RouteReply<R> | void;
+export type RouteHandler<R extends RouteDef> = (
+  input: RouteInput<R>,
+  req: Request,
+  res: Response,
+) => Promise<RouteReply<R> | void> | RouteReply<R> | void;
 
 export type ContractRouter = Router & { on<R extends RouteDef>(route: R, handler: RouteHandler<R>): ContractRouter };
 

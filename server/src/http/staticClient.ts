@@ -19,10 +19,7 @@ export function staticClient(clientDir: string): Router {
     });
     return router;
   }
-  router.use(
-    '/assets',
-    express.static(path.join(clientDir, 'assets'), { immutable: true, maxAge: '365d', index: false, fallthrough: false }),
-  );
+  router.use('/assets', express.static(path.join(clientDir, 'assets'), { immutable: true, maxAge: '365d', index: false, fallthrough: false }));
   router.use(express.static(clientDir, { index: false, maxAge: 0 }));
   router.get(/.*/, (req, res, next) => {
     if (!req.accepts('html')) return next();

@@ -65,7 +65,11 @@ export class BullmqQueue implements JobQueue {
             }
             if (signal.reason !== REMOVED) {
               const final = attempt >= maxAttempts || signal.reason === FILE_DELETED;
-              await this.jobs.update(job.id!, { state: final ? 'failed' : 'queued', last_error: errorMessage(err), finished_at: final ? now() : null });
+              await this.jobs.update(job.id!, {
+                state: final ? 'failed' : 'queued',
+                last_error: errorMessage(err),
+                finished_at: final ? now() : null,
+              });
               if (final) job.discard();
             }
             throw err;
@@ -128,7 +132,13 @@ export class BullmqQueue implements JobQueue {
     await this.queue.add(
       'process',
       { fileId },
-      { jobId: id, attempts: this.options.maxAttempts, backoff: { type: 'exponential', delay: this.options.backoffMs }, removeOnComplete: KEEP_FINISHED, removeOnFail: KEEP_FINISHED },
+      {
+        jobId: id,
+        attempts: this.options.maxAttempts,
+        backoff: { type: 'exponential', delay: this.options.backoffMs },
+        removeOnComplete: KEEP_FINISHED,
+        removeOnFail: KEEP_FINISHED,
+      },
     );
   }
 }

@@ -48,7 +48,15 @@ export class EmbeddedQueue implements JobQueue {
   }
 
   async retry(jobId: string): Promise<void> {
-    await this.jobs.update(jobId, { state: 'queued', attempts: 0, last_error: null, run_at: now(), finished_at: null, locked_by: null, locked_until: null });
+    await this.jobs.update(jobId, {
+      state: 'queued',
+      attempts: 0,
+      last_error: null,
+      run_at: now(),
+      finished_at: null,
+      locked_by: null,
+      locked_until: null,
+    });
     this.fill();
   }
 

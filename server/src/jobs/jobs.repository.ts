@@ -14,7 +14,17 @@ export class JobsRepository {
     const at = now();
     await this.db
       .insertInto('jobs')
-      .values({ id: job.id, file_id: job.fileId, type: PROCESS_JOB, state: 'queued', attempts: 0, max_attempts: job.maxAttempts, run_at: job.runAt ?? at, created_at: at, updated_at: at })
+      .values({
+        id: job.id,
+        file_id: job.fileId,
+        type: PROCESS_JOB,
+        state: 'queued',
+        attempts: 0,
+        max_attempts: job.maxAttempts,
+        run_at: job.runAt ?? at,
+        created_at: at,
+        updated_at: at,
+      })
       .execute();
   }
 
@@ -31,20 +41,33 @@ export class JobsRepository {
     if (filter.state) query = query.where('state', '=', filter.state);
     const before = filter.before;
     if (before) {
-      query = query.where((eb) => eb.or([eb('created_at', '<', before.createdAt), eb.and([eb('created_at', '=', before.createdAt), eb('id', '<', before.id)])]));
+      query = query.where((eb) =>
+        eb.or([eb('created_at', '<', before.createdAt), eb.and([eb('created_at', '=', before.createdAt), eb('id', '<', before.id)])]),
+      );
     }
     return query.execute();
   }
 
   async countByState(): Promise<Record<JobState, number>> {
-    const rows = await this.db.selectFrom('jobs').select(['state', (eb) => eb.fn.countAll<string | number>().as('count')]).groupBy('state').execute();
+    const rows = await this.db
+      .selectFrom('jobs')
+      .select(['state', (eb) => eb.fn.countAll<string | number>().as('count')])
+      .groupBy('state')
+      .execute();
     const counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
     for (const row of rows) counts[row.state] = Number(row.count);
     return counts;
   }
 
-  async update(id: string, changes: Partial<Pick<JobRow, 'state' | 'attempts' | 'last_error' | 'run_at' | 'locked_by' | 'locked_until' | 'finished_at'>>): Promise<void> {
-    await this.db.updateTable('jobs').set({ ...changes, updated_at: now() }).where('id', '=', id).execute();
+  async update(
+    id: string,
+    changes: Partial<Pick<JobRow, 'state' | 'attempts' | 'last_error' | 'run_at' | 'locked_by' | 'locked_until' | 'finished_at'>>,
+  ): Promise<void> {
+    await this.db
+      .updateTable('jobs')
+      .set({ ...changes, updated_at: now() })
+      .where('id', '=', id)
+      .execute();
   }
 
   async delete(id: string): Promise<boolean> {
@@ -72,7 +95,13 @@ export class JobsRepository {
       if (!next) return undefined;
       const claimed = await this.db
         .updateTable('jobs')
-        .set({ state: 'processing', attempts: next.attempts + 1, locked_by: workerId, locked_until: new Date(Date.now() + leaseMs).toISOString(), updated_at: at })
+        .set({
+          state: 'processing',
+          attempts: next.attempts + 1,
+          locked_by: workerId,
+          locked_until: new Date(Date.now() + leaseMs).toISOString(),
+          updated_at: at,
+        })
         .where('id', '=', next.id)
         .where('state', '=', 'queued')
         .executeTakeFirst();
@@ -105,7 +134,13 @@ export class JobsRepository {
   }
 
   async runningWorkers(): Promise<string[]> {
-    const rows = await this.db.selectFrom('jobs').select('locked_by').distinct().where('state', '=', 'processing').where('locked_by', 'is not', null).execute();
+    const rows = await this.db
+      .selectFrom('jobs')
+      .select('locked_by')
+      .distinct()
+      .where('state', '=', 'processing')
+      .where('locked_by', 'is not', null)
+      .execute();
     return rows.map((r) => r.locked_by!);
   }
 }

@@ -22,7 +22,6 @@ const toView = (row: JobRow): Job => ({
   finishedAt: row.finished_at,
 });
 
-
 /** The admin's view of processing: reads the jobs table, acts through the queue. */
 export class JobsService {
   constructor(
@@ -42,7 +41,10 @@ export class JobsService {
     }
     const rows = await this.jobs.list({ state: query.status, limit: limit + 1, before });
     const page = rows.slice(0, limit);
-    return { items: page.map(toView), nextCursor: rows.length > limit ? encodeCursor({ createdAt: page.at(-1)!.created_at, id: page.at(-1)!.id }) : null };
+    return {
+      items: page.map(toView),
+      nextCursor: rows.length > limit ? encodeCursor({ createdAt: page.at(-1)!.created_at, id: page.at(-1)!.id }) : null,
+    };
   }
 
   async stats(): Promise<JobStats> {

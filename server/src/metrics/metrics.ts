@@ -39,8 +39,18 @@ export class Metrics {
     registers: [this.registry],
   });
   /** Fed by `cacheCounters(name)`, which a cache is given when it is built. */
-  readonly cacheHits = new Counter({ name: 'dropline_cache_hits_total', help: 'Cache hits by cache.', labelNames: ['cache'] as const, registers: [this.registry] });
-  readonly cacheMisses = new Counter({ name: 'dropline_cache_misses_total', help: 'Cache misses by cache.', labelNames: ['cache'] as const, registers: [this.registry] });
+  readonly cacheHits = new Counter({
+    name: 'dropline_cache_hits_total',
+    help: 'Cache hits by cache.',
+    labelNames: ['cache'] as const,
+    registers: [this.registry],
+  });
+  readonly cacheMisses = new Counter({
+    name: 'dropline_cache_misses_total',
+    help: 'Cache misses by cache.',
+    labelNames: ['cache'] as const,
+    registers: [this.registry],
+  });
 
   /** What the named cache counts its hits and misses with (the shape of the cache's CacheCounters). */
   cacheCounters(cache: string): { hit(): void; miss(): void } {

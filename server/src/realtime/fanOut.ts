@@ -13,7 +13,8 @@ export const userRoom = (id: string) => `user:${id}`;
 export const ADMINS = 'admins';
 
 /** Emits one of the contract's events with its payload type checked, on either kind of broadcaster. */
-const send = <E extends keyof ServerToClientEvents>(to: Broadcaster, event: E, payload: Parameters<ServerToClientEvents[E]>[0]) => to.emit(event, payload);
+const send = <E extends keyof ServerToClientEvents>(to: Broadcaster, event: E, payload: Parameters<ServerToClientEvents[E]>[0]) =>
+  to.emit(event, payload);
 
 /**
  * The summary others may see when an upload completes: no title, description or data, and the
@@ -34,7 +35,8 @@ const announcement = (f: File): FileCreatedEvent => ({
  * who manage everyone's files. Returns the unsubscribe.
  */
 export function fanOutFileEvents(events: FileEvents, to: Broadcaster, announce: AnnounceUploads): () => void {
-  const onCreated = (file: File) => send(announce === 'everyone' ? to : to.to(userRoom(file.owner.id)).to(ADMINS), 'file:created', announcement(file));
+  const onCreated = (file: File) =>
+    send(announce === 'everyone' ? to : to.to(userRoom(file.owner.id)).to(ADMINS), 'file:created', announcement(file));
   const onUpdated = (file: File) => send(to.to(userRoom(file.owner.id)).to(ADMINS), 'file:updated', file);
   const onDeleted = (file: { id: string; ownerId: string }) => send(to.to(userRoom(file.ownerId)).to(ADMINS), 'file:deleted', { id: file.id });
   events.on('created', onCreated);

@@ -23,7 +23,11 @@ export class RequestAccess {
 
   sign(requestId: string, passwordHash: string, at = Date.now()): { accessToken: string; expiresAt: string } {
     const exp = Math.floor((at + REQUEST_ACCESS_TTL_MS) / 1000);
-    const accessToken = jwt.sign({ pw: passwordVersion(passwordHash), exp }, this.key, { algorithm: 'HS256', audience: AUDIENCE, subject: requestId });
+    const accessToken = jwt.sign({ pw: passwordVersion(passwordHash), exp }, this.key, {
+      algorithm: 'HS256',
+      audience: AUDIENCE,
+      subject: requestId,
+    });
     return { accessToken, expiresAt: new Date(exp * 1000).toISOString() };
   }
 

@@ -37,21 +37,21 @@ export class RequestsRepository {
   async create(request: NewFileRequest, alsoWrite: (db: Db) => Promise<void>): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx
-      .insertInto('file_requests')
-      .values({
-        id: request.id,
-        owner_id: request.ownerId,
-        token: request.token,
-        title: request.title,
-        message: request.message,
-        expires_at: request.expiresAt,
-        max_files: request.maxFiles,
-        max_bytes: request.maxBytes,
-        password_hash: request.passwordHash,
-        created_at: request.createdAt,
-        updated_at: request.createdAt,
-      })
-      .execute();
+        .insertInto('file_requests')
+        .values({
+          id: request.id,
+          owner_id: request.ownerId,
+          token: request.token,
+          title: request.title,
+          message: request.message,
+          expires_at: request.expiresAt,
+          max_files: request.maxFiles,
+          max_bytes: request.maxBytes,
+          password_hash: request.passwordHash,
+          created_at: request.createdAt,
+          updated_at: request.createdAt,
+        })
+        .execute();
       await alsoWrite(trx);
     });
   }
@@ -69,7 +69,9 @@ export class RequestsRepository {
     return this.live()
       .where('r.owner_id', '=', ownerId)
       .$if(cursor !== null, (qb) =>
-        qb.where((eb) => eb.or([eb('r.created_at', '<', cursor!.createdAt), eb.and([eb('r.created_at', '=', cursor!.createdAt), eb('r.id', '<', cursor!.id)])])),
+        qb.where((eb) =>
+          eb.or([eb('r.created_at', '<', cursor!.createdAt), eb.and([eb('r.created_at', '=', cursor!.createdAt), eb('r.id', '<', cursor!.id)])]),
+        ),
       )
       .orderBy('r.created_at', 'desc')
       .orderBy('r.id', 'desc')

@@ -60,29 +60,39 @@ export class RequestsService implements RequestLinks {
     const hasPassword = Boolean(body.password);
     await this.requests.create(
       {
-      id,
-      ownerId: user.id,
-      token: newToken(),
-      title: body.title,
-      message: body.message ?? null,
-      expiresAt: body.expiresAt ?? null,
-      maxFiles: body.maxFiles ?? null,
-      maxBytes: body.maxBytes ?? null,
-      passwordHash: body.password ? await hashPassword(body.password) : null,
-      createdAt: now(),
+        id,
+        ownerId: user.id,
+        token: newToken(),
+        title: body.title,
+        message: body.message ?? null,
+        expiresAt: body.expiresAt ?? null,
+        maxFiles: body.maxFiles ?? null,
+        maxBytes: body.maxBytes ?? null,
+        passwordHash: body.password ? await hashPassword(body.password) : null,
+        createdAt: now(),
       },
-      this.audit.write({ action: 'request.create', actorId: user.id, targetType: 'request', targetId: id, details: { title, hasPassword, maxFiles: body.maxFiles ?? null, maxBytes: body.maxBytes ?? null } }),
+      this.audit.write({
+        action: 'request.create',
+        actorId: user.id,
+        targetType: 'request',
+        targetId: id,
+        details: { title, hasPassword, maxFiles: body.maxFiles ?? null, maxBytes: body.maxBytes ?? null },
+      }),
     );
     return view((await this.requests.find(id))!, origin);
   }
 
   async list(user: AuthUser, query: FileRequestListQuery, origin: string): Promise<FileRequestPage> {
     const cursor = query.cursor === undefined ? null : decodeCursor(query.cursor);
-    if (cursor === null && query.cursor !== undefined) throw badRequest('The cursor is not valid; use the nextCursor of a previous page.', 'invalid_query');
+    if (cursor === null && query.cursor !== undefined)
+      throw badRequest('The cursor is not valid; use the nextCursor of a previous page.', 'invalid_query');
     const rows = await this.requests.listOf(user.id, cursor, query.limit);
     const items = rows.slice(0, query.limit);
     const last = items.at(-1);
-    return { items: items.map((r) => view(r, origin)), nextCursor: rows.length > query.limit && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null };
+    return {
+      items: items.map((r) => view(r, origin)),
+      nextCursor: rows.length > query.limit && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null,
+    };
   }
 
   /** Someone else's (unless admin), deleted and unknown are the same 404. */
@@ -156,7 +166,9 @@ export class RequestsService implements RequestLinks {
     const request = TOKEN.test(token) ? await this.requests.findByToken(token) : undefined;
     if (!request) throw unauthorized('This file request link is not valid.', 'invalid_token');
     if (request.password_hash !== null && (accessToken === null || !this.access.verify(accessToken, request.id, request.password_hash))) {
-      throw new HttpError(401, 'unauthorized', 'This file request has a password: unlock it first, then send Request <token>:<accessToken>.', { 'WWW-Authenticate': 'Bearer' });
+      throw new HttpError(401, 'unauthorized', 'This file request has a password: unlock it first, then send Request <token>:<accessToken>.', {
+        'WWW-Authenticate': 'Bearer',
+      });
     }
     return { requestId: request.id, ownerId: request.owner_id };
   }

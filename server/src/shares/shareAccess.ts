@@ -23,7 +23,12 @@ export class ShareAccessTokens {
 
   sign(shareId: string, passwordHash: string): { accessToken: string; expiresAt: string } {
     const seconds = Math.max(1, Math.floor(this.ttlMs / 1000));
-    const accessToken = jwt.sign({ pw: passwordVersion(passwordHash) }, this.key, { algorithm: 'HS256', audience: AUDIENCE, subject: shareId, expiresIn: seconds });
+    const accessToken = jwt.sign({ pw: passwordVersion(passwordHash) }, this.key, {
+      algorithm: 'HS256',
+      audience: AUDIENCE,
+      subject: shareId,
+      expiresIn: seconds,
+    });
     return { accessToken, expiresAt: new Date(Date.now() + seconds * 1000).toISOString() };
   }
 

@@ -57,7 +57,9 @@ export class SharesRepository {
     return this.withOwner()
       .where('s.owner_id', '=', ownerId)
       .$if(cursor !== null, (qb) =>
-        qb.where((eb) => eb.or([eb('s.created_at', '<', cursor!.createdAt), eb.and([eb('s.created_at', '=', cursor!.createdAt), eb('s.id', '<', cursor!.id)])])),
+        qb.where((eb) =>
+          eb.or([eb('s.created_at', '<', cursor!.createdAt), eb.and([eb('s.created_at', '=', cursor!.createdAt), eb('s.id', '<', cursor!.id)])]),
+        ),
       )
       .orderBy('s.created_at', 'desc')
       .orderBy('s.id', 'desc')

@@ -81,7 +81,11 @@ export function publicSharesRoutes(shares: SharesService): Router {
       // A preview shown on the share's page is not a download: a one-download link would otherwise
       // be used up by looking at it before "download all".
       const preview = (file: File) => (query.inline === '1' ? previewOf(file.mimeType) : null);
-      const { file, bytes } = await shares.download(visitor(req, params.token, query.access), params.fileId, (f) => preview(f) === null && startsAtZero(req, f.size));
+      const { file, bytes } = await shares.download(
+        visitor(req, params.token, query.access),
+        params.fileId,
+        (f) => preview(f) === null && startsAtZero(req, f.size),
+      );
       const presentation = preview(file) ?? {};
       await sendContent(res, file, bytes, { ...presentation, headers: SANDBOX });
     })
@@ -105,7 +109,10 @@ export function publicSharesRoutes(shares: SharesService): Router {
       });
       if (req.method === 'HEAD') return void res.end();
       try {
-        await pipeline(zip.stream((entry, from, to) => entry.bytes.read({ start: from, end: to }), { start, end }), res);
+        await pipeline(
+          zip.stream((entry, from, to) => entry.bytes.read({ start: from, end: to }), { start, end }),
+          res,
+        );
       } catch {
         // The visitor went away mid-download (or a file vanished under it): the response is cut
         // short, which a client sees as an interrupted download to resume, never as a whole one.

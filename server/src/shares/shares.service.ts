@@ -1,6 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { cleanFilename } from '@dropline/contract';
-import { DEFAULT_PAGE_SIZE, type File, type PublicShare, type Share, type ShareCreate, type SharePage, type ShareListQuery, type ShareUpdate, type UnlockResponse } from '@dropline/contract';
+import {
+  DEFAULT_PAGE_SIZE,
+  type File,
+  type PublicShare,
+  type Share,
+  type ShareCreate,
+  type SharePage,
+  type ShareListQuery,
+  type ShareUpdate,
+  type UnlockResponse,
+} from '@dropline/contract';
 import { ZipArchive, type ZipEntry } from '../archive/zip.js';
 import type { AuditLog } from '../audit/auditLog.js';
 import { mayAccess } from '../auth/ownership.js';
@@ -108,7 +118,8 @@ export class SharesService {
   async list(user: AuthUser, query: ShareListQuery, origin: string): Promise<SharePage> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const cursor = query.cursor === undefined ? null : decodeCursor(query.cursor);
-    if (cursor === null && query.cursor !== undefined) throw badRequest('The cursor is not valid; use the nextCursor of a previous page.', 'invalid_query');
+    if (cursor === null && query.cursor !== undefined)
+      throw badRequest('The cursor is not valid; use the nextCursor of a previous page.', 'invalid_query');
     const rows = await this.shares.listAfter(user.id, cursor, limit);
     const items = rows.slice(0, limit);
     const files = await this.shares.filesOf(items.map((s) => s.id));
@@ -131,7 +142,13 @@ export class SharesService {
         updated_at: now(),
       },
       // The names of the fields changed, never a password.
-      this.audit.write({ action: 'share.update', actorId: user.id, targetType: 'share', targetId: share.id, details: { fields: Object.keys(body).sort() } }),
+      this.audit.write({
+        action: 'share.update',
+        actorId: user.id,
+        targetType: 'share',
+        targetId: share.id,
+        details: { fields: Object.keys(body).sort() },
+      }),
     );
     return this.get(user, id, origin);
   }

@@ -20,7 +20,12 @@ export async function createStorage(config: Config, layout: StorageLayout, redis
     await s3.client.send(new HeadBucketCommand({ Bucket: storage.bucket }));
   } catch (err) {
     const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    const why = status === 404 ? 'it does not exist' : status === 403 ? 'access is denied (check S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY)' : String((err as Error).message ?? err);
+    const why =
+      status === 404
+        ? 'it does not exist'
+        : status === 403
+          ? 'access is denied (check S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY)'
+          : String((err as Error).message ?? err);
     throw new Error(`STORAGE=s3: bucket ${JSON.stringify(storage.bucket)} at ${storage.endpoint ?? 'AWS'} cannot be used: ${why}`);
   }
   return s3;

@@ -6,7 +6,17 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FileStore } from '@tus/file-store';
 import { ERRORS, Upload } from '@tus/utils';
-import { BlobMissingError, isBlobMissing, type AppendHooks, type BlobInfo, type BlobStore, type ByteRange, type LocalFile, type Storage, type UploadBackend } from './blobStore.js';
+import {
+  BlobMissingError,
+  isBlobMissing,
+  type AppendHooks,
+  type BlobInfo,
+  type BlobStore,
+  type ByteRange,
+  type LocalFile,
+  type Storage,
+  type UploadBackend,
+} from './blobStore.js';
 import type { StorageLayout } from './storageLayout.js';
 
 /** Incoming bytes are gathered into writes of this size: few syscalls, little memory per upload. */

@@ -4,20 +4,22 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  S3Client,
-  type S3ClientConfig,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { Upload as MultipartUpload } from '@aws-sdk/lib-storage';
 import { S3Store } from '@tus/s3-store';
 import { IoRedisKvStore, Upload, type KvStore } from '@tus/utils';
 import type { Redis } from 'ioredis';
 import type { S3Config } from '../config/config.js';
-import { BlobMissingError, type AppendHooks, type BlobInfo, type BlobStore, type ByteRange, type LocalFile, type Storage, type UploadBackend } from './blobStore.js';
+import {
+  BlobMissingError,
+  type AppendHooks,
+  type BlobInfo,
+  type BlobStore,
+  type ByteRange,
+  type LocalFile,
+  type Storage,
+  type UploadBackend,
+} from './blobStore.js';
 import { checkedKey } from './storageLayout.js';
 
 /** tus' objects for an upload: `<id>` (the bytes, a multipart upload until complete), `<id>.info`, `<id>.part`. */
@@ -36,7 +38,12 @@ const PART_SUFFIX = '.part';
  * passes its sealed chunk size, so the parts a crash leaves end between chunks, where a resumed
  * upload can go on (see encryption/sealedAppend.ts).
  */
-export function s3Storage(config: S3Config, expirationMs: number, redis?: { connection: Redis; prefix: string }, partAlignment = 1): Storage & { client: S3Client } {
+export function s3Storage(
+  config: S3Config,
+  expirationMs: number,
+  redis?: { connection: Redis; prefix: string },
+  partAlignment = 1,
+): Storage & { client: S3Client } {
   const clientConfig: S3ClientConfig = {
     region: config.region,
     forcePathStyle: config.forcePathStyle,
@@ -81,7 +88,12 @@ export class S3BlobStore implements BlobStore {
 
   async put(key: string, body: Readable): Promise<void> {
     // Multipart for large bodies, one PUT for small ones; one part in memory at a time.
-    await new MultipartUpload({ client: this.client, params: { Bucket: this.bucket, Key: objectKey(key), Body: body }, partSize: this.partSize, queueSize: 1 }).done();
+    await new MultipartUpload({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: objectKey(key), Body: body },
+      partSize: this.partSize,
+      queueSize: 1,
+    }).done();
   }
 
   async stat(key: string): Promise<BlobInfo | null> {

@@ -53,8 +53,12 @@ export class Concatenation {
   async createFinal(uploader: Uploader, concatHeader: string, metadataHeader: string | undefined, uploadsPath: string): Promise<string> {
     const match = /^final;(.*)$/.exec(concatHeader.trim());
     const references = match?.[1]?.split(' ').filter(Boolean) ?? [];
-    if (references.length === 0) throw badRequest('Upload-Concat must be "partial" or "final;" followed by the partial uploads\' URLs.', 'invalid_concat');
-    const parts = await this.finishedParts(uploader, references.map((r) => partIdOf(r, uploadsPath)));
+    if (references.length === 0)
+      throw badRequest('Upload-Concat must be "partial" or "final;" followed by the partial uploads\' URLs.', 'invalid_concat');
+    const parts = await this.finishedParts(
+      uploader,
+      references.map((r) => partIdOf(r, uploadsPath)),
+    );
     const size = parts.reduce((sum, part) => sum + part.size, 0);
     if (size > this.maxUploadSize) throw new HttpError(413, 'file_too_large', 'The file is larger than this server accepts (see Tus-Max-Size).');
     let metadata: UploadMetadata;
@@ -130,7 +134,8 @@ export class Concatenation {
       const record = await this.uploads.find(id);
       const stored = record && isOwnUpload(uploader, record) ? await this.store.findUpload(id) : null;
       if (!record || !stored) throw notFound(`There is no upload ${id}.`);
-      if (record.concat !== 'partial') throw badRequest(`Upload ${id} is not a partial upload (create it with Upload-Concat: partial).`, 'not_partial');
+      if (record.concat !== 'partial')
+        throw badRequest(`Upload ${id} is not a partial upload (create it with Upload-Concat: partial).`, 'not_partial');
       if (!isComplete(stored)) throw badRequest(`Partial upload ${id} has not received all its bytes yet.`, 'partial_unfinished');
       parts.push({ id, size: stored.size! });
     }

@@ -153,9 +153,16 @@ export class IetfUploads {
     const location = this.urlOf(id);
     res.set({ Location: location, 'Upload-Limit': uploadLimitHeader(this.limits) });
     // Before reading the body: the client learns where to resume even if this request breaks.
-    sendUploadResumptionSupported(res, { [INTEROP_HEADER]: String(draft.version), Location: location, 'Upload-Limit': uploadLimitHeader(this.limits) });
+    sendUploadResumptionSupported(res, {
+      [INTEROP_HEADER]: String(draft.version),
+      Location: location,
+      'Upload-Limit': uploadLimitHeader(this.limits),
+    });
     const { offset, done } = await this.receive(req, draft, id, 0, complete);
-    res.status(201).set({ 'Upload-Offset': String(offset), ...this.completeHeader(draft, done) }).end();
+    res
+      .status(201)
+      .set({ 'Upload-Offset': String(offset), ...this.completeHeader(draft, done) })
+      .end();
   }
 
   private async offset(res: Response, id: string, draft: DraftVersion): Promise<void> {
@@ -181,7 +188,10 @@ export class IetfUploads {
     const complete = this.requestComplete(req, draft) ?? true;
     const declared = integerField(req, 'Upload-Length');
     const { offset: reached, done } = await this.receive(req, draft, id, offset, complete, declared);
-    res.status(204).set({ 'Upload-Offset': String(reached), ...this.completeHeader(draft, done) }).end();
+    res
+      .status(204)
+      .set({ 'Upload-Offset': String(reached), ...this.completeHeader(draft, done) })
+      .end();
   }
 
   private async cancel(res: Response, id: string): Promise<void> {
@@ -213,13 +223,14 @@ export class IetfUploads {
         });
       }
       if (declared !== undefined && upload.size === undefined) {
-        if (declared < offset || declared > this.limits.maxUploadSize) throw badRequest('Upload-Length is not possible for this upload.', 'invalid_upload_length');
+        if (declared < offset || declared > this.limits.maxUploadSize)
+          throw badRequest('Upload-Length is not possible for this upload.', 'invalid_upload_length');
         await this.store.declareUploadLength(id, declared);
         upload = await this.store.getUpload(id);
       }
       const limits = this.limits.maxChunkSize === null ? {} : { maxAppend: this.limits.maxChunkSize };
       const reached = await uploadRequest.run(limits, () => this.store.write(req, id, offset));
-      if (upload.size !== undefined && reached > upload.size) throw badRequest('The data goes beyond the upload\'s length.', 'upload_length_exceeded');
+      if (upload.size !== undefined && reached > upload.size) throw badRequest("The data goes beyond the upload's length.", 'upload_length_exceeded');
       if (!complete) return { offset: reached, done: false };
       if (upload.size === undefined) await this.store.declareUploadLength(id, reached);
       else if (reached !== upload.size) {
@@ -233,7 +244,9 @@ export class IetfUploads {
   private checkAppendSize(bodyLength: number | undefined): void {
     const max = this.limits.maxChunkSize;
     if (max !== null && bodyLength !== undefined && bodyLength > max) {
-      throw new HttpError(413, 'chunk_too_large', `One request may carry at most ${max} bytes (Upload-Limit max-append-size).`, { Connection: 'close' });
+      throw new HttpError(413, 'chunk_too_large', `One request may carry at most ${max} bytes (Upload-Limit max-append-size).`, {
+        Connection: 'close',
+      });
     }
   }
 
@@ -278,6 +291,8 @@ export class IetfUploads {
  */
 function sendUploadResumptionSupported(res: Response, headers: Record<string, string>): void {
   if (res.headersSent || res.req.httpVersion !== '1.1' || !res.socket) return;
-  const fields = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  const fields = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
   res.socket.write(`HTTP/1.1 104 Upload Resumption Supported\r\n${fields}\r\n`);
 }

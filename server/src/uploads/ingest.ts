@@ -74,7 +74,13 @@ export class Ingest {
     const inserted = await this.files.insertIfAbsent(row, async (trx) => {
       await this.audit.write({ action: 'file.create', actorId: upload.owner_id, targetType: 'file', targetId: id, details })(trx);
       if (upload.request_id !== null) {
-        await this.audit.write({ action: 'request.upload', actorId: null, targetType: 'request', targetId: upload.request_id, details: { ...details, fileId: id } })(trx);
+        await this.audit.write({
+          action: 'request.upload',
+          actorId: null,
+          targetType: 'request',
+          targetId: upload.request_id,
+          details: { ...details, fileId: id },
+        })(trx);
       }
     });
     const file = await this.files.find(id);

@@ -30,7 +30,10 @@ export function parseChecksum(header: string): Checksum {
   if (!match) throw badRequest('Upload-Checksum must be "<algorithm> <base64 digest>".', 'invalid_checksum');
   const algorithm = match[1]!.toLowerCase();
   if (!(CHECKSUM_ALGORITHMS as readonly string[]).includes(algorithm)) {
-    throw badRequest(`The checksum algorithm "${match[1]}" is not supported; use one of ${CHECKSUM_ALGORITHMS.join(', ')}.`, 'unsupported_checksum_algorithm');
+    throw badRequest(
+      `The checksum algorithm "${match[1]}" is not supported; use one of ${CHECKSUM_ALGORITHMS.join(', ')}.`,
+      'unsupported_checksum_algorithm',
+    );
   }
   return { algorithm: algorithm as ChecksumAlgorithm, digest: Buffer.from(match[2]!, 'base64') };
 }

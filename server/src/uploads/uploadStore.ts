@@ -80,7 +80,11 @@ export class UploadStore extends DataStore {
     let refusal: unknown;
     meter.once('error', (err) => (refusal ??= err));
     try {
-      return await this.receive(pipe(readable, meter, () => {}), id, offset);
+      return await this.receive(
+        pipe(readable, meter, () => {}),
+        id,
+        offset,
+      );
     } catch (err) {
       throw refusal ?? err;
     }
@@ -178,7 +182,12 @@ async function* limitedTo(source: AsyncIterable<Buffer>, max: number): AsyncGene
   let seen = 0;
   for await (const chunk of source) {
     seen += chunk.length;
-    if (seen > max) throw new HttpError(413, 'chunk_too_large', `One request may carry at most ${max} bytes (Upload-Limit max-append-size); send the rest in further requests.`);
+    if (seen > max)
+      throw new HttpError(
+        413,
+        'chunk_too_large',
+        `One request may carry at most ${max} bytes (Upload-Limit max-append-size); send the rest in further requests.`,
+      );
     yield chunk;
   }
 }

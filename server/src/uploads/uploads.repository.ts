@@ -51,7 +51,19 @@ export class UploadsRepository {
     const outcome = await this.withinLimits(upload.ownerId, upload.requestId ?? null, defaultQuota, async (trx) => {
       const result = await trx
         .insertInto('uploads')
-        .columns(['id', 'owner_id', 'created_at', 'expires_at', 'concat', 'parts', 'protocol', 'reserved_bytes', 'request_id', 'uploader', 'file_expires_at'])
+        .columns([
+          'id',
+          'owner_id',
+          'created_at',
+          'expires_at',
+          'concat',
+          'parts',
+          'protocol',
+          'reserved_bytes',
+          'request_id',
+          'uploader',
+          'file_expires_at',
+        ])
         .expression((eb) =>
           eb
             .selectFrom('users')
@@ -88,12 +100,21 @@ export class UploadsRepository {
     );
   }
 
-  private async withinLimits(ownerId: string, requestId: string | null, defaultQuota: number | null, change: (trx: Db) => Promise<unknown>): Promise<CreateOutcome> {
+  private async withinLimits(
+    ownerId: string,
+    requestId: string | null,
+    defaultQuota: number | null,
+    change: (trx: Db) => Promise<unknown>,
+  ): Promise<CreateOutcome> {
     try {
       await this.db.transaction().execute(async (trx) => {
         if (requestId !== null) await this.lockOpenRequest(trx, requestId);
         await change(trx);
-        const owner = await trx.selectFrom('users').select(['files_bytes', 'reserved_bytes', 'quota_bytes']).where('id', '=', ownerId).executeTakeFirst();
+        const owner = await trx
+          .selectFrom('users')
+          .select(['files_bytes', 'reserved_bytes', 'quota_bytes'])
+          .where('id', '=', ownerId)
+          .executeTakeFirst();
         const quota = owner?.quota_bytes ?? defaultQuota;
         if (owner && quota !== null && Number(owner.files_bytes) + Number(owner.reserved_bytes) > Number(quota)) throw new Refused('over_quota');
         if (requestId !== null) await this.checkRequestLimits(trx, requestId);
@@ -119,7 +140,11 @@ export class UploadsRepository {
 
   /** Files and bytes through a request so far, plus its unfinished uploads (the one being created included). */
   private async checkRequestLimits(trx: Db, requestId: string): Promise<void> {
-    const request = await trx.selectFrom('file_requests').select(['files', 'bytes', 'max_files', 'max_bytes']).where('id', '=', requestId).executeTakeFirstOrThrow();
+    const request = await trx
+      .selectFrom('file_requests')
+      .select(['files', 'bytes', 'max_files', 'max_bytes'])
+      .where('id', '=', requestId)
+      .executeTakeFirstOrThrow();
     if (request.max_files === null && request.max_bytes === null) return;
     const pending = await this.pendingThroughRequest(requestId, trx);
     const files = Number(request.files) + pending.files;
@@ -139,7 +164,15 @@ export class UploadsRepository {
       .selectFrom('uploads as u')
       .select((eb) => [
         eb.fn.coalesce(eb.fn.sum<number>('u.reserved_bytes'), eb.lit(0)).as('bytes'),
-        eb.fn.count<number>(eb.case().when(eb.or([eb('u.concat', 'is', null), eb('u.concat', '!=', 'partial')])).then(1).end()).as('files'),
+        eb.fn
+          .count<number>(
+            eb
+              .case()
+              .when(eb.or([eb('u.concat', 'is', null), eb('u.concat', '!=', 'partial')]))
+              .then(1)
+              .end(),
+          )
+          .as('files'),
       ])
       .where('u.request_id', '=', requestId)
       .where('u.ingested_at', 'is', null)
@@ -162,7 +195,11 @@ export class UploadsRepository {
 
   /** Uploads created and not ingested yet (for metrics). */
   async countPending(): Promise<number> {
-    const row = await this.db.selectFrom('uploads').select((eb) => eb.fn.countAll<string | number>().as('count')).where('ingested_at', 'is', null).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('uploads')
+      .select((eb) => eb.fn.countAll<string | number>().as('count'))
+      .where('ingested_at', 'is', null)
+      .executeTakeFirst();
     return Number(row?.count ?? 0);
   }
 

@@ -8,7 +8,15 @@ import { HttpError, notFound } from '../http/errors.js';
 import type { Concatenation } from './concatenation.js';
 import { INTEROP_HEADER, type IetfUploads } from './ietfDraft.js';
 import { TUS_PATH } from './tusServer.js';
-import { CHECKSUM_ALGORITHMS, type Checksum, parseChecksum, uploadLimitHeader, uploadRequest, type UploadLimits, type UploadRequestLimits } from './uploadRequest.js';
+import {
+  CHECKSUM_ALGORITHMS,
+  type Checksum,
+  parseChecksum,
+  uploadLimitHeader,
+  uploadRequest,
+  type UploadLimits,
+  type UploadRequestLimits,
+} from './uploadRequest.js';
 
 const OFFSET_OCTET_STREAM = 'application/offset+octet-stream';
 const mediaType = (value: string | undefined) => value?.split(';')[0]?.trim().toLowerCase();
@@ -41,9 +49,14 @@ function checkTusRequest(req: Request, limits: UploadLimits): UploadRequestLimit
   }
   const declared = Number(req.get('content-length') ?? 0);
   if (limits.maxChunkSize !== null && declared > limits.maxChunkSize) {
-    throw tusRefusal(413, 'chunk_too_large', `One request may carry at most ${limits.maxChunkSize} bytes (Upload-Limit max-append-size); send the rest in further requests.`, {
-      Connection: 'close',
-    });
+    throw tusRefusal(
+      413,
+      'chunk_too_large',
+      `One request may carry at most ${limits.maxChunkSize} bytes (Upload-Limit max-append-size); send the rest in further requests.`,
+      {
+        Connection: 'close',
+      },
+    );
   }
   const checksumHeader = req.get('upload-checksum');
   let checksum: Checksum | undefined;
@@ -91,12 +104,20 @@ export function uploadsRoutes(
     if (req.method === 'POST') res.set('Upload-Limit', uploadLimit);
     const concat = req.get('upload-concat');
     if (req.method !== 'POST' || !concat?.startsWith('final')) return uploadRequest.run(requestLimits, next);
-    if (req.get('tus-resumable') === undefined) throw tusRefusal(412, 'tus_resumable_required', 'This is a tus 1.0.0 endpoint: send Tus-Resumable: 1.0.0.', { 'Tus-Version': TUS_VERSION.join(',') });
-    if (req.get('upload-length') !== undefined) throw tusRefusal(400, 'invalid_concat', 'A final upload takes its length from its partial uploads: send no Upload-Length.');
+    if (req.get('tus-resumable') === undefined)
+      throw tusRefusal(412, 'tus_resumable_required', 'This is a tus 1.0.0 endpoint: send Tus-Resumable: 1.0.0.', {
+        'Tus-Version': TUS_VERSION.join(','),
+      });
+    if (req.get('upload-length') !== undefined)
+      throw tusRefusal(400, 'invalid_concat', 'A final upload takes its length from its partial uploads: send no Upload-Length.');
     concatenation
       .createFinal(currentUploader(req), concat, req.get('upload-metadata'), TUS_PATH)
       .then((id) => {
-        res.set({ 'Tus-Resumable': TUS_RESUMABLE, 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': 'Location, Tus-Resumable, Upload-Limit' });
+        res.set({
+          'Tus-Resumable': TUS_RESUMABLE,
+          'Access-Control-Allow-Origin': '*',
+          'Access-Control-Expose-Headers': 'Location, Tus-Resumable, Upload-Limit',
+        });
         res.location(urlOf(id)).status(201).end();
       })
       .catch((err: unknown) => next(err instanceof HttpError ? tusRefusal(err.status, err.code, err.message) : err));

@@ -68,7 +68,12 @@ describe.each(databases)('administration on %s', (database) => {
     const user = await s.api.newUser('me');
     await uploadFile(s.api, user.token, randomData(321), { filename: 'x.bin' });
     const me = await s.api.get('/api/auth/me', user.token);
-    expect(me.body).toMatchObject({ id: user.id, email: user.email, role: 'user', usage: { bytes: 321, files: 1, reservedBytes: 0, quotaBytes: null } });
+    expect(me.body).toMatchObject({
+      id: user.id,
+      email: user.email,
+      role: 'user',
+      usage: { bytes: 321, files: 1, reservedBytes: 0, quotaBytes: null },
+    });
   });
 
   it('changes role and quota, validating the body', async () => {
@@ -78,7 +83,10 @@ describe.each(databases)('administration on %s', (database) => {
     expect(promoted.body).toMatchObject({ id: user.id, role: 'admin', disabled: false, usage: { quotaBytes: 5000 } });
     // The role applies at once, not when the user's token expires.
     expect((await s.api.get('/api/admin/users', user.token)).status).toBe(200);
-    expect((await s.api.patch(`/api/admin/users/${user.id}`, { role: 'user', quotaBytes: null }, admin)).body).toMatchObject({ role: 'user', usage: { quotaBytes: null } });
+    expect((await s.api.patch(`/api/admin/users/${user.id}`, { role: 'user', quotaBytes: null }, admin)).body).toMatchObject({
+      role: 'user',
+      usage: { quotaBytes: null },
+    });
     expect((await s.api.get('/api/admin/users', user.token)).status).toBe(403);
 
     for (const body of [{}, { role: 'root' }, { disabled: 'yes' }, { quotaBytes: -1 }, { quotaBytes: 1.5 }, { email: 'x@y.z' }]) {
@@ -194,7 +202,14 @@ describe.each(databases)('administration on %s', (database) => {
 
     const all = await s.api.get(`/api/admin/audit?from=${start}&limit=100`, admin);
     expect(all.status).toBe(200);
-    const items = all.body.items as Array<{ at: string; action: string; actor: { id: string; email: string } | null; targetId: string; ip: string; requestId: string }>;
+    const items = all.body.items as Array<{
+      at: string;
+      action: string;
+      actor: { id: string; email: string } | null;
+      targetId: string;
+      ip: string;
+      requestId: string;
+    }>;
     const mine = items.filter((i) => i.targetId === user.id || i.targetId === fileId);
     expect(mine.map((i) => i.action).reverse()).toEqual([
       'auth.register',
@@ -210,13 +225,20 @@ describe.each(databases)('administration on %s', (database) => {
     const at = items.map((i) => i.at);
     expect([...at].sort().reverse()).toEqual(at);
     const update = mine.find((i) => i.action === 'user.update')!;
-    expect(update).toMatchObject({ actor: { id: me, email: ADMIN.email }, targetType: 'user', details: { quotaBytes: 1000 }, ip: expect.any(String), requestId: expect.any(String) });
+    expect(update).toMatchObject({
+      actor: { id: me, email: ADMIN.email },
+      targetType: 'user',
+      details: { quotaBytes: 1000 },
+      ip: expect.any(String),
+      requestId: expect.any(String),
+    });
     // The deleted account is still named in its own entries.
     expect(mine.find((i) => i.action === 'file.create')!.actor).toEqual({ id: user.id, email: user.email });
     expect(mine.find((i) => i.action === 'auth.login_failed')!.actor).toBeNull();
 
     const text = JSON.stringify(items);
-    for (const secret of ['correct horse battery', 'not the password', user.token, user.refreshToken, session.body.refreshToken]) expect(text).not.toContain(secret);
+    for (const secret of ['correct horse battery', 'not the password', user.token, user.refreshToken, session.body.refreshToken])
+      expect(text).not.toContain(secret);
 
     const byActor = await s.api.get(`/api/admin/audit?actor=${me}&action=user.update&from=${start}`, admin);
     expect(byActor.body.items.map((i: { action: string }) => i.action)).toEqual(['user.update']);

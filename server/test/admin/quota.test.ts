@@ -40,10 +40,10 @@ describe.each(databases)('quotas on %s', (database) => {
     const refused = await createUpload(s.api, user.token, { length: 5000, metadata: { filename: 'b.bin' } });
     expect(refused.status).toBe(413);
     expect(errorCode(refused)).toBe('quota_exceeded');
-    expect((await used(user.token))).toBe(6000);
+    expect(await used(user.token)).toBe(6000);
 
     expect((await s.api.request('DELETE', first.path, { token: user.token, headers: TUS_RESUMABLE })).status).toBe(204);
-    await expect.poll(async () => (await used(user.token))).toBe(0);
+    await expect.poll(async () => await used(user.token)).toBe(0);
     const fits = await uploadFile(s.api, user.token, randomData(5000), { filename: 'b.bin' });
     expect(await usage(user.token)).toEqual({ bytes: 5000, files: 1, reservedBytes: 0, quotaBytes: QUOTA });
     // Deleting a finished file gives its bytes back.
@@ -56,7 +56,7 @@ describe.each(databases)('quotas on %s', (database) => {
       const user = await s.api.newUser('race');
       const results = await Promise.all([0, 1].map(() => createUpload(s.api, user.token, { length: 6000, metadata: { filename: 'r.bin' } })));
       expect(results.map((r) => r.status).sort()).toEqual([201, 413]);
-      expect((await used(user.token))).toBe(6000);
+      expect(await used(user.token)).toBe(6000);
     }
   });
 
@@ -66,7 +66,12 @@ describe.each(databases)('quotas on %s', (database) => {
     expect((await createUpload(s.api, user.token, { length: 15_000, metadata: { filename: 'big.bin' } })).status).toBe(201);
     await s.api.patch(`/api/admin/users/${user.id}`, { quotaBytes: 100 }, admin);
     expect((await createUpload(s.api, user.token, { length: 1, metadata: { filename: 'one.bin' } })).status).toBe(413);
-    expect((await s.api.get(`/api/admin/users?q=${user.email}`, admin)).body.items[0].usage).toEqual({ bytes: 0, files: 0, reservedBytes: 15_000, quotaBytes: 100 });
+    expect((await s.api.get(`/api/admin/users?q=${user.email}`, admin)).body.items[0].usage).toEqual({
+      bytes: 0,
+      files: 0,
+      reservedBytes: 15_000,
+      quotaBytes: 100,
+    });
   });
 
   it('stops a deferred-length upload at the quota', async () => {
@@ -79,7 +84,7 @@ describe.each(databases)('quotas on %s', (database) => {
     expect(errorCode(over)).toBe('quota_exceeded');
     const head = await s.api.request('HEAD', created.path, { token: user.token, headers: TUS_RESUMABLE });
     expect(Number(head.headers.get('upload-offset'))).toBeLessThanOrEqual(QUOTA);
-    expect((await used(user.token))).toBeLessThanOrEqual(QUOTA);
+    expect(await used(user.token)).toBeLessThanOrEqual(QUOTA);
   });
 
   it('stops a multipart upload at the quota and leaves nothing behind', async () => {
@@ -96,8 +101,8 @@ describe.each(databases)('quotas on %s', (database) => {
   it('releases the reservation of an upload that expires', async () => {
     const user = await s.api.newUser('expiry');
     expect((await createUpload(s.api, user.token, { length: 9000, metadata: { filename: 'e.bin' } })).status).toBe(201);
-    expect((await used(user.token))).toBe(9000);
+    expect(await used(user.token)).toBe(9000);
     await sleep(2000);
-    await expect.poll(async () => (await used(user.token)), { timeout: 10_000, interval: 250 }).toBe(0);
+    await expect.poll(async () => await used(user.token), { timeout: 10_000, interval: 250 }).toBe(0);
   });
 });

@@ -78,7 +78,9 @@ describe('imports between domain folders', () => {
 
   it('run one way: no two domains import each other, directly or round a loop', () => {
     const found = cycles(edges).map((component) =>
-      component.flatMap((from) => component.filter((to) => edges.get(from)?.has(to)).map((to) => `${from} -> ${to} (${edges.get(from)!.get(to)!.join(', ')})`)),
+      component.flatMap((from) =>
+        component.filter((to) => edges.get(from)?.has(to)).map((to) => `${from} -> ${to} (${edges.get(from)!.get(to)!.join(', ')})`),
+      ),
     );
     expect(found).toEqual([]);
   });

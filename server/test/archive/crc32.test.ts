@@ -44,7 +44,9 @@ describe.each(databases)('every finished file gets its CRC-32 (%s)', (database) 
     const data = randomData(3 * MiB + 17);
     const upload = await createUpload(s.api, token, { length: data.length, metadata: { filename: 'tus.bin' } });
     expect((await patchUpload(s.api, token, upload.path, 0, data.subarray(0, MiB))).status).toBe(204);
-    const sha1 = createHash('sha1').update(data.subarray(MiB, 2 * MiB)).digest('base64');
+    const sha1 = createHash('sha1')
+      .update(data.subarray(MiB, 2 * MiB))
+      .digest('base64');
     expect((await patchUpload(s.api, token, upload.path, MiB, data.subarray(MiB, 2 * MiB), { 'upload-checksum': `sha1 ${sha1}` })).status).toBe(204);
     expect((await patchUpload(s.api, token, upload.path, 2 * MiB, data.subarray(2 * MiB))).status).toBe(204);
     expect(await storedCrc32(upload.id)).toBe(crc32(data));
@@ -172,7 +174,9 @@ describe('a tus upload resumed after the server was killed mid-file', () => {
     const resumed = await runTusClient(data, { uploadUrl: killed.url, token, metadata: { filename: 'survivor.bin' }, chunkSize: 8 * MiB });
     expect(resumed.outcome).toBe('finished');
 
-    const downloaded = Buffer.from(await (await fetch(`${second.url}/api/files/${id}/content`, { headers: { authorization: `Bearer ${token}` } })).arrayBuffer());
+    const downloaded = Buffer.from(
+      await (await fetch(`${second.url}/api/files/${id}/content`, { headers: { authorization: `Bearer ${token}` } })).arrayBuffer(),
+    );
     expect(downloaded.equals(data)).toBe(true);
     const database = openDatabase(`sqlite:${path.join(storageDir, 'dropline.db')}`);
     try {

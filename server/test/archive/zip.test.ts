@@ -136,7 +136,14 @@ describe('ZipArchive', () => {
       expect(sevenZip).toContain(`Files: ${entries.length}`);
       const seen = await pythonEntries(file);
       expect(seen).toEqual(
-        entries.map((entry, i) => ({ name: zip.names[i], size: entry.size, crc32: entry.crc32, readCrc32: entry.crc32, compressType: 0, utf8: true })),
+        entries.map((entry, i) => ({
+          name: zip.names[i],
+          size: entry.size,
+          crc32: entry.crc32,
+          readCrc32: entry.crc32,
+          compressType: 0,
+          utf8: true,
+        })),
       );
 
       // Extracted by a real tool, everything lands inside the target folder, with its bytes.
@@ -202,15 +209,11 @@ describe('ZipArchive', () => {
     const whole = await collect(zip.stream(fromMemory));
     expect(whole.length).toBe(zip.size);
     await fc.assert(
-      fc.asyncProperty(
-        fc.integer({ min: 0, max: zip.size - 1 }),
-        fc.integer({ min: 0, max: zip.size - 1 }),
-        async (x, y) => {
-          const [start, end] = x <= y ? [x, y] : [y, x];
-          const part = await collect(zip.stream(fromMemory, { start, end }));
-          expect(part.equals(whole.subarray(start, end + 1))).toBe(true);
-        },
-      ),
+      fc.asyncProperty(fc.integer({ min: 0, max: zip.size - 1 }), fc.integer({ min: 0, max: zip.size - 1 }), async (x, y) => {
+        const [start, end] = x <= y ? [x, y] : [y, x];
+        const part = await collect(zip.stream(fromMemory, { start, end }));
+        expect(part.equals(whole.subarray(start, end + 1))).toBe(true);
+      }),
       { numRuns: 300 },
     );
     // Every single byte on its own, around the end records.
@@ -358,7 +361,18 @@ describe('ZipArchive', () => {
     const zip = new ZipArchive([entry!]);
     await expect(collect(zip.stream((e) => Readable.from([e.data.subarray(0, 10)])))).rejects.toThrow(/fewer bytes/);
     await expect(collect(zip.stream((e) => Readable.from([e.data, Buffer.from('x')])))).rejects.toThrow(/more bytes/);
-    await expect(collect(zip.stream(() => new Readable({ read() { this.destroy(new Error('disk gone')); } })))).rejects.toThrow('disk gone');
+    await expect(
+      collect(
+        zip.stream(
+          () =>
+            new Readable({
+              read() {
+                this.destroy(new Error('disk gone'));
+              },
+            }),
+        ),
+      ),
+    ).rejects.toThrow('disk gone');
   });
 
   it('refuses ranges outside the archive and entries it cannot describe', () => {

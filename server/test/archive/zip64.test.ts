@@ -62,61 +62,65 @@ describe.skipIf(!ZIP_TOOLS)('ZIP64', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('over 4 GiB (a 4.5 GiB sparse file between others): sizes and offsets past 32 bits pass 7z t, Python zipfile and unzip -t', { timeout: 900_000 }, async () => {
-    const big = path.join(dir, 'big.bin');
-    await writeFile(big, '');
-    await truncate(big, 4.5 * GiB);
-    // Some real bytes at the start, across the 4 GiB line and at the end, so the CRC covers more than zeros.
-    const handle = await open(big, 'r+');
-    for (const at of [0, 4 * GiB - 512 * 1024, 4.5 * GiB - MiB]) await handle.write(randomBytes(MiB), 0, MiB, at);
-    await handle.close();
-    const small = async (name: string, size: number): Promise<FileEntry> => {
-      const data = randomBytes(size);
-      const file = path.join(dir, name);
-      await writeFile(file, data);
-      return { name, size, crc32: crc32(data), modifiedAt: MODIFIED, path: file };
-    };
-    const entries: FileEntry[] = [
-      await small('before.txt', 1000),
-      { name: 'big.bin', size: 4.5 * GiB, crc32: await crc32OfFile(big), modifiedAt: MODIFIED, path: big },
-      // Its local header lies past 4 GiB: the central header's ZIP64 extra carries the offset.
-      await small('after.txt', 2000),
-      await small('empty', 0),
-    ];
-    const zip = new ZipArchive(entries);
-    const archive = path.join(dir, 'big.zip');
-    await writeSparse(zip.stream(fromDisk), archive);
-    expect((await stat(archive)).size).toBe(zip.size);
+  it(
+    'over 4 GiB (a 4.5 GiB sparse file between others): sizes and offsets past 32 bits pass 7z t, Python zipfile and unzip -t',
+    { timeout: 900_000 },
+    async () => {
+      const big = path.join(dir, 'big.bin');
+      await writeFile(big, '');
+      await truncate(big, 4.5 * GiB);
+      // Some real bytes at the start, across the 4 GiB line and at the end, so the CRC covers more than zeros.
+      const handle = await open(big, 'r+');
+      for (const at of [0, 4 * GiB - 512 * 1024, 4.5 * GiB - MiB]) await handle.write(randomBytes(MiB), 0, MiB, at);
+      await handle.close();
+      const small = async (name: string, size: number): Promise<FileEntry> => {
+        const data = randomBytes(size);
+        const file = path.join(dir, name);
+        await writeFile(file, data);
+        return { name, size, crc32: crc32(data), modifiedAt: MODIFIED, path: file };
+      };
+      const entries: FileEntry[] = [
+        await small('before.txt', 1000),
+        { name: 'big.bin', size: 4.5 * GiB, crc32: await crc32OfFile(big), modifiedAt: MODIFIED, path: big },
+        // Its local header lies past 4 GiB: the central header's ZIP64 extra carries the offset.
+        await small('after.txt', 2000),
+        await small('empty', 0),
+      ];
+      const zip = new ZipArchive(entries);
+      const archive = path.join(dir, 'big.zip');
+      await writeSparse(zip.stream(fromDisk), archive);
+      expect((await stat(archive)).size).toBe(zip.size);
 
-    const seen = await pythonEntries(archive);
-    expect(seen).toEqual(entries.map((e) => ({ name: e.name, size: e.size, crc32: e.crc32, readCrc32: e.crc32, compressType: 0, utf8: true })));
-    expect(await sevenZipTest(archive)).toContain('Files: 4');
-    await unzipTest(archive);
+      const seen = await pythonEntries(archive);
+      expect(seen).toEqual(entries.map((e) => ({ name: e.name, size: e.size, crc32: e.crc32, readCrc32: e.crc32, compressType: 0, utf8: true })));
+      expect(await sevenZipTest(archive)).toContain('Files: 4');
+      await unzipTest(archive);
 
-    // The central directory and end records, asked for as a range, are the file's last bytes.
-    const tail = 2000;
-    const read = async (start: number, end: number) => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of zip.stream(fromDisk, { start, end })) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks);
-    };
-    const onDisk = async (start: number, length: number) => {
-      const h = await open(archive, 'r');
-      try {
-        const buffer = Buffer.alloc(length);
-        await h.read(buffer, 0, length, start);
-        return buffer;
-      } finally {
-        await h.close();
-      }
-    };
-    const end = await read(zip.size - tail, zip.size - 1);
-    expect(end.equals(await onDisk(zip.size - tail, tail))).toBe(true);
-    expect(end.includes(ZIP64_END) && end.includes(ZIP64_LOCATOR)).toBe(true);
-    // A range across the 4 GiB line.
-    const across = await read(4 * GiB - 300_000, 4 * GiB + 300_000);
-    expect(across.equals(await onDisk(4 * GiB - 300_000, 600_001))).toBe(true);
-  });
+      // The central directory and end records, asked for as a range, are the file's last bytes.
+      const tail = 2000;
+      const read = async (start: number, end: number) => {
+        const chunks: Buffer[] = [];
+        for await (const chunk of zip.stream(fromDisk, { start, end })) chunks.push(chunk as Buffer);
+        return Buffer.concat(chunks);
+      };
+      const onDisk = async (start: number, length: number) => {
+        const h = await open(archive, 'r');
+        try {
+          const buffer = Buffer.alloc(length);
+          await h.read(buffer, 0, length, start);
+          return buffer;
+        } finally {
+          await h.close();
+        }
+      };
+      const end = await read(zip.size - tail, zip.size - 1);
+      expect(end.equals(await onDisk(zip.size - tail, tail))).toBe(true);
+      expect(end.includes(ZIP64_END) && end.includes(ZIP64_LOCATOR)).toBe(true);
+      // A range across the 4 GiB line.
+      const across = await read(4 * GiB - 300_000, 4 * GiB + 300_000);
+      expect(across.equals(await onDisk(4 * GiB - 300_000, 600_001))).toBe(true);
+    },
+  );
 
   it('with more than 65,535 entries: the count goes in the ZIP64 end record', { timeout: 600_000 }, async () => {
     const count = 70_000;

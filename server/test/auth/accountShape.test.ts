@@ -70,10 +70,22 @@ describe.each(databases)('accounts: emails, display names and usage on %s', (dat
       const id = await uploadFile(s.api, user.token, Buffer.from('x'), { filename: 'a.txt' });
       const patched = await s.api.patch('/api/auth/me', { displayName: '  Ada \u{1f469}\u200d\u{1f4bb} Lovelace ' }, user.token);
       expect(patched.status).toBe(200);
-      expect(patched.body).toEqual({ id: user.id, email: user.email, role: 'user', displayName: 'Ada \u{1f469}\u200d\u{1f4bb} Lovelace', usage: { bytes: 1, files: 1, reservedBytes: 0, quotaBytes: null } });
+      expect(patched.body).toEqual({
+        id: user.id,
+        email: user.email,
+        role: 'user',
+        displayName: 'Ada \u{1f469}\u200d\u{1f4bb} Lovelace',
+        usage: { bytes: 1, files: 1, reservedBytes: 0, quotaBytes: null },
+      });
       expect((await s.api.get('/api/auth/me', user.token)).body.displayName).toBe('Ada \u{1f469}\u200d\u{1f4bb} Lovelace');
-      expect((await s.api.get(`/api/files/${id}`, user.token)).body.owner).toEqual({ id: user.id, email: user.email, displayName: 'Ada \u{1f469}\u200d\u{1f4bb} Lovelace' });
-      expect((await s.api.post('/api/auth/login', { email: user.email, password: 'correct horse battery' })).body.user.displayName).toBe('Ada \u{1f469}\u200d\u{1f4bb} Lovelace');
+      expect((await s.api.get(`/api/files/${id}`, user.token)).body.owner).toEqual({
+        id: user.id,
+        email: user.email,
+        displayName: 'Ada \u{1f469}\u200d\u{1f4bb} Lovelace',
+      });
+      expect((await s.api.post('/api/auth/login', { email: user.email, password: 'correct horse battery' })).body.user.displayName).toBe(
+        'Ada \u{1f469}\u200d\u{1f4bb} Lovelace',
+      );
     });
 
     it.each([

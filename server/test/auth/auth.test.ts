@@ -197,14 +197,16 @@ describe.each(databases)('accounts on %s', (database) => {
       expect((await s.api.post('/api/auth/refresh', { refreshToken: other.body.refreshToken })).status).toBe(200);
     });
 
-    it.each([[{}], [{ refreshToken: 'made-up' }], [{ refreshToken: 42 }], [{ refreshToken: 'x'.repeat(10_000) }]])(
-      'refuses %j with 401',
-      async (body) => {
-        const res = await s.api.post('/api/auth/refresh', body);
-        expect(res.status).toBe(401);
-        expect(errorCode(res)).toBe('invalid_refresh_token');
-      },
-    );
+    it.each([
+      [{}],
+      [{ refreshToken: 'made-up' }],
+      [{ refreshToken: 42 }],
+      [{ refreshToken: 'x'.repeat(10_000) }],
+    ])('refuses %j with 401', async (body) => {
+      const res = await s.api.post('/api/auth/refresh', body);
+      expect(res.status).toBe(401);
+      expect(errorCode(res)).toBe('invalid_refresh_token');
+    });
   });
 
   describe('POST /api/auth/logout', () => {

@@ -142,7 +142,6 @@ describe.skipIf(!(await redisAvailable()))('rate limits shared through Redis', (
     expect((await login(a)).status).toBe(401);
     expect((await login(b)).status).toBe(429);
   });
-
 });
 
 describe.skipIf(!(await redisAvailable()))('RATE_LIMIT shared through Redis', () => {

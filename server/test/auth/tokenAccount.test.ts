@@ -67,13 +67,25 @@ describe.each(databases)('a token whose account is gone, on %s', (database) => {
   it('records no upload for an account deleted after its request was authenticated', async () => {
     // The race the auth check alone cannot close: the insert itself checks the owner, and says so.
     const created = await withDatabase(s, (db) =>
-      new UploadsRepository(db).create({ id: 'raceraceracerace', ownerId: 'deleted-a-moment-ago', createdAt: new Date().toISOString(), expiresAt: new Date().toISOString(), reservedBytes: 0 }, null),
+      new UploadsRepository(db).create(
+        {
+          id: 'raceraceracerace',
+          ownerId: 'deleted-a-moment-ago',
+          createdAt: new Date().toISOString(),
+          expiresAt: new Date().toISOString(),
+          reservedBytes: 0,
+        },
+        null,
+      ),
     );
     expect(created).toBe('no_owner');
     expect(await withDatabase(s, (db) => db.selectFrom('uploads').select('id').where('id', '=', 'raceraceracerace').execute())).toEqual([]);
     const user = await s.api.newUser();
     const ok = await withDatabase(s, (db) =>
-      new UploadsRepository(db).create({ id: 'livelivelivelive', ownerId: user.id, createdAt: new Date().toISOString(), expiresAt: new Date().toISOString(), reservedBytes: 0 }, null),
+      new UploadsRepository(db).create(
+        { id: 'livelivelivelive', ownerId: user.id, createdAt: new Date().toISOString(), expiresAt: new Date().toISOString(), reservedBytes: 0 },
+        null,
+      ),
     );
     expect(ok).toBe('created');
   });

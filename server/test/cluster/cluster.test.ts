@@ -110,7 +110,10 @@ describe.skipIf(!servicesUp || !NGINX)('a cluster of three nodes and two workers
   const workerLines = () => [...retiredWorkers, ...workers.filter(running).map((w) => w.child.output())].flatMap(logLines);
 
   /** tus-js-client through nginx with retries, as a browser would upload. */
-  const upload = (source: string, options: { chunkSize?: number; bytesPerSecond?: number; onProgress?: (sent: number) => void; filename?: string } = {}) =>
+  const upload = (
+    source: string,
+    options: { chunkSize?: number; bytesPerSecond?: number; onProgress?: (sent: number) => void; filename?: string } = {},
+  ) =>
     new Promise<string>((resolve, reject) => {
       // tus-js-client's types name browser inputs only; in Node it reads a fs.ReadStream (our throttled reader, a path).
       const input = (options.bytesPerSecond ? source : createReadStream(source)) as unknown as tus.Upload['file'];
@@ -200,11 +203,16 @@ describe.skipIf(!servicesUp || !NGINX)('a cluster of three nodes and two workers
     for (const id of ids) expect(workerLines().filter((l) => l.msg === 'job started' && l.fileId === id)).toHaveLength(1);
 
     // A large image keeps a worker decoding long enough to be caught mid-job.
-    const image = await sharp({ create: { width: 9000, height: 9000, channels: 3, background: '#336699' } }).png().toBuffer();
+    const image = await sharp({ create: { width: 9000, height: 9000, channels: 3, background: '#336699' } })
+      .png()
+      .toBuffer();
     const id = await uploadFile(api, token, image, { filename: 'huge.png' });
     let busy = -1;
     await expect
-      .poll(() => (busy = workers.findIndex((w) => logLines(w.child.output()).some((l) => l.msg === 'job started' && l.fileId === id))), { timeout: 30_000, interval: 20 })
+      .poll(() => (busy = workers.findIndex((w) => logLines(w.child.output()).some((l) => l.msg === 'job started' && l.fileId === id))), {
+        timeout: 30_000,
+        interval: 20,
+      })
       .toBeGreaterThanOrEqual(0);
     await stop(workers[busy]!, 'SIGKILL');
     const survivor = workers[1 - busy]!;
@@ -263,7 +271,9 @@ describe.skipIf(!servicesUp || !NGINX)('a cluster of three nodes and two workers
   it('rolls a restart through all three nodes while 8 uploads and a stream of API reads run: no failed read, every upload finishes', async () => {
     const sources = await Promise.all(Array.from({ length: 8 }, (_, i) => randomFile(path.join(work, `rolling-${i}.bin`), 40 * MiB)));
     const progress = sources.map(() => 0);
-    const uploads = sources.map((s, i) => upload(s.path, { chunkSize: 8 * MiB, bytesPerSecond: 2 * MiB, onProgress: (sent) => (progress[i] = sent) }));
+    const uploads = sources.map((s, i) =>
+      upload(s.path, { chunkSize: 8 * MiB, bytesPerSecond: 2 * MiB, onProgress: (sent) => (progress[i] = sent) }),
+    );
 
     const failures: string[] = [];
     let reads = 0;

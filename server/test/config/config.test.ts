@@ -50,13 +50,32 @@ describe('loadConfig', () => {
   it('names every bad variable at once', () => {
     let error: unknown;
     try {
-      loadConfig({ STORAGE_DIR: tempDir(), PORT: 'eighty', MAX_UPLOAD_SIZE: '12 parsecs', MAX_CHUNK_SIZE: '0', ACCESS_TOKEN_TTL: 'soon', REDIS_URL: 'localhost:6379', SEED_USERS: 'a@b.c:pw:root', ALLOWED_FILE_TYPES: 'iso', JWT_SECRET: 'short' });
+      loadConfig({
+        STORAGE_DIR: tempDir(),
+        PORT: 'eighty',
+        MAX_UPLOAD_SIZE: '12 parsecs',
+        MAX_CHUNK_SIZE: '0',
+        ACCESS_TOKEN_TTL: 'soon',
+        REDIS_URL: 'localhost:6379',
+        SEED_USERS: 'a@b.c:pw:root',
+        ALLOWED_FILE_TYPES: 'iso',
+        JWT_SECRET: 'short',
+      });
     } catch (err) {
       error = err;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
-    for (const name of ['PORT', 'MAX_UPLOAD_SIZE', 'MAX_CHUNK_SIZE', 'ACCESS_TOKEN_TTL', 'REDIS_URL', 'SEED_USERS', 'ALLOWED_FILE_TYPES', 'JWT_SECRET']) {
+    for (const name of [
+      'PORT',
+      'MAX_UPLOAD_SIZE',
+      'MAX_CHUNK_SIZE',
+      'ACCESS_TOKEN_TTL',
+      'REDIS_URL',
+      'SEED_USERS',
+      'ALLOWED_FILE_TYPES',
+      'JWT_SECRET',
+    ]) {
       expect(problems).toContain(name);
     }
   });
@@ -88,11 +107,20 @@ describe('loadConfig', () => {
   it('takes ENCRYPTION_KEY and ENCRYPTION_KEY_PREVIOUS as 32 base64 bytes, and names a bad one without echoing it', () => {
     const key = randomBytes(32);
     const previous = randomBytes(32);
-    const config = loadConfig({ STORAGE_DIR: tempDir(), ENCRYPTION_KEY: key.toString('base64'), ENCRYPTION_KEY_PREVIOUS: previous.toString('base64url') });
+    const config = loadConfig({
+      STORAGE_DIR: tempDir(),
+      ENCRYPTION_KEY: key.toString('base64'),
+      ENCRYPTION_KEY_PREVIOUS: previous.toString('base64url'),
+    });
     expect(config.encryptionKey?.equals(key)).toBe(true);
     expect(config.encryptionKeyPrevious?.equals(previous)).toBe(true);
     expect(loadConfig({ STORAGE_DIR: tempDir() })).toMatchObject({ encryptionKey: null, encryptionKeyPrevious: null });
-    for (const bad of [randomBytes(16).toString('base64'), randomBytes(33).toString('base64'), `${key.toString('base64').slice(0, 40)}!!!=`, 'not a key at all']) {
+    for (const bad of [
+      randomBytes(16).toString('base64'),
+      randomBytes(33).toString('base64'),
+      `${key.toString('base64').slice(0, 40)}!!!=`,
+      'not a key at all',
+    ]) {
       let error: unknown;
       try {
         loadConfig({ STORAGE_DIR: tempDir(), ENCRYPTION_KEY: bad });
@@ -176,6 +204,8 @@ describe('units', () => {
 
 describe('the server process', () => {
   it('exits non-zero with a message naming the variable', async () => {
-    await expect(startChildServer({ NODE_ENV: 'production', STORAGE_DIR: tempDir() })).rejects.toThrow(/exited with 78[\s\S]*JWT_SECRET is required when NODE_ENV=production/);
+    await expect(startChildServer({ NODE_ENV: 'production', STORAGE_DIR: tempDir() })).rejects.toThrow(
+      /exited with 78[\s\S]*JWT_SECRET is required when NODE_ENV=production/,
+    );
   });
 });

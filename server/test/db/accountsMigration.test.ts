@@ -41,20 +41,39 @@ describe.each(databases)('migration 004_accounts on %s', (database) => {
       for (const [id, email, at] of OLD_ROWS.filter(([, email]) => database === 'sqlite' || !email.includes('\u0000'))) {
         await (db as any).insertInto('users').values({ id, email, password_hash: hash, role: 'user', created_at: at, updated_at: at }).execute();
       }
-      expect(await migrateToLatest(db)).toEqual(['004_accounts', '006_protocol', '007_admin', '008_crc32', '009_shares', '010_requests', '012_encryption', '013_search']);
+      expect(await migrateToLatest(db)).toEqual([
+        '004_accounts',
+        '006_protocol',
+        '007_admin',
+        '008_crc32',
+        '009_shares',
+        '010_requests',
+        '012_encryption',
+        '013_search',
+      ]);
     });
-    const rows = await withDatabase(s, (db) => db.selectFrom('users').select(['id', 'email', 'display_name', 'original_email']).orderBy('created_at').execute());
+    const rows = await withDatabase(s, (db) =>
+      db.selectFrom('users').select(['id', 'email', 'display_name', 'original_email']).orderBy('created_at').execute(),
+    );
     const byId = Object.fromEntries(rows.map((r) => [r.id, r]));
     const [cafeNfc, cafeNfd, bob, bobZw, bobNul, rlo, plain] = OLD_ROWS.map(([id]) => byId[id]!);
 
     // The oldest keeps the address; the newer look-alike gets a tagged one and keeps its old value on record.
     expect(cafeNfc).toMatchObject({ email: 'caf\u00e9@example.com', display_name: 'caf\u00e9', original_email: null });
-    expect(cafeNfd).toMatchObject({ email: 'caf\u00e9+dup-00000000@example.com', display_name: 'caf\u00e9', original_email: 'cafe\u0301@example.com' });
+    expect(cafeNfd).toMatchObject({
+      email: 'caf\u00e9+dup-00000000@example.com',
+      display_name: 'caf\u00e9',
+      original_email: 'cafe\u0301@example.com',
+    });
     expect(bob).toMatchObject({ email: 'bob@example.com', display_name: 'bob', original_email: null });
     // Two collide on the same tag prefix: the second falls back to its id at dropline.invalid.
     expect(bobZw!.email).toBe('bob+dup-00000000@example.com');
     if (database === 'sqlite') expect(bobNul!.email).toBe('00000000-eeee-4000-8000-000000000005@dropline.invalid');
-    expect(rlo).toMatchObject({ email: '00000000-ffff-4000-8000-000000000006@dropline.invalid', display_name: 'user', original_email: '\u202e@example.com' });
+    expect(rlo).toMatchObject({
+      email: '00000000-ffff-4000-8000-000000000006@dropline.invalid',
+      display_name: 'user',
+      original_email: '\u202e@example.com',
+    });
     expect(plain).toMatchObject({ email: 'plain.user@example.com', display_name: 'plain.user', original_email: null });
     expect(new Set(rows.map((r) => r.email)).size).toBe(rows.length);
 
@@ -86,8 +105,14 @@ describe.each(databases)('migration 004_accounts down and up on %s', (database) 
       await migrator.migrateTo('003_live_job_per_file');
       const at = '2026-01-01T00:00:00.000Z';
       const later = '2026-01-02T00:00:00.000Z';
-      await (handle.db as any).insertInto('users').values({ id: 'a', email: 'cafe\u0301@example.com', password_hash: 'x', role: 'user', created_at: at, updated_at: at }).execute();
-      await (handle.db as any).insertInto('users').values({ id: 'b', email: 'caf\u00e9@example.com', password_hash: 'x', role: 'user', created_at: later, updated_at: later }).execute();
+      await (handle.db as any)
+        .insertInto('users')
+        .values({ id: 'a', email: 'cafe\u0301@example.com', password_hash: 'x', role: 'user', created_at: at, updated_at: at })
+        .execute();
+      await (handle.db as any)
+        .insertInto('users')
+        .values({ id: 'b', email: 'caf\u00e9@example.com', password_hash: 'x', role: 'user', created_at: later, updated_at: later })
+        .execute();
       await migrateToLatest(handle.db);
       const up = await handle.db.selectFrom('users').select(['id', 'email']).orderBy('id').execute();
       expect(up).toEqual([

@@ -22,7 +22,9 @@ describe.skipIf(!(await postgresAvailable()))('idle PostgreSQL connections that 
     await admin.connect();
     try {
       const database = new URL(s.config.databaseUrl).pathname.slice(1);
-      const killed = await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [database]);
+      const killed = await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [
+        database,
+      ]);
       expect(killed.rowCount).toBeGreaterThan(0);
     } finally {
       await admin.end();

@@ -29,7 +29,19 @@ describe.each(targets)('migrations on %s', (_name, makeUrl) => {
   it('apply to an empty database, then re-run as a no-op', async () => {
     const handle = openDatabase(await makeUrl());
     try {
-      expect(await migrateToLatest(handle.db)).toEqual(['001_initial', '002_uploads', '003_live_job_per_file', '004_accounts', '006_protocol', '007_admin', '008_crc32', '009_shares', '010_requests', '012_encryption', '013_search']);
+      expect(await migrateToLatest(handle.db)).toEqual([
+        '001_initial',
+        '002_uploads',
+        '003_live_job_per_file',
+        '004_accounts',
+        '006_protocol',
+        '007_admin',
+        '008_crc32',
+        '009_shares',
+        '010_requests',
+        '012_encryption',
+        '013_search',
+      ]);
       expect(await migrateToLatest(handle.db)).toEqual([]);
       const tables = (await handle.db.introspection.getTables()).map((t) => t.name).sort();
       expect(tables).toEqual(expect.arrayContaining(['files', 'jobs', 'refresh_tokens', 'sessions', 'uploads', 'users']));
@@ -38,7 +50,9 @@ describe.each(targets)('migrations on %s', (_name, makeUrl) => {
         expect.arrayContaining(['owner_id', 'storage_key', 'size', 'mime_type', 'status', 'sha256', 'extracted', 'error', 'processed_at']),
       );
       const uploads = (await handle.db.introspection.getTables()).find((t) => t.name === 'uploads')!;
-      expect(uploads.columns.map((c) => c.name)).toEqual(expect.arrayContaining(['concat', 'parts', 'hash_state', 'hash_offset', 'sha256', 'protocol']));
+      expect(uploads.columns.map((c) => c.name)).toEqual(
+        expect.arrayContaining(['concat', 'parts', 'hash_state', 'hash_offset', 'sha256', 'protocol']),
+      );
     } finally {
       await handle.close();
     }
@@ -63,11 +77,24 @@ describe.each(targets)('migrations on %s', (_name, makeUrl) => {
     try {
       await migrateToLatest(handle.db);
       const at = new Date().toISOString();
-      await handle.db.insertInto('users').values({ id: 'u1', email: 'a@b.co', password_hash: 'x', role: 'user', display_name: 'a', created_at: at, updated_at: at }).execute();
+      await handle.db
+        .insertInto('users')
+        .values({ id: 'u1', email: 'a@b.co', password_hash: 'x', role: 'user', display_name: 'a', created_at: at, updated_at: at })
+        .execute();
       const insert = (status: string) =>
         handle.db
           .insertInto('files')
-          .values({ id: `f-${status}`, owner_id: 'u1', filename: 'a', storage_key: 'a', size: 5 * 2 ** 30, mime_type: 'x/y', status: status as 'uploaded', created_at: at, updated_at: at })
+          .values({
+            id: `f-${status}`,
+            owner_id: 'u1',
+            filename: 'a',
+            storage_key: 'a',
+            size: 5 * 2 ** 30,
+            mime_type: 'x/y',
+            status: status as 'uploaded',
+            created_at: at,
+            updated_at: at,
+          })
           .execute();
       await insert('uploaded');
       await expect(insert('exploded')).rejects.toThrow();

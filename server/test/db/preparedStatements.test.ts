@@ -15,7 +15,10 @@ describe('SQLite statements prepared once', () => {
     const all = () => sql<Record<string, number>>`select * from t where a >= ${1} order by a`.execute(db);
     expect((await all()).rows).toEqual([{ a: 1 }, { a: 2 }]);
     await sql`alter table t add column b integer default 7`.execute(db);
-    expect((await all()).rows).toEqual([{ a: 1, b: 7 }, { a: 2, b: 7 }]);
+    expect((await all()).rows).toEqual([
+      { a: 1, b: 7 },
+      { a: 2, b: 7 },
+    ]);
     const from = (n: number) => sql<{ a: number }>`select a from t where a >= ${n}`.execute(db);
     expect((await from(2)).rows).toEqual([{ a: 2 }]);
     expect((await from(3)).rows).toEqual([]);

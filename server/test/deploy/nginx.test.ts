@@ -64,26 +64,28 @@ describe.skipIf(!NGINX)('nginx.conf in front of the server', () => {
   it('carries an IETF-draft creation through, 104 interim response included', async () => {
     const user = await s.api.newUser();
     const data = randomData(256 * 1024);
-    const { interim, status, headers } = await new Promise<{ interim: number[]; status: number; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
-      const interim: number[] = [];
-      const req = http.request(`${base}/api/uploads/`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${user.token}`,
-          'upload-draft-interop-version': '8',
-          'upload-complete': '?1',
-          'content-disposition': 'attachment; filename="via-nginx.bin"',
-          'content-length': String(data.length),
-        },
-      });
-      req.on('information', (info) => interim.push(info.statusCode));
-      req.on('response', (res) => {
-        res.resume();
-        resolve({ interim, status: res.statusCode!, headers: res.headers });
-      });
-      req.on('error', reject);
-      req.end(data);
-    });
+    const { interim, status, headers } = await new Promise<{ interim: number[]; status: number; headers: http.IncomingHttpHeaders }>(
+      (resolve, reject) => {
+        const interim: number[] = [];
+        const req = http.request(`${base}/api/uploads/`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${user.token}`,
+            'upload-draft-interop-version': '8',
+            'upload-complete': '?1',
+            'content-disposition': 'attachment; filename="via-nginx.bin"',
+            'content-length': String(data.length),
+          },
+        });
+        req.on('information', (info) => interim.push(info.statusCode));
+        req.on('response', (res) => {
+          res.resume();
+          resolve({ interim, status: res.statusCode!, headers: res.headers });
+        });
+        req.on('error', reject);
+        req.end(data);
+      },
+    );
     expect(interim).toEqual([104]);
     expect(status).toBe(201);
     expect(headers['upload-complete']).toBe('?1');

@@ -35,7 +35,9 @@ describe.skipIf(!hasTool('curl') || !hasTool('jq'))('README curl examples', () =
     s = await startTestServer();
     dir = await mkdtemp(path.join(tmpdir(), 'dropline-readme-'));
     await writeFile(path.join(dir, 'big.iso'), randomBytes(3 * 1024 * 1024 + 17));
-    await sharp({ create: { width: 8, height: 8, channels: 3, background: '#3366cc' } }).jpeg().toFile(path.join(dir, 'photo.jpg'));
+    await sharp({ create: { width: 8, height: 8, channels: 3, background: '#3366cc' } })
+      .jpeg()
+      .toFile(path.join(dir, 'photo.jpg'));
   });
   afterAll(async () => {
     await s?.stop();

@@ -39,40 +39,43 @@ describe('file metadata cache in one process (no Redis)', () => {
   });
 });
 
-describe.skipIf(!((await redisAvailable()) && (await postgresAvailable())))('file metadata cache across two nodes (one Redis, one PostgreSQL)', () => {
-  let a: TestServer;
-  let b: TestServer;
-  beforeAll(async () => {
-    a = await startTestServer({ database: 'postgres', env: { REDIS_URL, CACHE_TTL: '5m' } });
-    b = await startTestServer({
-      env: { REDIS_URL, CACHE_TTL: '5m', REDIS_PREFIX: a.config.redisPrefix, DATABASE_URL: a.config.databaseUrl, STORAGE_DIR: a.storageDir },
+describe.skipIf(!((await redisAvailable()) && (await postgresAvailable())))(
+  'file metadata cache across two nodes (one Redis, one PostgreSQL)',
+  () => {
+    let a: TestServer;
+    let b: TestServer;
+    beforeAll(async () => {
+      a = await startTestServer({ database: 'postgres', env: { REDIS_URL, CACHE_TTL: '5m' } });
+      b = await startTestServer({
+        env: { REDIS_URL, CACHE_TTL: '5m', REDIS_PREFIX: a.config.redisPrefix, DATABASE_URL: a.config.databaseUrl, STORAGE_DIR: a.storageDir },
+      });
     });
-  });
-  afterAll(async () => {
-    await b?.stop();
-    await a?.stop();
-  });
+    afterAll(async () => {
+      await b?.stop();
+      await a?.stop();
+    });
 
-  it('a rename on node A is seen on node B at once, though B serves from the cache', async () => {
-    const user = await a.api.newUser('nodes');
-    const id = await uploadFile(a.api, user.token, randomData(10), { filename: 'before.txt', title: 'T' });
-    await processed(a, user.token, id);
-    expect((await b.api.get(`/api/files/${id}`, user.token)).body.filename).toBe('before.txt');
-    // B answers from the shared cache, not the database...
-    await retitleBehindTheBack(a, id, 'Behind');
-    expect((await b.api.get(`/api/files/${id}`, user.token)).body.title).toBe('T');
-    // ...and a change made through A reaches it with the very next request.
-    expect((await a.api.patch(`/api/files/${id}`, { filename: 'after.txt' }, user.token)).status).toBe(200);
-    expect((await b.api.get(`/api/files/${id}`, user.token)).body).toMatchObject({ filename: 'after.txt', title: 'Behind' });
-    await a.api.delete(`/api/files/${id}`, user.token);
-    expect((await b.api.get(`/api/files/${id}`, user.token)).status).toBe(404);
-  });
+    it('a rename on node A is seen on node B at once, though B serves from the cache', async () => {
+      const user = await a.api.newUser('nodes');
+      const id = await uploadFile(a.api, user.token, randomData(10), { filename: 'before.txt', title: 'T' });
+      await processed(a, user.token, id);
+      expect((await b.api.get(`/api/files/${id}`, user.token)).body.filename).toBe('before.txt');
+      // B answers from the shared cache, not the database...
+      await retitleBehindTheBack(a, id, 'Behind');
+      expect((await b.api.get(`/api/files/${id}`, user.token)).body.title).toBe('T');
+      // ...and a change made through A reaches it with the very next request.
+      expect((await a.api.patch(`/api/files/${id}`, { filename: 'after.txt' }, user.token)).status).toBe(200);
+      expect((await b.api.get(`/api/files/${id}`, user.token)).body).toMatchObject({ filename: 'after.txt', title: 'Behind' });
+      await a.api.delete(`/api/files/${id}`, user.token);
+      expect((await b.api.get(`/api/files/${id}`, user.token)).status).toBe(404);
+    });
 
-  it('disabling an account on node A refuses its token on node B at once', async () => {
-    const admin = await a.api.login(ADMIN.email, ADMIN.password);
-    const user = await a.api.newUser('cached-account');
-    expect((await b.api.get('/api/files', user.token)).status).toBe(200);
-    await a.api.patch(`/api/admin/users/${user.id}`, { disabled: true }, admin);
-    expect((await b.api.get('/api/files', user.token)).status).toBe(401);
-  });
-});
+    it('disabling an account on node A refuses its token on node B at once', async () => {
+      const admin = await a.api.login(ADMIN.email, ADMIN.password);
+      const user = await a.api.newUser('cached-account');
+      expect((await b.api.get('/api/files', user.token)).status).toBe(200);
+      await a.api.patch(`/api/admin/users/${user.id}`, { disabled: true }, admin);
+      expect((await b.api.get('/api/files', user.token)).status).toBe(401);
+    });
+  },
+);

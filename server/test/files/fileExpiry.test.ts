@@ -56,7 +56,13 @@ describe.each(databases)('file expiry on %s', (database) => {
     await (await storageOf(s)).blobs.put(`derived/${id}/thumbnail.webp`, Readable.from([Buffer.from('x')]));
     expect(await isStored(s, id)).toBe(true);
     // Passing time, as the database sees it.
-    await withDatabase(s, (db) => db.updateTable('files').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', id).execute());
+    await withDatabase(s, (db) =>
+      db
+        .updateTable('files')
+        .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+        .where('id', '=', id)
+        .execute(),
+    );
     await expect.poll(() => deleted, { timeout: 30_000 }).toContain(id);
     expect((await s.api.get(`/api/files/${id}`, alice.token)).status).toBe(404);
     expect(await isStored(s, id)).toBe(false);
@@ -123,7 +129,10 @@ describe.skipIf(!databases.includes('postgres'))('expiry sweeps on two nodes sha
       return events;
     };
     a = await startTestServer({ database: 'postgres', events: listen(), env: { ...FAST_SWEEPS, RUN_WORKERS: 'false' } });
-    b = await startTestServer({ events: listen(), env: { ...FAST_SWEEPS, RUN_WORKERS: 'false', DATABASE_URL: a.config.databaseUrl, STORAGE_DIR: a.storageDir } });
+    b = await startTestServer({
+      events: listen(),
+      env: { ...FAST_SWEEPS, RUN_WORKERS: 'false', DATABASE_URL: a.config.databaseUrl, STORAGE_DIR: a.storageDir },
+    });
   });
   afterAll(async () => {
     // b shares a's database and directory: a's cleanup removes them.
@@ -135,7 +144,13 @@ describe.skipIf(!databases.includes('postgres'))('expiry sweeps on two nodes sha
     const user = await a.api.newUser();
     const ids: string[] = [];
     for (let i = 0; i < 30; i++) ids.push(await uploadFile(a.api, user.token, randomData(32), { filename: `n${i}.bin` }));
-    await withDatabase(a, (db) => db.updateTable('files').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', 'in', ids).execute());
+    await withDatabase(a, (db) =>
+      db
+        .updateTable('files')
+        .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+        .where('id', 'in', ids)
+        .execute(),
+    );
     await expect.poll(async () => (await a.api.get('/api/files?limit=100', user.token)).body.items.length, { timeout: 60_000 }).toBe(0);
     await expect.poll(() => announced.length, { timeout: 10_000 }).toBe(ids.length);
     expect([...announced].sort()).toEqual([...ids].sort());

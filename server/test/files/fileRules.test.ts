@@ -63,7 +63,9 @@ describe('mimeTypeOf', () => {
 describe('contentDisposition', () => {
   it('gives an ASCII fallback and the RFC 5987 name', () => {
     expect(contentDisposition('plain.txt')).toBe(`attachment; filename="plain.txt"; filename*=UTF-8''plain.txt`);
-    expect(contentDisposition(`it's (1) "q" *.txt`)).toBe(`attachment; filename="it's (1) _q_ *.txt"; filename*=UTF-8''it%27s%20%281%29%20%22q%22%20%2A.txt`);
+    expect(contentDisposition(`it's (1) "q" *.txt`)).toBe(
+      `attachment; filename="it's (1) _q_ *.txt"; filename*=UTF-8''it%27s%20%281%29%20%22q%22%20%2A.txt`,
+    );
     expect(contentDisposition('日本.txt')).toBe(`attachment; filename="__.txt"; filename*=UTF-8''%E6%97%A5%E6%9C%AC.txt`);
   });
 });

@@ -9,7 +9,24 @@ import { randomData, uploadFile } from '../helpers/tus.js';
 
 const databases: Array<'sqlite' | 'postgres'> = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
 
-const FILE_KEYS = ['id', 'filename', 'size', 'mimeType', 'title', 'description', 'status', 'sha256', 'extracted', 'error', 'createdAt', 'updatedAt', 'processedAt', 'expiresAt', 'owner', 'request'].sort();
+const FILE_KEYS = [
+  'id',
+  'filename',
+  'size',
+  'mimeType',
+  'title',
+  'description',
+  'status',
+  'sha256',
+  'extracted',
+  'error',
+  'createdAt',
+  'updatedAt',
+  'processedAt',
+  'expiresAt',
+  'owner',
+  'request',
+].sort();
 const BULK = 25;
 
 describe.each(databases)('files API on %s', (database) => {
@@ -59,7 +76,9 @@ describe.each(databases)('files API on %s', (database) => {
       let cursor: string | null = null;
       let pages = 0;
       do {
-        const body: { items: Array<{ id: string; createdAt: string }>; nextCursor: string | null } = await list(`?limit=10${cursor ? `&cursor=${cursor}` : ''}`);
+        const body: { items: Array<{ id: string; createdAt: string }>; nextCursor: string | null } = await list(
+          `?limit=10${cursor ? `&cursor=${cursor}` : ''}`,
+        );
         seen.push(...body.items);
         cursor = body.nextCursor;
         pages++;
@@ -173,7 +192,13 @@ describe.each(databases)('files API on %s', (database) => {
       const res = await s.api.get(`/api/files/${ids.holiday}`, alice.token);
       expect(res.status).toBe(200);
       expect(Object.keys(res.body).sort()).toEqual(FILE_KEYS);
-      expect(res.body).toMatchObject({ id: ids.holiday, filename: 'holiday.png', mimeType: 'image/png', size: 100, extracted: { width: 640, height: 480 } });
+      expect(res.body).toMatchObject({
+        id: ids.holiday,
+        filename: 'holiday.png',
+        mimeType: 'image/png',
+        size: 100,
+        extracted: { width: 640, height: 480 },
+      });
     });
 
     it("is 404 for someone else's file on every call, never 403", async () => {
@@ -211,7 +236,11 @@ describe.each(databases)('files API on %s', (database) => {
   describe('PATCH', () => {
     it('changes title, description and filename (cleaned), and announces the update', async () => {
       const id = await uploadFile(s.api, alice.token, Buffer.from('x'), { filename: 'old.txt', title: 'Old' });
-      const res = await s.api.patch(`/api/files/${id}`, { title: '  New  ', description: 'Two\r\nlines', filename: 'sub/dir\\new\u0007.txt' }, alice.token);
+      const res = await s.api.patch(
+        `/api/files/${id}`,
+        { title: '  New  ', description: 'Two\r\nlines', filename: 'sub/dir\\new\u0007.txt' },
+        alice.token,
+      );
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ id, title: 'New', description: 'Two\nlines', filename: 'sub_dir_new.txt' });
       expect(res.body.updatedAt >= res.body.createdAt).toBe(true);

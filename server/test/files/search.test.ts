@@ -39,12 +39,27 @@ function scan(rows: Row[], owner: string, q: string | null, type: string | null,
 }
 
 function fileRow(r: Row): NewFile {
-  return { ...r, storage_key: `uploads/${r.id}`, size: 1, detected_type: null, description: null, sha256: null, extracted: null, error: null, updated_at: r.created_at, processed_at: null };
+  return {
+    ...r,
+    storage_key: `uploads/${r.id}`,
+    size: 1,
+    detected_type: null,
+    description: null,
+    sha256: null,
+    extracted: null,
+    error: null,
+    updated_at: r.created_at,
+    processed_at: null,
+  };
 }
 
 async function insertRows(s: TestServer, rows: Row[]): Promise<void> {
   await withDatabase(s, async (db) => {
-    for (let i = 0; i < rows.length; i += 500) await db.insertInto('files').values(rows.slice(i, i + 500).map(fileRow)).execute();
+    for (let i = 0; i < rows.length; i += 500)
+      await db
+        .insertInto('files')
+        .values(rows.slice(i, i + 500).map(fileRow))
+        .execute();
   });
   // better-sqlite3 blocks this process while it inserts; meanwhile the server may close an idle
   // kept-alive connection. Let the client see that close before its next request reuses the socket.
@@ -159,9 +174,25 @@ describe.each(databases)('search and page totals at scale on %s', (database) => 
   it('keeps a short query bounded: a page ends at the edge of what it examined and the cursor goes on', async () => {
     const dave = await s.api.newUser('window');
     const rows: Row[] = [];
-    rows.push({ id: 'window-hit', owner_id: dave.id, filename: 'zq-old.txt', title: null, mime_type: 'text/plain', status: 'processed', created_at: '2020-01-01T00:00:00.000Z' });
+    rows.push({
+      id: 'window-hit',
+      owner_id: dave.id,
+      filename: 'zq-old.txt',
+      title: null,
+      mime_type: 'text/plain',
+      status: 'processed',
+      created_at: '2020-01-01T00:00:00.000Z',
+    });
     for (let i = 0; i < 10_050; i++) {
-      rows.push({ id: `window-${String(i).padStart(5, '0')}`, owner_id: dave.id, filename: `plain-${i}.bin`, title: null, mime_type: 'text/plain', status: i === 0 ? 'failed' : 'processed', created_at: new Date(Date.UTC(2021, 0, 1) + i * 1000).toISOString() });
+      rows.push({
+        id: `window-${String(i).padStart(5, '0')}`,
+        owner_id: dave.id,
+        filename: `plain-${i}.bin`,
+        title: null,
+        mime_type: 'text/plain',
+        status: i === 0 ? 'failed' : 'processed',
+        created_at: new Date(Date.UTC(2021, 0, 1) + i * 1000).toISOString(),
+      });
     }
     await insertRows(s, rows);
     const first = await s.api.get('/api/files?q=zq&limit=20', dave.token);
@@ -174,16 +205,31 @@ describe.each(databases)('search and page totals at scale on %s', (database) => 
     expect((await s.api.get('/api/files?q=zq-old&limit=20', dave.token)).body).toMatchObject({ items: [{ id: 'window-hit' }], nextCursor: null });
     const capped = await s.api.get('/api/files?q=plain&page=1&pageSize=5', dave.token);
     expect(capped.body).toMatchObject({ total: 1_000, totalExact: false });
-    expect(capped.body.items.map((f: { id: string }) => f.id)).toEqual(['window-10049', 'window-10048', 'window-10047', 'window-10046', 'window-10045']);
+    expect(capped.body.items.map((f: { id: string }) => f.id)).toEqual([
+      'window-10049',
+      'window-10048',
+      'window-10047',
+      'window-10046',
+      'window-10045',
+    ]);
     // A short query by page number counts within the newest 10,000 rows only, and says so.
     const shortPage = await s.api.get('/api/files?q=pl&page=2&pageSize=3', dave.token);
     expect(shortPage.body).toMatchObject({ total: 10_000, totalExact: false });
     expect(shortPage.body.items.map((f: { id: string }) => f.id)).toEqual(['window-10046', 'window-10045', 'window-10044']);
     expect((await s.api.get('/api/files?q=zq&page=1&pageSize=3', dave.token)).body).toMatchObject({ items: [], total: 0, totalExact: false });
     // Filters without text walk their own index: a status few rows have, the deep end of a type.
-    expect((await s.api.get('/api/files?status=failed&limit=5', dave.token)).body).toMatchObject({ items: [{ id: 'window-00000' }], nextCursor: null });
+    expect((await s.api.get('/api/files?status=failed&limit=5', dave.token)).body).toMatchObject({
+      items: [{ id: 'window-00000' }],
+      nextCursor: null,
+    });
     const deep = await s.api.get('/api/files?type=text/plain&page=2010&pageSize=5', dave.token);
     expect(deep.body).toMatchObject({ total: 1_000, totalExact: false });
-    expect(deep.body.items.map((f: { id: string }) => f.id)).toEqual(['window-00004', 'window-00003', 'window-00002', 'window-00001', 'window-00000']);
+    expect(deep.body.items.map((f: { id: string }) => f.id)).toEqual([
+      'window-00004',
+      'window-00003',
+      'window-00002',
+      'window-00001',
+      'window-00000',
+    ]);
   });
 });

@@ -29,18 +29,22 @@ export interface HostileServer {
 export async function startHostileServer(env: Record<string, string> = {}): Promise<HostileServer> {
   const storageDir = await mkdtemp(path.join(tmpdir(), 'dropline-hostile-'));
   const port = await freePort();
-  const child = await startChildServer({
-    NODE_ENV: 'test',
-    STORAGE_DIR: storageDir,
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    SEED_USERS: `${HOSTILE_USER.email}:${HOSTILE_USER.password}:user`,
-    CLIENT_DIR: path.join(storageDir, 'no-client'),
-    AUTH_RATE_LIMIT: '100000',
-    // Hostile suites send hundreds of requests a minute as one user; RATE_LIMIT has tests of its own.
-    RATE_LIMIT: '100000',
-    ...env,
-  }, 'src/main.ts', 'Dropline is listening');
+  const child = await startChildServer(
+    {
+      NODE_ENV: 'test',
+      STORAGE_DIR: storageDir,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      SEED_USERS: `${HOSTILE_USER.email}:${HOSTILE_USER.password}:user`,
+      CLIENT_DIR: path.join(storageDir, 'no-client'),
+      AUTH_RATE_LIMIT: '100000',
+      // Hostile suites send hundreds of requests a minute as one user; RATE_LIMIT has tests of its own.
+      RATE_LIMIT: '100000',
+      ...env,
+    },
+    'src/main.ts',
+    'Dropline is listening',
+  );
   const api = new Api(child.url);
   const token = await api.login(HOSTILE_USER.email, HOSTILE_USER.password);
   let exited = false;
@@ -131,7 +135,12 @@ export interface RawReply {
  * Writes `head` and `body` to a fresh socket; with `cutAt`, only that many body bytes are sent and
  * then the connection is dropped (`hangUp`: closed for writing, still reading; else destroyed).
  */
-export function rawRequest(port: number, head: string, body: Buffer = Buffer.alloc(0), options: { cutAt?: number; destroy?: boolean; timeoutMs?: number } = {}): Promise<RawReply> {
+export function rawRequest(
+  port: number,
+  head: string,
+  body: Buffer = Buffer.alloc(0),
+  options: { cutAt?: number; destroy?: boolean; timeoutMs?: number } = {},
+): Promise<RawReply> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port });
     const chunks: Buffer[] = [];
@@ -170,7 +179,9 @@ export function multipartHead(port: number, token: string, length: number | null
 
 export function filePart(filename: string, data: Buffer, name = 'file', boundary = BOUNDARY): Buffer {
   return Buffer.concat([
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+    ),
     data,
     Buffer.from('\r\n'),
   ]);

@@ -43,7 +43,9 @@ export async function startNginx(upstreams: string[]): Promise<RunningNginx> {
   const html = path.join(dir, 'html');
   await mkdir(html, { recursive: true });
   const site = (await readFile(REPO_CONF, 'utf8'))
-    .replace(/^( *)server server:3000;\n *server server-2:3000;\n/gm, (_all, indent: string) => upstreams.map((u) => `${indent}server ${u};\n`).join(''))
+    .replace(/^( *)server server:3000;\n *server server-2:3000;\n/gm, (_all, indent: string) =>
+      upstreams.map((u) => `${indent}server ${u};\n`).join(''),
+    )
     .replace('listen 8080;', `listen 127.0.0.1:${port};`)
     .replace('root /usr/share/nginx/html;', `root ${html};`);
   await writeFile(path.join(dir, 'site.conf'), site);
@@ -65,7 +67,14 @@ http {
   if (check.status !== 0) throw new Error(`nginx -t refused the configuration:\n${check.stderr}`);
   const nginx: ChildProcess = spawn(NGINX!, ['-c', path.join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
   const exited = new Promise((resolve) => nginx.once('exit', resolve));
-  for (let tries = 0; (await fetch(url).then((r) => r.status, () => 0)) === 0; tries++) {
+  for (
+    let tries = 0;
+    (await fetch(url).then(
+      (r) => r.status,
+      () => 0,
+    )) === 0;
+    tries++
+  ) {
     if (tries > 100) throw new Error(`nginx did not come up: ${await readFile(path.join(dir, 'error.log'), 'utf8').catch(() => '')}`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -78,7 +87,14 @@ http {
         .filter(Boolean)
         .map((line) => {
           const [msec, time, method, uri, status, ...upstreams] = line.split(' ');
-          return { at: Number(msec) * 1000, duration: Number(time) * 1000, method: method!, uri: uri!, status: Number(status), upstreams: upstreams.join(' ').split(', ') };
+          return {
+            at: Number(msec) * 1000,
+            duration: Number(time) * 1000,
+            method: method!,
+            uri: uri!,
+            status: Number(status),
+            upstreams: upstreams.join(' ').split(', '),
+          };
         }),
     stop: async () => {
       nginx.kill('SIGTERM');

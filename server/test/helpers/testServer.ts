@@ -129,7 +129,11 @@ export interface ApiResponse<T = any> {
 export class Api {
   constructor(readonly base: string) {}
 
-  async request<T = any>(method: string, url: string, init: { token?: string; json?: unknown; headers?: Record<string, string>; body?: RequestInit['body'] } = {}): Promise<ApiResponse<T>> {
+  async request<T = any>(
+    method: string,
+    url: string,
+    init: { token?: string; json?: unknown; headers?: Record<string, string>; body?: RequestInit['body'] } = {},
+  ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...init.headers };
     if (init.token) headers.authorization = `Bearer ${init.token}`;
     let body = init.body;

@@ -9,7 +9,8 @@ const run = promisify(execFile);
  */
 const installed = (command: string, args: string[]) => spawnSync(command, args, { stdio: 'ignore' }).status === 0;
 export const ZIP_TOOLS = installed('unzip', ['-v']) && installed('7z', ['i']) && installed('python3', ['-c', 'import zipfile, zlib']);
-if (!ZIP_TOOLS && process.env.REQUIRE_SERVICES === '1') throw new Error('unzip, 7z and python3 are required (REQUIRE_SERVICES=1) but are not all installed');
+if (!ZIP_TOOLS && process.env.REQUIRE_SERVICES === '1')
+  throw new Error('unzip, 7z and python3 are required (REQUIRE_SERVICES=1) but are not all installed');
 if (!ZIP_TOOLS) console.warn('\n  NOTICE: unzip, 7z or python3 is missing; the ZIP checks with real tools are SKIPPED on this machine.\n');
 
 const MAX_BUFFER = 256 * 1024 * 1024;

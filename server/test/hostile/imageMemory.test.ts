@@ -16,7 +16,9 @@ async function bigImages(): Promise<Record<string, Buffer>> {
     'interlaced-rgba16.png': await rgba16().png({ progressive: true }).toBuffer(),
     // Progressive JPEG: libjpeg keeps every DCT coefficient of the image until the last scan
     // (8000 x 8000: 380 MB of them, and quicker to make than 10000 x 10000).
-    'progressive.jpg': await sharp({ create: { width: 8000, height: 8000, channels: 3, background: '#3080c0' } }).jpeg({ progressive: true, quality: 50 }).toBuffer(),
+    'progressive.jpg': await sharp({ create: { width: 8000, height: 8000, channels: 3, background: '#3080c0' } })
+      .jpeg({ progressive: true, quality: 50 })
+      .toBuffer(),
     'plain.png': await rgb().png().toBuffer(),
   };
 }

@@ -45,14 +45,19 @@ describe('POST /api/files with broken multipart bodies (server in a child proces
 
   const expectNothingLeft = async () => {
     // Clean-up after a dropped connection runs when the server notices; give it a moment.
-    for (let i = 0; i < 100 && JSON.stringify(await storedHashes(s.storageDir)) !== JSON.stringify(before); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && JSON.stringify(await storedHashes(s.storageDir)) !== JSON.stringify(before); i++)
+      await new Promise((r) => setTimeout(r, 100));
     expect(await storedHashes(s.storageDir)).toEqual(before);
     expect(await uploadRows(s)).toBe(1);
   };
 
   it('answers 400 invalid_multipart to a form that ends without its closing boundary, and lives', async () => {
     // Content-Length matches what is sent: the request is complete, the form is not.
-    const body = Buffer.concat([fieldPart('title', 't'), Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\n\r\n`), randomBytes(1000)]);
+    const body = Buffer.concat([
+      fieldPart('title', 't'),
+      Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\n\r\n`),
+      randomBytes(1000),
+    ]);
     const reply = await rawRequest(s.port, multipartHead(s.port, s.token, body.length), body);
     expect(s.alive()).toBe(true);
     expect(reply.status).toBe(400);
@@ -80,7 +85,10 @@ describe('POST /api/files with broken multipart bodies (server in a child proces
   });
 
   it('survives a chunked form that ends without its closing boundary, or mid-chunk', async () => {
-    const form = Buffer.concat([Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\n\r\n`), randomBytes(5000)]);
+    const form = Buffer.concat([
+      Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\n\r\n`),
+      randomBytes(5000),
+    ]);
     const ended = await rawRequest(s.port, multipartHead(s.port, s.token, null), chunked(form));
     expect(ended.status).toBe(400);
     expect(ended.raw).toContain('"code":"invalid_multipart"');
@@ -95,7 +103,10 @@ describe('POST /api/files with broken multipart bodies (server in a child proces
     const reply = await rawRequest(s.port, multipartHead(s.port, s.token, body.length), body);
     expect(s.alive()).toBe(true);
     expect(reply.status).toBe(400);
-    const second = Buffer.concat([filePart('a.bin', randomBytes(100)), Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="c.bin"\r\n\r\nxyz`)]);
+    const second = Buffer.concat([
+      filePart('a.bin', randomBytes(100)),
+      Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="c.bin"\r\n\r\nxyz`),
+    ]);
     const reply2 = await rawRequest(s.port, multipartHead(s.port, s.token, second.length), second);
     expect(s.alive()).toBe(true);
     expect(reply2.status).toBe(400);

@@ -60,11 +60,23 @@ describe('hostile probes (server in a child process)', () => {
     ]) {
       await probe(lines.join(' | '), head('POST', '/api/auth/login', ['Content-Type: application/json', ...lines]), json);
     }
-    await probe('bad chunk size', head('POST', '/api/auth/login', ['Content-Type: application/json', 'Transfer-Encoding: chunked']), Buffer.from('zz\r\n{}\r\n0\r\n\r\n'));
-    await probe('huge chunk size', head('POST', '/api/auth/login', ['Content-Type: application/json', 'Transfer-Encoding: chunked']), Buffer.from('ffffffffffffffff\r\n{}\r\n0\r\n\r\n'));
+    await probe(
+      'bad chunk size',
+      head('POST', '/api/auth/login', ['Content-Type: application/json', 'Transfer-Encoding: chunked']),
+      Buffer.from('zz\r\n{}\r\n0\r\n\r\n'),
+    );
+    await probe(
+      'huge chunk size',
+      head('POST', '/api/auth/login', ['Content-Type: application/json', 'Transfer-Encoding: chunked']),
+      Buffer.from('ffffffffffffffff\r\n{}\r\n0\r\n\r\n'),
+    );
     // Request smuggling: a second request hidden in the first one's body must not reach the API as ours.
     const smuggled = Buffer.from(`0\r\n\r\nDELETE /api/files/${fileId} HTTP/1.1\r\nHost: x\r\n${auth()}\r\n\r\n`);
-    await probe('CL.TE smuggling', head('POST', '/api/auth/login', ['Content-Type: application/json', 'Content-Length: 4', 'Transfer-Encoding: chunked']), smuggled);
+    await probe(
+      'CL.TE smuggling',
+      head('POST', '/api/auth/login', ['Content-Type: application/json', 'Content-Length: 4', 'Transfer-Encoding: chunked']),
+      smuggled,
+    );
     expect((await s.api.get(`/api/files/${fileId}`, s.token)).status).toBe(200);
   });
 
@@ -76,13 +88,20 @@ describe('hostile probes (server in a child process)', () => {
     }
     await probe('both lengths', tus(['Upload-Length: 10', 'Upload-Defer-Length: 1', meta]));
     await probe('defer length 2', tus(['Upload-Defer-Length: 2', meta]));
-    await probe('1000 metadata keys', tus(['Upload-Length: 10', `Upload-Metadata: ${Array.from({ length: 1000 }, (_, i) => `k${i} eA==`).join(',')},filename eC5iaW4=`]));
+    await probe(
+      '1000 metadata keys',
+      tus(['Upload-Length: 10', `Upload-Metadata: ${Array.from({ length: 1000 }, (_, i) => `k${i} eA==`).join(',')},filename eC5iaW4=`]),
+    );
     await probe('15 KiB filename', tus(['Upload-Length: 10', `Upload-Metadata: filename ${Buffer.from('a'.repeat(11_000)).toString('base64')}`]));
     await probe('filename of NULs', tus(['Upload-Length: 10', `Upload-Metadata: filename ${Buffer.from('\0\0\0').toString('base64')}`]));
-    await probe('filename traversal', tus(['Upload-Length: 10', `Upload-Metadata: filename ${Buffer.from('../../../../etc/passwd').toString('base64')}`]));
+    await probe(
+      'filename traversal',
+      tus(['Upload-Length: 10', `Upload-Metadata: filename ${Buffer.from('../../../../etc/passwd').toString('base64')}`]),
+    );
 
     const upload = await createUpload(s.api, s.token, { length: 100, metadata: { filename: 'p.bin' } });
-    const patch = (lines: string[]) => head('PATCH', upload.path, [auth(), 'Tus-Resumable: 1.0.0', 'Content-Type: application/offset+octet-stream', ...lines]);
+    const patch = (lines: string[]) =>
+      head('PATCH', upload.path, [auth(), 'Tus-Resumable: 1.0.0', 'Content-Type: application/offset+octet-stream', ...lines]);
     for (const offset of ['99999999999999999999', '-1', '1e3', '0x0', 'NaN']) {
       expect(await probe(`Upload-Offset ${offset}`, patch([`Upload-Offset: ${offset}`, 'Content-Length: 4']), Buffer.from('abcd'))).not.toBe(204);
     }
@@ -115,20 +134,55 @@ describe('hostile probes (server in a child process)', () => {
 
   it('parses deep, large and strange JSON without falling over', async () => {
     const deep = Buffer.from(`${'['.repeat(30_000)}${']'.repeat(30_000)}`);
-    await probe('30000-deep array', head('PATCH', `/api/files/${fileId}`, [auth(), 'Content-Type: application/json', `Content-Length: ${deep.length}`]), deep);
+    await probe(
+      '30000-deep array',
+      head('PATCH', `/api/files/${fileId}`, [auth(), 'Content-Type: application/json', `Content-Length: ${deep.length}`]),
+      deep,
+    );
     const proto = Buffer.from('{"__proto__":{"admin":true},"constructor":{"prototype":{"x":1}},"title":"ok"}');
-    await probe('prototype keys', head('PATCH', `/api/files/${fileId}`, [auth(), 'Content-Type: application/json', `Content-Length: ${proto.length}`]), proto);
+    await probe(
+      'prototype keys',
+      head('PATCH', `/api/files/${fileId}`, [auth(), 'Content-Type: application/json', `Content-Length: ${proto.length}`]),
+      proto,
+    );
     const big = Buffer.from(JSON.stringify({ title: 'x'.repeat(200_000) }));
-    expect(await probe('200 KB JSON', head('PATCH', `/api/files/${fileId}`, [auth(), 'Content-Type: application/json', `Content-Length: ${big.length}`]), big)).toBe(413);
+    expect(
+      await probe(
+        '200 KB JSON',
+        head('PATCH', `/api/files/${fileId}`, [auth(), 'Content-Type: application/json', `Content-Length: ${big.length}`]),
+        big,
+      ),
+    ).toBe(413);
     const utf16 = Buffer.from('{"title":"x"}', 'utf16le');
-    await probe('UTF-16 JSON', head('PATCH', `/api/files/${fileId}`, [auth(), 'Content-Type: application/json; charset=utf-16', `Content-Length: ${utf16.length}`]), utf16);
+    await probe(
+      'UTF-16 JSON',
+      head('PATCH', `/api/files/${fileId}`, [auth(), 'Content-Type: application/json; charset=utf-16', `Content-Length: ${utf16.length}`]),
+      utf16,
+    );
     const gz = Buffer.from('not gzip');
-    await probe('lying Content-Encoding', head('PATCH', `/api/files/${fileId}`, [auth(), 'Content-Type: application/json', 'Content-Encoding: gzip', `Content-Length: ${gz.length}`]), gz);
-    await probe('unknown Content-Encoding', head('PATCH', `/api/files/${fileId}`, [auth(), 'Content-Type: application/json', 'Content-Encoding: zstd, br, x', `Content-Length: ${gz.length}`]), gz);
+    await probe(
+      'lying Content-Encoding',
+      head('PATCH', `/api/files/${fileId}`, [auth(), 'Content-Type: application/json', 'Content-Encoding: gzip', `Content-Length: ${gz.length}`]),
+      gz,
+    );
+    await probe(
+      'unknown Content-Encoding',
+      head('PATCH', `/api/files/${fileId}`, [
+        auth(),
+        'Content-Type: application/json',
+        'Content-Encoding: zstd, br, x',
+        `Content-Length: ${gz.length}`,
+      ]),
+      gz,
+    );
   });
 
   it('answers Socket.IO garbage below 500', async () => {
-    await probe('polling garbage', head('POST', '/socket.io/?EIO=4&transport=polling&sid=nope', ['Content-Type: text/plain', 'Content-Length: 5']), Buffer.from('4garb'));
+    await probe(
+      'polling garbage',
+      head('POST', '/socket.io/?EIO=4&transport=polling&sid=nope', ['Content-Type: text/plain', 'Content-Length: 5']),
+      Buffer.from('4garb'),
+    );
     await probe('bad EIO', head('GET', '/socket.io/?EIO=999&transport=polling', []));
     await probe('websocket upgrade without key', head('GET', '/socket.io/?EIO=4&transport=websocket', ['Upgrade: websocket', 'Connection: Upgrade']));
   });

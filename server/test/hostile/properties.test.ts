@@ -1,7 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BOUNDARY, closing, fieldPart, filePart, multipartHead, rawRequest, startHostileServer, storedHashes, type HostileServer, type RawReply } from '../helpers/hostile.js';
+import {
+  BOUNDARY,
+  closing,
+  fieldPart,
+  filePart,
+  multipartHead,
+  rawRequest,
+  startHostileServer,
+  storedHashes,
+  type HostileServer,
+  type RawReply,
+} from '../helpers/hostile.js';
 import { createUpload, uploadFile, uploadMetadata } from '../helpers/tus.js';
 
 /**
@@ -64,8 +75,17 @@ describe('hostile input: properties over the HTTP surface (server in a child pro
 
   /** Printable header text (CR and LF would make it another request; Node refuses other controls). */
   const headerText = fc.string({ unit: fc.constantFrom(...' !"#$%&\'()*+,-./0123456789:;<=>?@ABCXYZabcxyz[\\]^_`{|}~\t'.split('')), maxLength: 80 });
-  const wild = fc.oneof(headerText, fc.integer().map(String), fc.constantFrom('', '-1', '0', '1.5', '1e400', '18446744073709551616', '9007199254740993', ' 1', 'NaN', '0x10'));
-  const id = () => fc.oneof(fc.constantFrom(...ownerIds), fc.constantFrom('..', '%2e%2e', '%00', 'a'.repeat(300), '%ff', 'x%2Fy'), fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/));
+  const wild = fc.oneof(
+    headerText,
+    fc.integer().map(String),
+    fc.constantFrom('', '-1', '0', '1.5', '1e400', '18446744073709551616', '9007199254740993', ' 1', 'NaN', '0x10'),
+  );
+  const id = () =>
+    fc.oneof(
+      fc.constantFrom(...ownerIds),
+      fc.constantFrom('..', '%2e%2e', '%00', 'a'.repeat(300), '%ff', 'x%2Fy'),
+      fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/),
+    );
   const path = () =>
     fc.oneof(
       id().map((x) => `/api/files/${x}`),
@@ -77,19 +97,92 @@ describe('hostile input: properties over the HTTP surface (server in a child pro
       id().map((x) => `/api/downloads/${x}`),
       id().map((x) => `/api/jobs/${x}`),
       id().map((x) => `/api/shares/${x}`),
-      fc.tuple(fc.oneof(fc.constant(shareToken), id()), fc.constantFrom('', '/unlock', '/zip', '/files/')).map(([x, rest]) => `/api/public/shares/${x}${rest}`),
+      fc
+        .tuple(fc.oneof(fc.constant(shareToken), id()), fc.constantFrom('', '/unlock', '/zip', '/files/'))
+        .map(([x, rest]) => `/api/public/shares/${x}${rest}`),
       fc.tuple(fc.oneof(fc.constant(shareToken), id()), id()).map(([x, file]) => `/api/public/shares/${x}/files/${file}`),
       id().map((x) => `/api/requests/${x}`),
       fc.tuple(fc.oneof(fc.constant(requestToken), id()), fc.constantFrom('', '/unlock')).map(([x, rest]) => `/api/public/requests/${x}${rest}`),
       fc.constantFrom('/api/requests', '/api/public/requests'),
-      fc.constantFrom('/api/files', '/api/uploads/', '/api/uploads', '/api/auth/login', '/api/auth/register', '/api/auth/refresh', '/api/auth/logout', '/api/auth/me', '/api/jobs', '/api/jobs/stats', '/api/config', '/api/shares', '/api/public/shares', '/healthz', '/readyz', '/openapi.yaml', '/', '/api', '/api/'),
+      fc.constantFrom(
+        '/api/files',
+        '/api/uploads/',
+        '/api/uploads',
+        '/api/auth/login',
+        '/api/auth/register',
+        '/api/auth/refresh',
+        '/api/auth/logout',
+        '/api/auth/me',
+        '/api/jobs',
+        '/api/jobs/stats',
+        '/api/config',
+        '/api/shares',
+        '/api/public/shares',
+        '/healthz',
+        '/readyz',
+        '/openapi.yaml',
+        '/',
+        '/api',
+        '/api/',
+      ),
     );
-  const query = fc.dictionary(fc.constantFrom('limit', 'cursor', 'q', 'type', 'status', 'from', 'to', 'page', 'pageSize', 'owner', 'access', 'inline', 'limit[]', 'q[a]', '__proto__'), headerText.map(encodeURIComponent), { maxKeys: 4 });
-  const auth = () => fc.constantFrom<[string, string] | null>(null, ['authorization', `Bearer ${attacker}`], ['authorization', `Bearer ${s.token}`], ['authorization', 'Bearer x.y.z'], ['authorization', 'Basic Zm9vOmJhcg=='], ['authorization', `Bearer ${attacker}${attacker}`], ['authorization', `Request ${requestToken}`], ['authorization', `Request ${requestToken}:x.y.z`]);
+  const query = fc.dictionary(
+    fc.constantFrom(
+      'limit',
+      'cursor',
+      'q',
+      'type',
+      'status',
+      'from',
+      'to',
+      'page',
+      'pageSize',
+      'owner',
+      'access',
+      'inline',
+      'limit[]',
+      'q[a]',
+      '__proto__',
+    ),
+    headerText.map(encodeURIComponent),
+    { maxKeys: 4 },
+  );
+  const auth = () =>
+    fc.constantFrom<[string, string] | null>(
+      null,
+      ['authorization', `Bearer ${attacker}`],
+      ['authorization', `Bearer ${s.token}`],
+      ['authorization', 'Bearer x.y.z'],
+      ['authorization', 'Basic Zm9vOmJhcg=='],
+      ['authorization', `Bearer ${attacker}${attacker}`],
+      ['authorization', `Request ${requestToken}`],
+      ['authorization', `Request ${requestToken}:x.y.z`],
+    );
   const headerName = fc.constantFrom(
-    'tus-resumable', 'upload-length', 'upload-offset', 'upload-metadata', 'upload-defer-length', 'upload-concat', 'upload-checksum', 'upload-complete',
-    'upload-draft-interop-version', 'content-type', 'range', 'if-range', 'if-none-match', 'if-modified-since', 'x-http-method-override', 'x-forwarded-host',
-    'x-forwarded-proto', 'forwarded', 'origin', 'accept', 'accept-encoding', 'cookie', 'x-request-id', 'expect',
+    'tus-resumable',
+    'upload-length',
+    'upload-offset',
+    'upload-metadata',
+    'upload-defer-length',
+    'upload-concat',
+    'upload-checksum',
+    'upload-complete',
+    'upload-draft-interop-version',
+    'content-type',
+    'range',
+    'if-range',
+    'if-none-match',
+    'if-modified-since',
+    'x-http-method-override',
+    'x-forwarded-host',
+    'x-forwarded-proto',
+    'forwarded',
+    'origin',
+    'accept',
+    'accept-encoding',
+    'cookie',
+    'x-request-id',
+    'expect',
   );
   const headers = fc.array(fc.tuple(headerName, wild), { maxLength: 6 });
   const methods = ['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS', 'TRACE'];
@@ -104,19 +197,30 @@ describe('hostile input: properties over the HTTP surface (server in a child pro
 
   it('answers any method, path, query, headers and body without a 5xx', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...methods), path(), query, auth(), headers, body, async (method, target, q, authorization, extra, payload) => {
-        // The owner may read and create, but not delete or change its own files: their bytes are what is checked.
-        if (authorization?.[1] === `Bearer ${s.token}` && !['GET', 'HEAD', 'OPTIONS', 'POST'].includes(method)) authorization = null;
-        const search = new URLSearchParams(q).toString();
-        const all: Array<[string, string]> = [...(authorization ? [authorization] : []), ...extra];
-        await send(requestHead(method, `${target}${search ? `?${search}` : ''}`, all, payload.length), payload);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...methods),
+        path(),
+        query,
+        auth(),
+        headers,
+        body,
+        async (method, target, q, authorization, extra, payload) => {
+          // The owner may read and create, but not delete or change its own files: their bytes are what is checked.
+          if (authorization?.[1] === `Bearer ${s.token}` && !['GET', 'HEAD', 'OPTIONS', 'POST'].includes(method)) authorization = null;
+          const search = new URLSearchParams(q).toString();
+          const all: Array<[string, string]> = [...(authorization ? [authorization] : []), ...extra];
+          await send(requestHead(method, `${target}${search ? `?${search}` : ''}`, all, payload.length), payload);
+        },
+      ),
       { numRuns: RUNS * 4 },
     );
   }, 120_000);
 
   it('creates or refuses tus uploads with any Upload-Metadata, never a 5xx', async () => {
-    const key = fc.oneof(fc.constantFrom('filename', 'filetype', 'title', 'description', 'expires', 'uploader', 'owner', '__proto__', ''), fc.stringMatching(/^[!-+\--~]{1,20}$/));
+    const key = fc.oneof(
+      fc.constantFrom('filename', 'filetype', 'title', 'description', 'expires', 'uploader', 'owner', '__proto__', ''),
+      fc.stringMatching(/^[!-+\--~]{1,20}$/),
+    );
     const value = fc.oneof(fc.string({ maxLength: 300 }), fc.constantFrom('../../etc/passwd', 'a\0b', '\u202e', 'x'.repeat(70_000)));
     const raw = fc.oneof(
       fc.array(fc.tuple(key, value), { maxLength: 6 }).map((pairs) => pairs.map(([k, v]) => `${k} ${Buffer.from(v).toString('base64')}`).join(',')),
@@ -125,7 +229,11 @@ describe('hostile input: properties over the HTTP surface (server in a child pro
     );
     await fc.assert(
       fc.asyncProperty(raw, fc.constantFrom('0', '10', '', '-5', 'abc'), fc.boolean(), async (metadata, length, withBody) => {
-        const headersOut: Array<[string, string]> = [['authorization', `Bearer ${attacker}`], ['tus-resumable', '1.0.0'], ['upload-metadata', metadata]];
+        const headersOut: Array<[string, string]> = [
+          ['authorization', `Bearer ${attacker}`],
+          ['tus-resumable', '1.0.0'],
+          ['upload-metadata', metadata],
+        ];
         if (length === '') headersOut.push(['upload-defer-length', '1']);
         else headersOut.push(['upload-length', length]);
         const payload = withBody ? Buffer.from('0123456789') : Buffer.alloc(0);
@@ -139,27 +247,54 @@ describe('hostile input: properties over the HTTP surface (server in a child pro
 
   it('answers any multipart shape with 201, 400, 413 or 415, never a 5xx', async () => {
     const partHeaderLine = fc.oneof(
-      fc.tuple(fc.constantFrom('file', 'title', 'description', 'other', '', 'file"; filename="x'), fc.option(fc.string({ maxLength: 60 }))).map(([name, filename]) =>
-        `Content-Disposition: form-data; name="${name}"${filename === null ? '' : `; filename="${filename}"`}`,
+      fc
+        .tuple(fc.constantFrom('file', 'title', 'description', 'other', '', 'file"; filename="x'), fc.option(fc.string({ maxLength: 60 })))
+        .map(([name, filename]) => `Content-Disposition: form-data; name="${name}"${filename === null ? '' : `; filename="${filename}"`}`),
+      fc.constantFrom(
+        'Content-Disposition: attachment',
+        'Content-Disposition: form-data',
+        "Content-Disposition: form-data; name=file; filename*=UTF-8''%e2%82%ac.bin",
       ),
-      fc.constantFrom('Content-Disposition: attachment', 'Content-Disposition: form-data', 'Content-Disposition: form-data; name=file; filename*=UTF-8\'\'%e2%82%ac.bin'),
       headerText.map((t) => `Content-Type: ${t}`),
       headerText.map((t) => `X-${t.replace(/[^A-Za-z]/g, '') || 'y'}: ${t}`),
       fc.constant('no colon here'),
     );
-    const part = fc.tuple(fc.array(partHeaderLine, { maxLength: 3 }), fc.uint8Array({ maxLength: 3000 })).map(([lines, data]) =>
-      Buffer.concat([Buffer.from(`--${BOUNDARY}\r\n${lines.join('\r\n')}\r\n\r\n`), Buffer.from(data), Buffer.from('\r\n')]),
+    const part = fc
+      .tuple(fc.array(partHeaderLine, { maxLength: 3 }), fc.uint8Array({ maxLength: 3000 }))
+      .map(([lines, data]) => Buffer.concat([Buffer.from(`--${BOUNDARY}\r\n${lines.join('\r\n')}\r\n\r\n`), Buffer.from(data), Buffer.from('\r\n')]));
+    const ending = fc.constantFrom(
+      `--${BOUNDARY}--\r\n`,
+      `--${BOUNDARY}--`,
+      '',
+      `--${BOUNDARY}`,
+      `--${BOUNDARY}\r\n`,
+      '--\r\n',
+      `--${BOUNDARY}--\r\ntrailing`,
     );
-    const ending = fc.constantFrom(`--${BOUNDARY}--\r\n`, `--${BOUNDARY}--`, '', `--${BOUNDARY}`, `--${BOUNDARY}\r\n`, '--\r\n', `--${BOUNDARY}--\r\ntrailing`);
     await fc.assert(
-      fc.asyncProperty(fc.array(part, { maxLength: 5 }), ending, fc.constantFrom(BOUNDARY, '', 'other', `${BOUNDARY}"`, 'a'.repeat(100)), fc.boolean(), async (parts, end, boundary, chunked) => {
-        const payload = Buffer.concat([...parts, Buffer.from(end)]);
-        const type = boundary === '' ? 'multipart/form-data' : `multipart/form-data; boundary=${boundary}`;
-        const head = requestHead('POST', '/api/files', [['authorization', `Bearer ${attacker}`], ['content-type', type], ...(chunked ? [['transfer-encoding', 'chunked'] as [string, string]] : [])], chunked ? null : payload.length);
-        const sent = chunked ? Buffer.concat([Buffer.from(`${payload.length.toString(16)}\r\n`), payload, Buffer.from('\r\n0\r\n\r\n')]) : payload;
-        const reply = await send(head, sent);
-        if (payload.length > 0 || !chunked) expect([201, 400, 413, 415], reply.raw.slice(0, 500)).toContain(reply.status);
-      }),
+      fc.asyncProperty(
+        fc.array(part, { maxLength: 5 }),
+        ending,
+        fc.constantFrom(BOUNDARY, '', 'other', `${BOUNDARY}"`, 'a'.repeat(100)),
+        fc.boolean(),
+        async (parts, end, boundary, chunked) => {
+          const payload = Buffer.concat([...parts, Buffer.from(end)]);
+          const type = boundary === '' ? 'multipart/form-data' : `multipart/form-data; boundary=${boundary}`;
+          const head = requestHead(
+            'POST',
+            '/api/files',
+            [
+              ['authorization', `Bearer ${attacker}`],
+              ['content-type', type],
+              ...(chunked ? [['transfer-encoding', 'chunked'] as [string, string]] : []),
+            ],
+            chunked ? null : payload.length,
+          );
+          const sent = chunked ? Buffer.concat([Buffer.from(`${payload.length.toString(16)}\r\n`), payload, Buffer.from('\r\n0\r\n\r\n')]) : payload;
+          const reply = await send(head, sent);
+          if (payload.length > 0 || !chunked) expect([201, 400, 413, 415], reply.raw.slice(0, 500)).toContain(reply.status);
+        },
+      ),
       { numRuns: RUNS * 2 },
     );
   }, 120_000);
@@ -173,20 +308,61 @@ describe('hostile input: properties over the HTTP surface (server in a child pro
         let payload: Buffer;
         if (kind === 'tus-post') {
           payload = data;
-          head = requestHead('POST', '/api/uploads/', [['authorization', `Bearer ${attacker}`], ['tus-resumable', '1.0.0'], ['upload-length', String(data.length)], ['upload-metadata', uploadMetadata({ filename: 'cut.bin' })], ['content-type', 'application/offset+octet-stream']], data.length);
+          head = requestHead(
+            'POST',
+            '/api/uploads/',
+            [
+              ['authorization', `Bearer ${attacker}`],
+              ['tus-resumable', '1.0.0'],
+              ['upload-length', String(data.length)],
+              ['upload-metadata', uploadMetadata({ filename: 'cut.bin' })],
+              ['content-type', 'application/offset+octet-stream'],
+            ],
+            data.length,
+          );
         } else if (kind === 'tus-patch') {
           const upload = await createUpload(s.api, attacker, { length: data.length, metadata: { filename: 'cut.bin' } });
           payload = data;
-          head = requestHead('PATCH', upload.path, [['authorization', `Bearer ${attacker}`], ['tus-resumable', '1.0.0'], ['upload-offset', '0'], ['content-type', 'application/offset+octet-stream']], data.length);
+          head = requestHead(
+            'PATCH',
+            upload.path,
+            [
+              ['authorization', `Bearer ${attacker}`],
+              ['tus-resumable', '1.0.0'],
+              ['upload-offset', '0'],
+              ['content-type', 'application/offset+octet-stream'],
+            ],
+            data.length,
+          );
         } else if (kind === 'multipart' || kind === 'chunked-multipart') {
           const form = Buffer.concat([fieldPart('title', 'cut'), filePart('cut.bin', data), fieldPart('description', 'd'), closing()]);
           payload = kind === 'multipart' ? form : Buffer.concat([Buffer.from(`${form.length.toString(16)}\r\n`), form, Buffer.from('\r\n0\r\n\r\n')]);
-          head = requestHead('POST', '/api/files', [['authorization', `Bearer ${attacker}`], ['content-type', `multipart/form-data; boundary=${BOUNDARY}`], ...(kind === 'chunked-multipart' ? [['transfer-encoding', 'chunked'] as [string, string]] : [])], kind === 'multipart' ? form.length : null);
+          head = requestHead(
+            'POST',
+            '/api/files',
+            [
+              ['authorization', `Bearer ${attacker}`],
+              ['content-type', `multipart/form-data; boundary=${BOUNDARY}`],
+              ...(kind === 'chunked-multipart' ? [['transfer-encoding', 'chunked'] as [string, string]] : []),
+            ],
+            kind === 'multipart' ? form.length : null,
+          );
         } else {
-          const json = kind === 'json-patch' ? { title: 'x'.repeat(500), description: 'y' } : { email: `cut-${Math.random()}@example.com`, password: 'long enough password' };
+          const json =
+            kind === 'json-patch'
+              ? { title: 'x'.repeat(500), description: 'y' }
+              : { email: `cut-${Math.random()}@example.com`, password: 'long enough password' };
           payload = Buffer.from(JSON.stringify(json));
           const target = kind === 'json-login' ? '/api/auth/login' : kind === 'json-register' ? '/api/auth/register' : `/api/files/${ownerIds[0]}`;
-          head = requestHead(kind === 'json-patch' ? 'PATCH' : 'POST', target, [['authorization', `Bearer ${attacker}`], ['content-type', 'application/json']], payload.length);
+          head = requestHead(
+            kind === 'json-patch' ? 'PATCH' : 'POST',
+            target,
+            [
+              ['authorization', `Bearer ${attacker}`],
+              ['content-type', 'application/json'],
+            ],
+            payload.length,
+          );
         }
         await send(head, payload, { cutAt: Math.floor(at * payload.length), destroy });
       }),

@@ -17,7 +17,13 @@ const echo = defineRoute({
   body: z.object({ name: z.string().min(1), tags: z.array(z.string().max(3, { error: 'A tag is at most 3 characters long.' })).optional() }),
   responses: { 201: { description: 'Echoed.', body: z.object({ id: z.string(), limit: z.number(), name: z.string() }) } },
 });
-const remove = defineRoute({ method: 'delete', path: '/api/things/{id}', tags: ['Test'], summary: 'Delete', responses: { 204: { description: 'Gone.' } } });
+const remove = defineRoute({
+  method: 'delete',
+  path: '/api/things/{id}',
+  tags: ['Test'],
+  summary: 'Delete',
+  responses: { 204: { description: 'Gone.' } },
+});
 
 describe('contractRouter', () => {
   let server: Server;

@@ -39,7 +39,12 @@ describe('hostile requests', () => {
       ['a 20 KB query string', () => `GET /api/files?q=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`, 431, 'headers_too_large'],
       ['a 20 KB header', () => `GET /api/files HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`, 431, 'headers_too_large'],
       ['a garbled request line', () => 'GARBAGE\r\n\r\n', 400, 'malformed_request'],
-      ['two Content-Lengths', () => 'POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}', 400, 'malformed_request'],
+      [
+        'two Content-Lengths',
+        () => 'POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}',
+        400,
+        'malformed_request',
+      ],
       ['a NUL in a header', () => 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\u0000b\r\n\r\n', 400, 'malformed_request'],
     ])('%s', async (_what, payload, status, code) => {
       const answer = parseRaw(await raw(s, payload()));
@@ -68,7 +73,10 @@ describe('hostile requests', () => {
 
     it('a gzip bomb stops at the 64 KB limit after inflating', async () => {
       const bomb = gzipSync(Buffer.from(`{"email":"${'a'.repeat(50 * 1024 * 1024)}"}`));
-      const res = await s.api.request('POST', '/api/auth/login', { headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: bomb });
+      const res = await s.api.request('POST', '/api/auth/login', {
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        body: bomb,
+      });
       expect(res.status).toBe(413);
       expect(errorCode(res)).toBe('payload_too_large');
     });
@@ -91,7 +99,7 @@ describe('hostile requests', () => {
     });
   });
 
-  it('someone else\'s file is 404 on every files route', async () => {
+  it("someone else's file is 404 on every files route", async () => {
     const calls: Array<[string, string, unknown?]> = [
       ['GET', `/api/files/${fileId}`],
       ['PATCH', `/api/files/${fileId}`, { title: 'mine now' }],
@@ -104,7 +112,11 @@ describe('hostile requests', () => {
       ['DELETE', `/api/files/${fileId}`],
     ];
     for (const [method, url, json] of calls) {
-      const res = await s.api.request(method, url, { token: mallory.token, json, headers: url.startsWith('/api/uploads') ? { 'tus-resumable': '1.0.0' } : {} });
+      const res = await s.api.request(method, url, {
+        token: mallory.token,
+        json,
+        headers: url.startsWith('/api/uploads') ? { 'tus-resumable': '1.0.0' } : {},
+      });
       expect(res.status, `${method} ${url}`).toBe(404);
       errorCode(res);
     }

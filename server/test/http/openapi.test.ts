@@ -32,9 +32,7 @@ function mountedRoutes(app: Express): Array<[string, string]> {
     }
   };
   walk((app as unknown as { router: { stack: Layer[] } }).router.stack, '');
-  return found
-    .filter(([, path]) => path !== '/')
-    .map(([method, path]): [string, string] => [method, path.replace(/:(\w+)/g, '{$1}')]);
+  return found.filter(([, path]) => path !== '/').map(([method, path]): [string, string] => [method, path.replace(/:(\w+)/g, '{$1}')]);
 }
 
 const documented = (doc: { paths: Record<string, Record<string, unknown>> }, method: string, path: string) =>
@@ -61,7 +59,13 @@ describe('OpenAPI document', () => {
     const doc = (await s.api.get('/openapi.json')).body;
     const mounted = mountedRoutes(s.app);
     // The walk itself must see the routers (or this test could not fail).
-    expect(mounted).toEqual(expect.arrayContaining([['get', '/api/files/{id}'], ['post', '/api/auth/login'], ['get', '/healthz']]));
+    expect(mounted).toEqual(
+      expect.arrayContaining([
+        ['get', '/api/files/{id}'],
+        ['post', '/api/auth/login'],
+        ['get', '/healthz'],
+      ]),
+    );
     expect(mounted.filter(([method, path]) => !documented(doc, method, path))).toEqual([]);
   });
 

@@ -37,7 +37,9 @@ describe.each(queues)('a job running on the %s queue when its process is killed'
     const token = await api.login('crash@example.com', 'crash-password');
 
     // A large image keeps the worker busy decoding for long enough to be caught mid-job.
-    const image = await sharp({ create: { width: 9000, height: 9000, channels: 3, background: '#228844' } }).png().toBuffer();
+    const image = await sharp({ create: { width: 9000, height: 9000, channels: 3, background: '#228844' } })
+      .png()
+      .toBuffer();
     const id = await uploadFile(api, token, image, { filename: 'huge.png' });
     await expect.poll(async () => (await api.get(`/api/files/${id}`, token)).body.status, { timeout: 15_000, interval: 10 }).toBe('processing');
     child.process.kill('SIGKILL');

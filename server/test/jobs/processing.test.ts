@@ -52,7 +52,9 @@ describe.each(queues)('processing on the %s queue', (_kind, env) => {
   });
 
   it('processes an image: dimensions and a thumbnail served to its owner only', async () => {
-    const png = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#3366cc' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#3366cc' } })
+      .png()
+      .toBuffer();
     const id = await uploadFile(s.api, user.token, png, { filename: 'photo.png', filetype: 'image/png' });
     const file = await settled(id);
     expect(file).toMatchObject({ status: 'processed', sha256: sha256(png) });
@@ -138,7 +140,9 @@ describe.each(queues)('processing on the %s queue', (_kind, env) => {
   });
 
   it('survives deleting a file while its job runs, leaving no derived files behind', async () => {
-    const png = await sharp({ create: { width: 2000, height: 2000, channels: 3, background: '#aa3300' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 2000, height: 2000, channels: 3, background: '#aa3300' } })
+      .png()
+      .toBuffer();
     const id = await uploadFile(s.api, user.token, png, { filename: 'doomed.png' });
     await expect.poll(async () => (await s.api.get(`/api/files/${id}`, user.token)).body.status, { timeout: 10_000 }).not.toBe('uploaded');
     expect((await s.api.delete(`/api/files/${id}`, user.token)).status).toBe(204);

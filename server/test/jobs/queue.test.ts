@@ -25,23 +25,41 @@ describe.each(kinds)('%s queue', (kind) => {
 
   const makeQueue = async (options: Partial<QueueOptions> = {}): Promise<JobQueue> => {
     const merged = { ...OPTIONS, ...options };
-    const queue = kind === 'embedded' ? new EmbeddedQueue(jobs, merged) : new BullmqQueue(jobs, await connectRedis(REDIS_URL, 'test'), { ...merged, prefix });
+    const queue =
+      kind === 'embedded' ? new EmbeddedQueue(jobs, merged) : new BullmqQueue(jobs, await connectRedis(REDIS_URL, 'test'), { ...merged, prefix });
     queues.push(queue);
     return queue;
   };
 
   const addFile = async (id: string) => {
     const at = new Date().toISOString();
-    await database.db.insertInto('files').values({ id, owner_id: 'owner', filename: `${id}.bin`, storage_key: id, size: 1, mime_type: 'application/octet-stream', status: 'uploaded', created_at: at, updated_at: at }).execute();
+    await database.db
+      .insertInto('files')
+      .values({
+        id,
+        owner_id: 'owner',
+        filename: `${id}.bin`,
+        storage_key: id,
+        size: 1,
+        mime_type: 'application/octet-stream',
+        status: 'uploaded',
+        created_at: at,
+        updated_at: at,
+      })
+      .execute();
   };
-  const jobOf = (fileId: string) => database.db.selectFrom('jobs').selectAll().where('file_id', '=', fileId).orderBy('created_at', 'desc').executeTakeFirst();
+  const jobOf = (fileId: string) =>
+    database.db.selectFrom('jobs').selectAll().where('file_id', '=', fileId).orderBy('created_at', 'desc').executeTakeFirst();
 
   beforeEach(async () => {
     queues = [];
     database = openDatabase(`sqlite:${path.join(mkdtempSync(path.join(tmpdir(), 'dropline-queue-')), 'db.sqlite')}`);
     await migrateToLatest(database.db);
     const at = new Date().toISOString();
-    await database.db.insertInto('users').values({ id: 'owner', email: 'o@example.com', password_hash: 'x', role: 'user', display_name: 'o', created_at: at, updated_at: at }).execute();
+    await database.db
+      .insertInto('users')
+      .values({ id: 'owner', email: 'o@example.com', password_hash: 'x', role: 'user', display_name: 'o', created_at: at, updated_at: at })
+      .execute();
     jobs = new JobsRepository(database.db);
   });
 

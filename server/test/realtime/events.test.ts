@@ -36,7 +36,14 @@ describe('file events over Socket.IO', () => {
     const id = await uploadFile(s.api, owner.token, Buffer.from('hello world\n'), { filename: 'hello.txt', title: 'Secret title' });
     await expect.poll(() => theirs.created.length).toBe(1);
     const displayName = owner.email.split('@')[0];
-    expect(theirs.created[0]).toEqual({ id, filename: 'hello.txt', size: 12, mimeType: 'text/plain', owner: { id: owner.id, displayName }, createdAt: expect.any(String) });
+    expect(theirs.created[0]).toEqual({
+      id,
+      filename: 'hello.txt',
+      size: 12,
+      mimeType: 'text/plain',
+      owner: { id: owner.id, displayName },
+      createdAt: expect.any(String),
+    });
     // Nobody collects addresses from announcements, not even in a field the client ignores.
     expect(JSON.stringify(theirs.created)).not.toContain('@');
     expect(mine.created).toEqual(theirs.created);
@@ -44,7 +51,12 @@ describe('file events over Socket.IO', () => {
 
     // Processing moves the file to processing, then processed: each change reaches the owner.
     await expect.poll(() => mine.updated.map((f) => f.status)).toEqual(['processing', 'processed']);
-    expect(mine.updated.at(-1)).toMatchObject({ id, sha256: expect.stringMatching(/^[0-9a-f]{64}$/), title: 'Secret title', owner: { id: owner.id } });
+    expect(mine.updated.at(-1)).toMatchObject({
+      id,
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      title: 'Secret title',
+      owner: { id: owner.id },
+    });
 
     await s.api.patch(`/api/files/${id}`, { title: 'Renamed' }, owner.token);
     await expect.poll(() => mine.updated.at(-1)?.title).toBe('Renamed');
@@ -103,7 +115,15 @@ describe.skipIf(!withRedis)('two server processes on one Redis', () => {
   beforeAll(async () => {
     // Two nodes sharing Redis and one database, as behind a load balancer.
     a = await startTestServer({ env: { REDIS_URL } });
-    b = await startTestServer({ env: { REDIS_URL, DATABASE_URL: a.config.databaseUrl, STORAGE_DIR: a.storageDir, REDIS_PREFIX: a.config.redisPrefix, JWT_SECRET: a.config.jwtSecret } });
+    b = await startTestServer({
+      env: {
+        REDIS_URL,
+        DATABASE_URL: a.config.databaseUrl,
+        STORAGE_DIR: a.storageDir,
+        REDIS_PREFIX: a.config.redisPrefix,
+        JWT_SECRET: a.config.jwtSecret,
+      },
+    });
   });
   afterAll(async () => {
     await b?.close();

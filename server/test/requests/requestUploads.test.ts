@@ -28,7 +28,7 @@ describe.each(databases)('tus-js-client through a file request on %s', (database
     return { id: res.body.id as string, token: new URL(res.body.url).pathname.split('/').pop()! };
   };
 
-  it("uploads with Authorization: Request <token>, resumes after an abort, and the owner hears file:created", async () => {
+  it('uploads with Authorization: Request <token>, resumes after an abort, and the owner hears file:created', async () => {
     const socket = await openSocket(s.url, owner.token);
     sockets.push(socket);
     const created = collect(socket, 'file:created');
@@ -51,7 +51,13 @@ describe.each(databases)('tus-js-client through a file request on %s', (database
     const id = new URL(first.url).pathname.split('/').pop()!;
     expect(sha256(await storedBytes(s, id))).toBe(sha256(data));
     const file = await s.api.get(`/api/files/${id}`, owner.token);
-    expect(file.body).toMatchObject({ id, filename: 'video.bin', size: 5 * MiB, owner: { id: owner.id }, request: { id: request.id, title: 'Send me the video', uploader: 'Erin' } });
+    expect(file.body).toMatchObject({
+      id,
+      filename: 'video.bin',
+      size: 5 * MiB,
+      owner: { id: owner.id },
+      request: { id: request.id, title: 'Send me the video', uploader: 'Erin' },
+    });
     await expect.poll(() => created.map((e) => e.id)).toContain(id);
     expect((await s.api.get(`/api/requests/${request.id}`, owner.token)).body).toMatchObject({ files: 1, bytes: 5 * MiB });
   });
@@ -61,9 +67,18 @@ describe.each(databases)('tus-js-client through a file request on %s', (database
     const unlock = await s.api.post(`/api/public/requests/${request.token}/unlock`, { password: 'let me in' });
     const authorization = `Request ${request.token}:${unlock.body.accessToken}`;
     const data = randomData(3 * MiB + 5);
-    const denied = await runTusClient(data, { endpoint: `${s.url}/api/uploads/`, authorization: `Request ${request.token}`, metadata: { filename: 'x.bin' } });
+    const denied = await runTusClient(data, {
+      endpoint: `${s.url}/api/uploads/`,
+      authorization: `Request ${request.token}`,
+      metadata: { filename: 'x.bin' },
+    });
     expect(denied.outcome).toBe('failed');
-    const run = await runTusClient(data, { endpoint: `${s.url}/api/uploads/`, authorization, parallelUploads: 3, metadata: { filename: 'parallel.bin' } });
+    const run = await runTusClient(data, {
+      endpoint: `${s.url}/api/uploads/`,
+      authorization,
+      parallelUploads: 3,
+      metadata: { filename: 'parallel.bin' },
+    });
     expect(run.outcome).toBe('finished');
     const id = new URL(run.url).pathname.split('/').pop()!;
     const file = await s.api.get(`/api/files/${id}`, owner.token);

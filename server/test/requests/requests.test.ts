@@ -9,7 +9,17 @@ import { TUS_RESUMABLE, createUpload, patchUpload, randomData } from '../helpers
 const databases: Array<'sqlite' | 'postgres'> = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
 
 const REQUEST_KEYS = ['id', 'url', 'title', 'message', 'expiresAt', 'maxFiles', 'maxBytes', 'hasPassword', 'files', 'bytes', 'createdAt'].sort();
-const PUBLIC_KEYS = ['title', 'message', 'owner', 'expiresAt', 'requiresPassword', 'remainingFiles', 'remainingBytes', 'maxUploadSize', 'allowedFileTypes'].sort();
+const PUBLIC_KEYS = [
+  'title',
+  'message',
+  'owner',
+  'expiresAt',
+  'requiresPassword',
+  'remainingFiles',
+  'remainingBytes',
+  'maxUploadSize',
+  'allowedFileTypes',
+].sort();
 const inAnHour = () => new Date(Date.now() + 3600_000).toISOString();
 
 const tokenOf = (request: { url: string }) => new URL(request.url).pathname.split('/').pop()!;
@@ -27,7 +37,11 @@ describe.each(databases)('file requests on %s', (database) => {
         done();
       },
     });
-    s = await startTestServer({ database, log: createLogger('info', sink), env: { RUN_WORKERS: 'false', MAX_UPLOAD_SIZE: '1MiB', ALLOWED_FILE_TYPES: '.bin,.txt' } });
+    s = await startTestServer({
+      database,
+      log: createLogger('info', sink),
+      env: { RUN_WORKERS: 'false', MAX_UPLOAD_SIZE: '1MiB', ALLOWED_FILE_TYPES: '.bin,.txt' },
+    });
     alice = await s.api.newUser('alice');
     bob = await s.api.newUser('bob');
   });
@@ -46,10 +60,23 @@ describe.each(databases)('file requests on %s', (database) => {
   describe("the owner's side", () => {
     it('creates a request with every field, and reads it back', async () => {
       const expiresAt = inAnHour();
-      const res = await s.api.post('/api/requests', { title: '  Scans  ', message: 'Line one\r\nline two', expiresAt, maxFiles: 3, maxBytes: 1000, password: 'open sesame' }, alice.token);
+      const res = await s.api.post(
+        '/api/requests',
+        { title: '  Scans  ', message: 'Line one\r\nline two', expiresAt, maxFiles: 3, maxBytes: 1000, password: 'open sesame' },
+        alice.token,
+      );
       expect(res.status).toBe(201);
       expect(Object.keys(res.body).sort()).toEqual(REQUEST_KEYS);
-      expect(res.body).toMatchObject({ title: 'Scans', message: 'Line one\nline two', expiresAt, maxFiles: 3, maxBytes: 1000, hasPassword: true, files: 0, bytes: 0 });
+      expect(res.body).toMatchObject({
+        title: 'Scans',
+        message: 'Line one\nline two',
+        expiresAt,
+        maxFiles: 3,
+        maxBytes: 1000,
+        hasPassword: true,
+        files: 0,
+        bytes: 0,
+      });
       expect(res.body.url).toMatch(new RegExp(`^${s.url}/r/[A-Za-z0-9_-]{22,}$`));
       // At least 128 random bits: 22 base64url characters or more.
       expect(tokenOf(res.body).length).toBeGreaterThanOrEqual(22);
@@ -82,7 +109,7 @@ describe.each(databases)('file requests on %s', (database) => {
       }
     });
 
-    it('lists the caller\'s own requests, newest first, page by page', async () => {
+    it("lists the caller's own requests, newest first, page by page", async () => {
       const carol = await s.api.newUser('carol');
       const made: string[] = [];
       for (let i = 0; i < 5; i++) made.push((await newRequest({ title: `r${i}` }, carol.token)).id);
@@ -104,11 +131,17 @@ describe.each(databases)('file requests on %s', (database) => {
 
     it('changes a request; null lifts limits and removes the password', async () => {
       const request = await newRequest({ maxFiles: 2, password: 'secret-1' });
-      const changed = await s.api.patch(`/api/requests/${request.id}`, { title: 'Renamed', maxFiles: null, maxBytes: 500, password: null, message: 'hi' }, alice.token);
+      const changed = await s.api.patch(
+        `/api/requests/${request.id}`,
+        { title: 'Renamed', maxFiles: null, maxBytes: 500, password: null, message: 'hi' },
+        alice.token,
+      );
       expect(changed.status).toBe(200);
       expect(changed.body).toMatchObject({ title: 'Renamed', maxFiles: null, maxBytes: 500, hasPassword: false, message: 'hi' });
       expect(errorCode(await s.api.patch(`/api/requests/${request.id}`, {}, alice.token))).toBe('invalid_request');
-      expect(errorCode(await s.api.patch(`/api/requests/${request.id}`, { expiresAt: '2000-01-01T00:00:00Z' }, alice.token))).toBe('invalid_expires_at');
+      expect(errorCode(await s.api.patch(`/api/requests/${request.id}`, { expiresAt: '2000-01-01T00:00:00Z' }, alice.token))).toBe(
+        'invalid_expires_at',
+      );
     });
 
     it("answers 404 for someone else's request on every call, and admins see all", async () => {
@@ -168,7 +201,13 @@ describe.each(databases)('file requests on %s', (database) => {
         expect(res.status, token).toBe(404);
       }
       const request = await newRequest({ expiresAt: inAnHour() });
-      await withDatabase(s, (db) => db.updateTable('file_requests').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', request.id).execute());
+      await withDatabase(s, (db) =>
+        db
+          .updateTable('file_requests')
+          .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+          .where('id', '=', request.id)
+          .execute(),
+      );
       const res = await s.api.get(`/api/public/requests/${tokenOf(request)}`);
       expect([res.status, errorCode(res)]).toEqual([410, 'request_expired']);
       expect(errorCode(await s.api.post(`/api/public/requests/${tokenOf(request)}/unlock`, { password: 'x' }))).toBe('request_expired');
@@ -243,7 +282,12 @@ describe.each(databases)('file requests on %s', (database) => {
       expect(created.status).toBe(201);
       const file = await s.api.get(`/api/files/${created.id}`, alice.token);
       expect(file.status).toBe(200);
-      expect(file.body).toMatchObject({ filename: 'from-dan.bin', size: 300, owner: { id: alice.id }, request: { id: request.id, title: 'Drop here', uploader: 'Dan' } });
+      expect(file.body).toMatchObject({
+        filename: 'from-dan.bin',
+        size: 300,
+        owner: { id: alice.id },
+        request: { id: request.id, title: 'Drop here', uploader: 'Dan' },
+      });
       const me = await s.api.get('/api/auth/me', alice.token);
       expect(me.body.usage.files).toBeGreaterThanOrEqual(1);
       const after = await s.api.get(`/api/requests/${request.id}`, alice.token);
@@ -262,7 +306,7 @@ describe.each(databases)('file requests on %s', (database) => {
       }
     });
 
-    it('checks the request\'s maxFiles and maxBytes at creation, counting unfinished uploads: 413 request_full', async () => {
+    it("checks the request's maxFiles and maxBytes at creation, counting unfinished uploads: 413 request_full", async () => {
       const request = await newRequest({ maxFiles: 2, maxBytes: 1000 });
       const auth = `Request ${tokenOf(request)}`;
       // Too big on its own.
@@ -303,7 +347,9 @@ describe.each(databases)('file requests on %s', (database) => {
       expect(statuses.filter((st) => st === 201)).toHaveLength(3);
       expect(statuses.filter((st) => st === 413)).toHaveLength(9);
       const bytes = await newRequest({ maxBytes: 100 });
-      const byBytes = await Promise.all(Array.from({ length: 10 }, (_, i) => createThrough(`Request ${tokenOf(bytes)}`, 30, { filename: `q${i}.bin` })));
+      const byBytes = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => createThrough(`Request ${tokenOf(bytes)}`, 30, { filename: `q${i}.bin` })),
+      );
       expect(byBytes.filter((r) => r.status === 201)).toHaveLength(3);
     });
 
@@ -374,19 +420,38 @@ describe.each(databases)('file requests on %s', (database) => {
       const auth = `Request ${tokenOf(request)}`;
       const draft = (method: string, path: string, headers: Record<string, string>, body?: Buffer) =>
         s.api.request(method, path, { headers: { 'upload-draft-interop-version': '6', authorization: auth, ...headers }, body });
-      const created = await draft('POST', '/api/uploads/', { 'upload-complete': '?0', 'upload-length': '10', 'content-disposition': 'attachment; filename="draft.bin"', uploader: 'x' }, Buffer.from('01234'));
+      const created = await draft(
+        'POST',
+        '/api/uploads/',
+        { 'upload-complete': '?0', 'upload-length': '10', 'content-disposition': 'attachment; filename="draft.bin"', uploader: 'x' },
+        Buffer.from('01234'),
+      );
       expect(created.status).toBe(201);
       const path = new URL(created.headers.get('location')!, s.url).pathname;
-      expect(errorCode(await draft('POST', '/api/uploads/', { 'upload-complete': '?1', 'content-disposition': 'attachment; filename="b.bin"' }, Buffer.from('x')))).toBe('request_full');
+      expect(
+        errorCode(
+          await draft('POST', '/api/uploads/', { 'upload-complete': '?1', 'content-disposition': 'attachment; filename="b.bin"' }, Buffer.from('x')),
+        ),
+      ).toBe('request_full');
       const bobs = await s.api.request('POST', '/api/uploads/', {
         token: bob.token,
-        headers: { 'upload-draft-interop-version': '6', 'upload-complete': '?0', 'upload-length': '4', 'content-disposition': 'attachment; filename="bob.bin"' },
+        headers: {
+          'upload-draft-interop-version': '6',
+          'upload-complete': '?0',
+          'upload-length': '4',
+          'content-disposition': 'attachment; filename="bob.bin"',
+        },
       });
       const bobsPath = new URL(bobs.headers.get('location')!, s.url).pathname;
       expect((await draft('HEAD', bobsPath, {})).status).toBe(404);
       expect((await draft('DELETE', bobsPath, {})).status).toBe(404);
       expect((await draft('HEAD', path, {})).headers.get('upload-offset')).toBe('5');
-      const done = await draft('PATCH', path, { 'upload-offset': '5', 'upload-complete': '?1', 'content-type': 'application/partial-upload' }, Buffer.from('56789'));
+      const done = await draft(
+        'PATCH',
+        path,
+        { 'upload-offset': '5', 'upload-complete': '?1', 'content-type': 'application/partial-upload' },
+        Buffer.from('56789'),
+      );
       expect(done.status).toBeLessThan(300);
       const id = path.split('/').pop()!;
       const file = await waitFor(async () => {

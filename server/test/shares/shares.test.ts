@@ -95,7 +95,11 @@ describe.each(databases)('shares on %s', (database) => {
 
   describe('the owner', () => {
     it('creates a share: 201 Share with an absolute url carrying 128 random bits', async () => {
-      const res = await s.api.post('/api/shares', { fileIds: [ids.photo, ids.notes, ids.photo], note: ' For  you\n', maxDownloads: 5, expiresAt: inAnHour() }, alice.token);
+      const res = await s.api.post(
+        '/api/shares',
+        { fileIds: [ids.photo, ids.notes, ids.photo], note: ' For  you\n', maxDownloads: 5, expiresAt: inAnHour() },
+        alice.token,
+      );
       expect(res.status).toBe(201);
       secrets.push(linkToken(res.body.url));
       expect(Object.keys(res.body).sort()).toEqual(SHARE_KEYS);
@@ -183,7 +187,11 @@ describe.each(databases)('shares on %s', (database) => {
       expect((await s.api.get(`/api/shares/${share.id}`, admin)).status).toBe(200);
 
       const expiresAt = inAnHour();
-      const changed = await s.api.patch(`/api/shares/${share.id}`, { note: 'second', expiresAt, maxDownloads: 3, password: 'open sesame' }, alice.token);
+      const changed = await s.api.patch(
+        `/api/shares/${share.id}`,
+        { note: 'second', expiresAt, maxDownloads: 3, password: 'open sesame' },
+        alice.token,
+      );
       expect(changed.status).toBe(200);
       expect(changed.body).toMatchObject({ note: 'second', expiresAt, maxDownloads: 3, hasPassword: true, url: share.url });
       const cleared = await s.api.patch(`/api/shares/${share.id}`, { password: null, expiresAt: null, maxDownloads: null, note: null }, alice.token);
@@ -225,7 +233,13 @@ describe.each(databases)('shares on %s', (database) => {
         expect((await s.api.get(`/api/public/shares/${token}/files/${ids.photo}`)).status).toBe(404);
       }
       const share = await create({ fileIds: [ids.photo], expiresAt: inAnHour(), password: 'pass word' });
-      await withDatabase(s, (db) => db.updateTable('shares').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', share.id).execute());
+      await withDatabase(s, (db) =>
+        db
+          .updateTable('shares')
+          .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+          .where('id', '=', share.id)
+          .execute(),
+      );
       for (const res of [
         await s.api.get(pub(share.url)),
         await s.api.get(pub(share.url, `/files/${ids.photo}`)),
@@ -248,7 +262,9 @@ describe.each(databases)('shares on %s', (database) => {
       expect(await downloadsOf(share.id)).toBe(1);
 
       const photo = await raw(s.url, pub(share.url, `/files/${ids.photo}`));
-      expect(photo.headers.get('content-disposition')).toBe(`attachment; filename="photo _n_code _1_.png"; filename*=UTF-8''photo%20%C3%BCn%C3%AFcode%20%221%22.png`);
+      expect(photo.headers.get('content-disposition')).toBe(
+        `attachment; filename="photo _n_code _1_.png"; filename*=UTF-8''photo%20%C3%BCn%C3%AFcode%20%221%22.png`,
+      );
       expect(await downloadsOf(share.id)).toBe(2);
 
       // An interrupted download resumes from where it stopped: same bytes, no new download.
@@ -518,7 +534,10 @@ describe.each(databases)('shares on %s', (database) => {
     const mine = res.body.items.filter((i: { targetId: string }) => i.targetId === share.id);
     expect(mine.map((i: { action: string }) => i.action)).toEqual(['share.delete', 'share.download', 'share.update', 'share.create']);
     expect(mine.find((i: { action: string }) => i.action === 'share.create').actor.id).toBe(alice.id);
-    expect(mine.find((i: { action: string }) => i.action === 'share.download')).toMatchObject({ actor: null, details: { fileId: ids.notes, downloads: 1 } });
+    expect(mine.find((i: { action: string }) => i.action === 'share.download')).toMatchObject({
+      actor: null,
+      details: { fileId: ids.notes, downloads: 1 },
+    });
     expect(mine.find((i: { action: string }) => i.action === 'share.update').details).toEqual({ fields: ['note', 'password'] });
     const text = JSON.stringify(res.body);
     for (const secret of [...secrets, 'audited secret', 'another secret']) expect(text).not.toContain(secret);

@@ -16,7 +16,9 @@ afterAll(async () => {
   for (const cleanup of cleanups) await cleanup();
 });
 
-const targets: Array<[string, () => Promise<string>]> = [['sqlite', async () => `sqlite:${path.join(mkdtempSync(path.join(tmpdir(), 'dropline-keys-')), 'db.sqlite')}`]];
+const targets: Array<[string, () => Promise<string>]> = [
+  ['sqlite', async () => `sqlite:${path.join(mkdtempSync(path.join(tmpdir(), 'dropline-keys-')), 'db.sqlite')}`],
+];
 if (await postgresAvailable()) {
   targets.push([
     'postgres',
@@ -49,7 +51,8 @@ describe.each(targets)('encryption keys on %s', (_name, makeUrl) => {
     await records.put('uploads/a_b', again);
     expect(await records.find('uploads/a_b')).toEqual({ wrap: again, tail: null });
 
-    for (const key of ['derived/a_b/thumbnail.webp', 'derived/a_b/other', 'derived/aXb/thumbnail.webp', 'derived/a_bc/thumbnail.webp']) await records.put(key, wrap);
+    for (const key of ['derived/a_b/thumbnail.webp', 'derived/a_b/other', 'derived/aXb/thumbnail.webp', 'derived/a_bc/thumbnail.webp'])
+      await records.put(key, wrap);
     await records.removeUnder('derived/a_b/');
     expect(await records.find('derived/a_b/thumbnail.webp')).toBeNull();
     expect(await records.find('derived/a_b/other')).toBeNull();

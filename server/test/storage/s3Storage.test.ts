@@ -21,7 +21,13 @@ describe.skipIf(TEST_STORAGE !== 's3')('S3 storage (Ceph RADOS Gateway)', () => 
     const config = s.config.storage;
     if (config.kind !== 's3') throw new Error('not on S3');
     bucket = config.bucket;
-    client = new S3Client({ endpoint: config.endpoint!, region: config.region, forcePathStyle: true, credentials: config.credentials!, requestChecksumCalculation: 'WHEN_REQUIRED' });
+    client = new S3Client({
+      endpoint: config.endpoint!,
+      region: config.region,
+      forcePathStyle: true,
+      credentials: config.credentials!,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+    });
   });
   afterAll(async () => {
     client?.destroy();
@@ -78,7 +84,9 @@ describe.skipIf(TEST_STORAGE !== 's3')('S3 storage (Ceph RADOS Gateway)', () => 
 
   it('puts a thumbnail in the bucket and serves it from there', async () => {
     const sharp = (await import('sharp')).default;
-    const png = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#123456' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#123456' } })
+      .png()
+      .toBuffer();
     const id = await uploadFile(s.api, token, png, { filename: 'pic.png' });
     expect((await settledFile(s.api, token, id)).extracted).toMatchObject({ thumbnail: true });
     expect(await objects(`derived/${id}/`)).toEqual([`derived/${id}/thumbnail.webp`]);

@@ -37,7 +37,11 @@ const HOSTILE: Array<Record<string, string>> = [
 describe.each([
   ['without PUBLIC_URL', {}, (id: string) => `/api/uploads/${id}`],
   ['behind a trusted proxy without PUBLIC_URL', { TRUST_PROXY: 'true' }, (id: string) => `/api/uploads/${id}`],
-  ['with PUBLIC_URL', { PUBLIC_URL: 'https://files.example.org/', TRUST_PROXY: 'true' }, (id: string) => `https://files.example.org/api/uploads/${id}`],
+  [
+    'with PUBLIC_URL',
+    { PUBLIC_URL: 'https://files.example.org/', TRUST_PROXY: 'true' },
+    (id: string) => `https://files.example.org/api/uploads/${id}`,
+  ],
 ])('tus Location %s', (_what, env, expected) => {
   let s: TestServer;
   let token: string;

@@ -50,7 +50,14 @@ describe('POST /api/files (multipart/form-data)', () => {
       ]),
     );
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ filename: 'beach.bin', size: data.length, title: 'Holiday', description: 'Line one\nline two', status: 'uploaded', mimeType: 'application/octet-stream' });
+    expect(res.body).toMatchObject({
+      filename: 'beach.bin',
+      size: data.length,
+      title: 'Holiday',
+      description: 'Line one\nline two',
+      status: 'uploaded',
+      mimeType: 'application/octet-stream',
+    });
     const { id } = res.body;
     expect(sha256(await storedBytes(s, id))).toBe(sha256(data));
     expect(created.filter((x) => x === id)).toHaveLength(1);
@@ -108,7 +115,10 @@ describe('POST /api/files (multipart/form-data)', () => {
   });
 
   it('needs a token', async () => {
-    const res = await s.api.request('POST', '/api/files', { headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` }, body: multipart([]) });
+    const res = await s.api.request('POST', '/api/files', {
+      headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
+      body: multipart([]),
+    });
     expect(res.status).toBe(401);
   });
 

@@ -68,7 +68,11 @@ describe.skipIf(!(await redisAvailable()))('RedisLocker against a real Redis', (
     const holder = node().newLock('upload-2');
     await holder.lock(signal(), () => {});
     const started = Date.now();
-    await expect(node({ acquireTimeoutMs: 300 }).newLock('upload-2').lock(signal(), () => {})).rejects.toMatchObject({ status: 423, code: 'upload_busy' });
+    await expect(
+      node({ acquireTimeoutMs: 300 })
+        .newLock('upload-2')
+        .lock(signal(), () => {}),
+    ).rejects.toMatchObject({ status: 423, code: 'upload_busy' });
     expect(Date.now() - started).toBeLessThan(2000);
     await holder.unlock();
   });
@@ -77,7 +81,9 @@ describe.skipIf(!(await redisAvailable()))('RedisLocker against a real Redis', (
     const holder = node().newLock('upload-3');
     await holder.lock(signal(), () => {});
     const controller = new AbortController();
-    const waiting = node().newLock('upload-3').lock(controller.signal, () => {});
+    const waiting = node()
+      .newLock('upload-3')
+      .lock(controller.signal, () => {});
     setTimeout(() => controller.abort(), 100);
     await expect(waiting).rejects.toMatchObject({ status: 423, code: 'upload_busy' });
     await holder.unlock();
@@ -88,7 +94,11 @@ describe.skipIf(!(await redisAvailable()))('RedisLocker against a real Redis', (
     await lock.lock(signal(), () => {});
     await sleep(900);
     expect(await admin.pttl(`${prefix}upload-4`)).toBeGreaterThan(0);
-    await expect(node({ acquireTimeoutMs: 200 }).newLock('upload-4').lock(signal(), () => {})).rejects.toMatchObject({ status: 423, code: 'upload_busy' });
+    await expect(
+      node({ acquireTimeoutMs: 200 })
+        .newLock('upload-4')
+        .lock(signal(), () => {}),
+    ).rejects.toMatchObject({ status: 423, code: 'upload_busy' });
     await lock.unlock();
   });
 
@@ -116,7 +126,14 @@ describe.skipIf(!(await redisAvailable()))('RedisLocker against a real Redis', (
     for (let i = 0; i < 9; i++) {
       const lock = nodes[i % 3]!.newLock('upload-6');
       locks.push(lock);
-      outcomes.push(lock.lock(signal(), () => {}).then(() => 'granted', (err) => err));
+      outcomes.push(
+        lock
+          .lock(signal(), () => {})
+          .then(
+            () => 'granted',
+            (err) => err,
+          ),
+      );
       // One after the other, so "newest" is well defined.
       await sleep(30);
     }
@@ -132,7 +149,9 @@ describe.skipIf(!(await redisAvailable()))('RedisLocker against a real Redis', (
     const holder = node().newLock('upload-7');
     await holder.lock(signal(), () => {});
     const name = `waiter-${process.pid}-${Date.now()}`;
-    const waiting = node({}, name).newLock('upload-7').lock(signal(), () => {});
+    const waiting = node({}, name)
+      .newLock('upload-7')
+      .lock(signal(), () => {});
     await sleep(2500);
     const clients = (await admin.client('LIST')) as string;
     const line = clients.split('\n').find((l) => l.includes(` name=${name} `));

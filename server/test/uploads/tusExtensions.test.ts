@@ -2,7 +2,17 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_STORAGE, errorCode, isStored, settledFile, startTestServer, storageOf, storedBytes, withDatabase, type TestServer } from '../helpers/testServer.js';
+import {
+  TEST_STORAGE,
+  errorCode,
+  isStored,
+  settledFile,
+  startTestServer,
+  storageOf,
+  storedBytes,
+  withDatabase,
+  type TestServer,
+} from '../helpers/testServer.js';
 import { TUS_RESUMABLE, createUpload, patchUpload, randomData, sha256, uploadMetadata } from '../helpers/tus.js';
 
 const KiB = 1024;
@@ -31,7 +41,10 @@ describe.each(['sqlite', 'postgres'] as const)('tus conformance, Upload-Limit, c
       const upload = await createUpload(s.api, owner, { length: 10, metadata: { filename: 'a.txt' } });
       const old = { 'tus-resumable': '0.2.2' };
       for (const res of [
-        await s.api.request('POST', '/api/uploads/', { token: owner, headers: { ...old, 'upload-length': '3', 'upload-metadata': uploadMetadata({ filename: 'b.txt' }) } }),
+        await s.api.request('POST', '/api/uploads/', {
+          token: owner,
+          headers: { ...old, 'upload-length': '3', 'upload-metadata': uploadMetadata({ filename: 'b.txt' }) },
+        }),
         await s.api.request('HEAD', upload.path, { token: owner, headers: old }),
         await s.api.request('PATCH', upload.path, { token: owner, headers: { ...OCTETS, ...old, 'upload-offset': '0' }, body: 'abc' }),
         await s.api.request('DELETE', upload.path, { token: owner, headers: old }),
@@ -45,10 +58,18 @@ describe.each(['sqlite', 'postgres'] as const)('tus conformance, Upload-Limit, c
 
     it('answers a PATCH without application/offset+octet-stream with 415, and without Upload-Offset with 400', async () => {
       const { path: p } = await createUpload(s.api, owner, { length: 10, metadata: { filename: 'a.txt' } });
-      const wrongType = await s.api.request('PATCH', p, { token: owner, headers: { ...TUS_RESUMABLE, 'content-type': 'text/plain', 'upload-offset': '0' }, body: 'abc' });
+      const wrongType = await s.api.request('PATCH', p, {
+        token: owner,
+        headers: { ...TUS_RESUMABLE, 'content-type': 'text/plain', 'upload-offset': '0' },
+        body: 'abc',
+      });
       expect(wrongType.status).toBe(415);
       expect(errorCode(wrongType)).toBe('invalid_content_type');
-      const noType = await s.api.request('PATCH', p, { token: owner, headers: { ...TUS_RESUMABLE, 'upload-offset': '0' }, body: new Uint8Array([1, 2, 3]) });
+      const noType = await s.api.request('PATCH', p, {
+        token: owner,
+        headers: { ...TUS_RESUMABLE, 'upload-offset': '0' },
+        body: new Uint8Array([1, 2, 3]),
+      });
       expect(noType.status).toBe(415);
       const noOffset = await s.api.request('PATCH', p, { token: owner, headers: OCTETS, body: 'abc' });
       expect(noOffset.status).toBe(400);
@@ -62,7 +83,13 @@ describe.each(['sqlite', 'postgres'] as const)('tus conformance, Upload-Limit, c
       const { status, connection } = await new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
         const req = http.request(`${s.url}${p}`, {
           method: 'PATCH',
-          headers: { ...TUS_RESUMABLE, 'content-type': 'text/plain', 'upload-offset': '0', 'content-length': String(MAX_CHUNK), authorization: `Bearer ${owner}` },
+          headers: {
+            ...TUS_RESUMABLE,
+            'content-type': 'text/plain',
+            'upload-offset': '0',
+            'content-length': String(MAX_CHUNK),
+            authorization: `Bearer ${owner}`,
+          },
         });
         req.on('response', (res) => {
           res.resume();
@@ -74,7 +101,11 @@ describe.each(['sqlite', 'postgres'] as const)('tus conformance, Upload-Limit, c
       });
       expect([status, connection]).toEqual([415, 'close']);
       // A refusal of a request whose body came whole leaves the connection open.
-      const whole = await s.api.request('PATCH', p, { token: owner, headers: { ...TUS_RESUMABLE, 'content-type': 'text/plain', 'upload-offset': '0' }, body: 'abc' });
+      const whole = await s.api.request('PATCH', p, {
+        token: owner,
+        headers: { ...TUS_RESUMABLE, 'content-type': 'text/plain', 'upload-offset': '0' },
+        body: 'abc',
+      });
       expect([whole.status, whole.headers.get('connection')]).toEqual([415, 'keep-alive']);
     });
   });
@@ -84,7 +115,9 @@ describe.each(['sqlite', 'postgres'] as const)('tus conformance, Upload-Limit, c
       const options = await s.api.request('OPTIONS', '/api/uploads/');
       expect(options.status).toBe(204);
       expect(options.headers.get('upload-limit')).toBe(`max-size=${MAX_UPLOAD},max-append-size=${MAX_CHUNK}`);
-      expect(options.headers.get('tus-extension')!.split(',')).toEqual(expect.arrayContaining(['checksum', 'concatenation', 'creation', 'termination']));
+      expect(options.headers.get('tus-extension')!.split(',')).toEqual(
+        expect.arrayContaining(['checksum', 'concatenation', 'creation', 'termination']),
+      );
       expect(options.headers.get('tus-checksum-algorithm')).toBe('sha1,sha256,md5');
       expect(options.headers.get('access-control-allow-headers')).toContain('Upload-Checksum');
       const created = await createUpload(s.api, owner, { length: 10, metadata: { filename: 'a.txt' } });
@@ -165,7 +198,9 @@ describe.each(['sqlite', 'postgres'] as const)('tus conformance, Upload-Limit, c
       expect(await offsetOf(p)).toBe(500);
       expect(existsSync((await storageOf(s)).uploads.scratchPath(id))).toBe(false);
       // Sent again intact, it completes and the file's SHA-256 is that of the intended bytes.
-      const retry = await patchUpload(s.api, owner, p, 500, data.subarray(500), { 'upload-checksum': `sha256 ${digest('sha256', data.subarray(500))}` });
+      const retry = await patchUpload(s.api, owner, p, 500, data.subarray(500), {
+        'upload-checksum': `sha256 ${digest('sha256', data.subarray(500))}`,
+      });
       expect(retry.status).toBe(204);
       expect((await settledFile(s.api, owner, id)).sha256).toBe(sha256(data));
     });
@@ -195,7 +230,7 @@ describe.each(['sqlite', 'postgres'] as const)('tus conformance, Upload-Limit, c
         headers: { ...TUS_RESUMABLE, 'upload-concat': concat, ...(metadata ? { 'upload-metadata': uploadMetadata(metadata) } : {}) },
       });
 
-    it('joins partials (absolute URLs and paths) into one file whose id is the final upload\'s; the partials go', async () => {
+    it("joins partials (absolute URLs and paths) into one file whose id is the final upload's; the partials go", async () => {
       const pieces = [randomData(60 * KiB), randomData(1), randomData(0), randomData(50 * KiB)];
       const partials = [];
       for (const piece of pieces) partials.push(await createPartial(piece));
@@ -260,7 +295,8 @@ describe.each(['sqlite', 'postgres'] as const)('tus conformance, Upload-Limit, c
     it('continues from a saved state that lags the bytes on disk, or starts over from one ahead of them', async () => {
       const data = randomData(3000);
       const { path: p, id } = await createUpload(s.api, owner, { length: data.length, metadata: { filename: 'h.bin' } });
-      const saved = () => withDatabase(s, (db) => db.selectFrom('uploads').select(['hash_state', 'hash_offset']).where('id', '=', id).executeTakeFirstOrThrow());
+      const saved = () =>
+        withDatabase(s, (db) => db.selectFrom('uploads').select(['hash_state', 'hash_offset']).where('id', '=', id).executeTakeFirstOrThrow());
       expect((await patchUpload(s.api, owner, p, 0, data.subarray(0, 1000))).status).toBe(204);
       const early = await saved();
       expect(Number(early.hash_offset)).toBe(1000);

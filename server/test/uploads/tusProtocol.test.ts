@@ -42,8 +42,13 @@ describe('tus 1.0.0 at /api/uploads/', () => {
   it('answers 401 with WWW-Authenticate and the contract body without a valid token', async () => {
     const upload = await createUpload(s.api, owner, { length: 3, metadata: { filename: 'a.txt' } });
     const requests = [
-      s.api.request('POST', '/api/uploads/', { headers: { ...TUS_RESUMABLE, 'upload-length': '3', 'upload-metadata': uploadMetadata({ filename: 'a.txt' }) } }),
-      s.api.request('PATCH', upload.path, { headers: { ...TUS_RESUMABLE, 'content-type': 'application/offset+octet-stream', 'upload-offset': '0' }, body: 'abc' }),
+      s.api.request('POST', '/api/uploads/', {
+        headers: { ...TUS_RESUMABLE, 'upload-length': '3', 'upload-metadata': uploadMetadata({ filename: 'a.txt' }) },
+      }),
+      s.api.request('PATCH', upload.path, {
+        headers: { ...TUS_RESUMABLE, 'content-type': 'application/offset+octet-stream', 'upload-offset': '0' },
+        body: 'abc',
+      }),
       s.api.request('DELETE', upload.path, { headers: TUS_RESUMABLE }),
       s.api.request('GET', upload.path),
       s.api.request('POST', '/api/uploads/', { token: 'not-a-token', headers: { ...TUS_RESUMABLE, 'upload-length': '3' } }),
@@ -117,7 +122,10 @@ describe('tus 1.0.0 at /api/uploads/', () => {
   });
 
   it('answers 412 with Tus-Version when Tus-Resumable is missing', async () => {
-    const res = await s.api.request('POST', '/api/uploads/', { token: owner, headers: { 'upload-length': '3', 'upload-metadata': uploadMetadata({ filename: 'a.txt' }) } });
+    const res = await s.api.request('POST', '/api/uploads/', {
+      token: owner,
+      headers: { 'upload-length': '3', 'upload-metadata': uploadMetadata({ filename: 'a.txt' }) },
+    });
     expect(res.status).toBe(412);
     expect(res.headers.get('tus-version')).toBe('1.0.0');
     expect(errorCode(res)).toBe('tus_resumable_required');
@@ -196,7 +204,7 @@ describe('tus 1.0.0 at /api/uploads/', () => {
     expect(errorCode(longTitle)).toBe('invalid_title');
   });
 
-  it("answers 404 to another user on HEAD, PATCH, DELETE and GET, and leaves the upload alone", async () => {
+  it('answers 404 to another user on HEAD, PATCH, DELETE and GET, and leaves the upload alone', async () => {
     const { path: p } = await createUpload(s.api, owner, { length: 4, metadata: { filename: 'mine.txt' } });
     await patchUpload(s.api, owner, p, 0, Buffer.from('ab'));
     const attempts = [
@@ -274,6 +282,6 @@ describe('tus 1.0.0 at /api/uploads/', () => {
   it('finishes an empty upload at creation', async () => {
     const { id, status } = await createUpload(s.api, owner, { length: 0, metadata: { filename: 'empty.txt' } });
     expect(status).toBe(201);
-    expect((await s.api.get(`/api/files/${id}`, owner)).body).toMatchObject({ size: 0, });
+    expect((await s.api.get(`/api/files/${id}`, owner)).body).toMatchObject({ size: 0 });
   });
 });

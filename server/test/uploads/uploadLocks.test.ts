@@ -11,7 +11,10 @@ describe('LocalLocker (in-process upload locks)', () => {
     const holder = locker.newLock('u');
     await holder.lock(signal(), () => void asked++);
     let granted = false;
-    const waiting = locker.newLock('u').lock(signal(), () => {}).then(() => (granted = true));
+    const waiting = locker
+      .newLock('u')
+      .lock(signal(), () => {})
+      .then(() => (granted = true));
     await sleep(50);
     expect(asked).toBe(1);
     expect(granted).toBe(false);
@@ -26,7 +29,14 @@ describe('LocalLocker (in-process upload locks)', () => {
     const holder = locker.newLock('u');
     await holder.lock(signal(), () => {});
     const waiters = Array.from({ length: 20 }, () => locker.newLock('u'));
-    const outcomes = waiters.map((lock) => lock.lock(signal(), () => {}).then(() => 'granted', (err) => err));
+    const outcomes = waiters.map((lock) =>
+      lock
+        .lock(signal(), () => {})
+        .then(
+          () => 'granted',
+          (err) => err,
+        ),
+    );
     const early = await Promise.all(outcomes.slice(0, 19));
     for (const err of early) expect(err).toMatchObject({ status: 423, code: 'upload_busy' });
     await holder.unlock();

@@ -43,9 +43,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('detected_type', 'text')
     .addColumn('title', 'text')
     .addColumn('description', 'text')
-    .addColumn('status', 'text', (c) =>
-      c.notNull().check(sqlIn('status', ['uploaded', 'processing', 'processed', 'failed'])),
-    )
+    .addColumn('status', 'text', (c) => c.notNull().check(sqlIn('status', ['uploaded', 'processing', 'processed', 'failed'])))
     .addColumn('sha256', 'text')
     .addColumn('extracted', 'text')
     .addColumn('error', 'text')
@@ -62,9 +60,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('file_id', 'text', (c) => c.notNull().references('files.id').onDelete('cascade'))
     .addColumn('type', 'text', (c) => c.notNull())
-    .addColumn('state', 'text', (c) =>
-      c.notNull().check(sqlIn('state', ['queued', 'processing', 'completed', 'failed'])),
-    )
+    .addColumn('state', 'text', (c) => c.notNull().check(sqlIn('state', ['queued', 'processing', 'completed', 'failed'])))
     .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('max_attempts', 'integer', (c) => c.notNull())
     .addColumn('last_error', 'text')

@@ -54,7 +54,10 @@ export function assignEmails(rows: Row[]): Map<string, Assigned> {
 }
 
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('users').addColumn('display_name', 'text', (c) => c.notNull().defaultTo('')).execute();
+  await db.schema
+    .alterTable('users')
+    .addColumn('display_name', 'text', (c) => c.notNull().defaultTo(''))
+    .execute();
   await db.schema.alterTable('users').addColumn('original_email', 'text').execute();
 
   const rows: Row[] = await db.selectFrom('users').select(['id', 'email', 'created_at']).execute();
@@ -70,7 +73,12 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 /** Moving in two steps means no update meets the unique index half-way (A taking B's address before B moved). */
 async function moveAside(db: Kysely<any>, rows: Array<{ id: string }>): Promise<void> {
-  for (const row of rows) await db.updateTable('users').set({ email: `migrating:${row.id}` }).where('id', '=', row.id).execute();
+  for (const row of rows)
+    await db
+      .updateTable('users')
+      .set({ email: `migrating:${row.id}` })
+      .where('id', '=', row.id)
+      .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

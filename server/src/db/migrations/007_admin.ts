@@ -17,13 +17,28 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely';
 export async function up(db: Kysely<unknown>): Promise<void> {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
 
-  await db.schema.alterTable('users').addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('users')
+    .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
   // null: DEFAULT_QUOTA_BYTES applies.
   await db.schema.alterTable('users').addColumn('quota_bytes', 'bigint').execute();
-  await db.schema.alterTable('users').addColumn('files_bytes', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
-  await db.schema.alterTable('users').addColumn('file_count', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
-  await db.schema.alterTable('users').addColumn('reserved_bytes', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
-  await db.schema.alterTable('uploads').addColumn('reserved_bytes', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('users')
+    .addColumn('files_bytes', 'bigint', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await db.schema
+    .alterTable('users')
+    .addColumn('file_count', 'bigint', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await db.schema
+    .alterTable('users')
+    .addColumn('reserved_bytes', 'bigint', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await db.schema
+    .alterTable('uploads')
+    .addColumn('reserved_bytes', 'bigint', (c) => c.notNull().defaultTo(0))
+    .execute();
   await sql`update users set
       files_bytes = coalesce((select sum(size) from files where files.owner_id = users.id), 0),
       file_count = (select count(*) from files where files.owner_id = users.id)`.execute(db);
@@ -124,7 +139,14 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     await sql`drop index files_title_trgm`.execute(db);
     await sql`drop index files_filename_trgm`.execute(db);
   } else {
-    for (const trigger of ['files_after_insert', 'files_after_delete', 'files_after_rename', 'uploads_after_insert', 'uploads_after_reserve', 'uploads_after_delete']) {
+    for (const trigger of [
+      'files_after_insert',
+      'files_after_delete',
+      'files_after_rename',
+      'uploads_after_insert',
+      'uploads_after_reserve',
+      'uploads_after_delete',
+    ]) {
       await sql`drop trigger ${sql.id(trigger)}`.execute(db);
     }
     await sql`drop table files_fts`.execute(db);

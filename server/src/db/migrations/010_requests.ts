@@ -36,12 +36,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('file_requests_owner_created').on('file_requests').columns(['owner_id', 'created_at', 'id']).execute();
 
   await db.schema.alterTable('files').addColumn('expires_at', 'text').execute();
-  await db.schema.alterTable('files').addColumn('request_id', 'text', (c) => c.references('file_requests.id').onDelete('set null')).execute();
+  await db.schema
+    .alterTable('files')
+    .addColumn('request_id', 'text', (c) => c.references('file_requests.id').onDelete('set null'))
+    .execute();
   await db.schema.alterTable('files').addColumn('uploader', 'text').execute();
   await db.schema.createIndex('files_expires_at').on('files').columns(['expires_at', 'id']).where(sql.ref('expires_at'), 'is not', null).execute();
   await db.schema.createIndex('files_request').on('files').column('request_id').where(sql.ref('request_id'), 'is not', null).execute();
 
-  await db.schema.alterTable('uploads').addColumn('request_id', 'text', (c) => c.references('file_requests.id').onDelete('cascade')).execute();
+  await db.schema
+    .alterTable('uploads')
+    .addColumn('request_id', 'text', (c) => c.references('file_requests.id').onDelete('cascade'))
+    .execute();
   await db.schema.alterTable('uploads').addColumn('uploader', 'text').execute();
   // The expiry the file will get (tus metadata `expires` or DEFAULT_FILE_TTL), fixed at creation.
   await db.schema.alterTable('uploads').addColumn('file_expires_at', 'text').execute();

@@ -4,7 +4,23 @@ import { readZipEntryCount } from './zip.js';
 
 /** file-type extensions of the containers and compressed streams reported as archives. */
 const ARCHIVE_EXTENSIONS = new Set([
-  'zip', 'tar', 'gz', 'tar.gz', 'bz2', 'xz', 'zst', 'lz', 'lz4', 'Z', '7z', 'rar', 'cab', 'cpio', 'ar', 'arj', 'lzh',
+  'zip',
+  'tar',
+  'gz',
+  'tar.gz',
+  'bz2',
+  'xz',
+  'zst',
+  'lz',
+  'lz4',
+  'Z',
+  '7z',
+  'rar',
+  'cab',
+  'cpio',
+  'ar',
+  'arj',
+  'lzh',
 ]);
 const COMPRESSED_STREAMS: Record<string, string> = {
   gz: 'gzip',
@@ -30,12 +46,7 @@ export interface ArchiveSummary {
 }
 
 /** Only what the container's own index or headers tell cheaply; nothing is decompressed. */
-export async function describeArchive(
-  ext: string,
-  handle: FileHandle,
-  size: number,
-  signal?: AbortSignal,
-): Promise<ArchiveSummary> {
+export async function describeArchive(ext: string, handle: FileHandle, size: number, signal?: AbortSignal): Promise<ArchiveSummary> {
   if (ext === 'zip') {
     const entries = await readZipEntryCount(handle, size);
     return entries === null

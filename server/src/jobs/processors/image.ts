@@ -70,7 +70,9 @@ function decodeInChild(path: string, derivedDir: string, signal?: AbortSignal): 
       }
       if (answer.summary) return resolve(answer.summary);
       if (answer.gone) return reject(fileGone(new Error(answer.error)));
-      const why = answer.error ? firstLine(answer.error, path) : `the decoder stopped (${killedBy ?? `exit code ${code}`}), probably for lack of memory`;
+      const why = answer.error
+        ? firstLine(answer.error, path)
+        : `the decoder stopped (${killedBy ?? `exit code ${code}`}), probably for lack of memory`;
       const cause = new Error(err || why);
       // sharp does not always say ENOENT for a file deleted meanwhile; the file system does.
       void fileGoneIfMissing(path, cause).then((gone) => reject(gone ?? new ProcessingError(`Image could not be decoded: ${why}`, { cause })));

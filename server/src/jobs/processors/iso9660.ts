@@ -6,9 +6,7 @@ const STANDARD_ID = 'CD001';
 const PRIMARY_VOLUME = 1;
 const SET_TERMINATOR = 255;
 
-export type IsoSummary =
-  | { valid: true; label: string; systemId: string; blockSize: number; volumeBytes: number }
-  | { valid: false; note: string };
+export type IsoSummary = { valid: true; label: string; systemId: string; blockSize: number; volumeBytes: number } | { valid: false; note: string };
 
 /** The `CD001` standard identifier of the first volume descriptor (byte 32769). */
 export function hasIsoSignature(head: Uint8Array): boolean {
@@ -49,5 +47,8 @@ function descriptorAt(head: Uint8Array, sector: number): Buffer | null {
 
 // Identifiers are space-padded, though some mastering tools pad with NULs.
 function readIdentifier(descriptor: Buffer, offset: number, length: number): string {
-  return descriptor.toString('latin1', offset, offset + length).replace(/\0+$/, '').trim();
+  return descriptor
+    .toString('latin1', offset, offset + length)
+    .replace(/\0+$/, '')
+    .trim();
 }

@@ -27,8 +27,7 @@ async function detect(path: string, signal?: AbortSignal): Promise<SniffedType |
   } catch (error) {
     signal?.throwIfAborted();
     throw (
-      (await fileGoneIfMissing(path, error)) ??
-      new ProcessingError(`File type could not be determined: ${firstLine(error, path)}`, { cause: error })
+      (await fileGoneIfMissing(path, error)) ?? new ProcessingError(`File type could not be determined: ${firstLine(error, path)}`, { cause: error })
     );
   }
 }

@@ -81,7 +81,10 @@ function headerSize(header: Buffer): number {
 }
 
 function parseOctal(header: Buffer, offset: number, length: number): number {
-  const digits = header.toString('latin1', offset, offset + length).replace(/[\0 ]+$/, '').trim();
+  const digits = header
+    .toString('latin1', offset, offset + length)
+    .replace(/[\0 ]+$/, '')
+    .trim();
   return digits === '' ? 0 : Number.parseInt(digits, 8);
 }
 

@@ -107,7 +107,12 @@ function decodePreviewLine(raw: Buffer): string {
   const chars = Array.from(line);
   if (truncated || chars.length > PREVIEW_LINE_CHARS) {
     // A cut through a multi-byte character decodes to U+FFFD; drop it.
-    return chars.slice(0, PREVIEW_LINE_CHARS).join('').replace(/\uFFFD+$/, '') + '…';
+    return (
+      chars
+        .slice(0, PREVIEW_LINE_CHARS)
+        .join('')
+        .replace(/\uFFFD+$/, '') + '…'
+    );
   }
   return line;
 }

@@ -25,8 +25,7 @@ export async function readZipEntryCount(handle: FileHandle, size: number): Promi
     if (i + EOCD_BYTES + commentBytes > tail.length) continue;
 
     const entries = tail.readUInt16LE(i + 10);
-    const needsZip64 =
-      entries === 0xffff || tail.readUInt32LE(i + 12) === 0xffffffff || tail.readUInt32LE(i + 16) === 0xffffffff;
+    const needsZip64 = entries === 0xffff || tail.readUInt32LE(i + 12) === 0xffffffff || tail.readUInt32LE(i + 16) === 0xffffffff;
     if (needsZip64) return (await readZip64EntryCount(handle, tailStart + i)) ?? entries;
     return entries;
   }
