@@ -58,6 +58,43 @@ export function startChild(args, env, find) {
   });
 }
 
+/**
+ * Starts the built server as a bench uses it: production mode, a fresh secret, its own storage,
+ * an ephemeral port on 127.0.0.1, the bench user seeded and no web client; `env` adds or overrides.
+ */
+export function startBenchServer(storageDir, env = {}) {
+  return startChild(
+    startArguments(),
+    {
+      NODE_ENV: 'production',
+      JWT_SECRET: randomBytes(32).toString('base64url'),
+      STORAGE_DIR: storageDir,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      SEED_USERS: 'bench@example.com:bench-password:user',
+      CLIENT_DIR: path.join(storageDir, 'no-client'),
+      ...env,
+    },
+    (line) => (line.includes('Dropline is listening') ? JSON.parse(line).url : null),
+  );
+}
+
+/** A download streamed and thrown away; resolves with its byte count. */
+export function drain(base, pathname, headers) {
+  return new Promise((resolve, reject) => {
+    http
+      .get(new URL(pathname, base), { headers }, (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`GET ${pathname}: ${res.statusCode}`));
+        let bytes = 0;
+        res.on('data', (chunk) => (bytes += chunk.length));
+        res.on('end', () => resolve(bytes));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
 export function request(base, method, pathname, headers, body) {
   return new Promise((resolve, reject) => {
     const req = http.request(new URL(pathname, base), { method, headers }, (res) => {

@@ -9,51 +9,23 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { GiB, MiB, builtServer, cpuSeconds, dataFile, request, startArguments, startChild } from './common.mjs';
+import { GiB, MiB, builtServer, cpuSeconds, dataFile, request, startBenchServer, drain } from './common.mjs';
 
 // A smaller or shorter run for a busy machine: BENCH_ENCRYPTION_SIZE (bytes), BENCH_ENCRYPTION_REPEATS.
 const SIZE = Number(process.env.BENCH_ENCRYPTION_SIZE ?? GiB);
 const REPEATS = Number(process.env.BENCH_ENCRYPTION_REPEATS ?? 3);
 const TARGET = 1.25;
 
-/** Reads a download to its end, counting bytes; returns how many arrived. */
-function download(base, pathname, headers) {
-  return new Promise((resolve, reject) => {
-    http
-      .get(new URL(pathname, base), { headers }, (res) => {
-        if (res.statusCode !== 200) reject(new Error(`download answered ${res.statusCode}`));
-        let bytes = 0;
-        res.on('data', (chunk) => (bytes += chunk.length));
-        res.on('end', () => resolve(bytes));
-        res.on('error', reject);
-      })
-      .on('error', reject);
-  });
-}
-
 async function startServer(name, extraEnv) {
   const dir = await mkdtemp(path.join(tmpdir(), `dropline-bench-${name}-`));
-  const server = await startChild(
-    startArguments(),
-    {
-      NODE_ENV: 'production',
-      JWT_SECRET: randomBytes(32).toString('base64url'),
-      STORAGE_DIR: dir,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'info',
-      RUN_WORKERS: 'false',
-      // A loaded machine can take longer than the default 15 minutes over the repeats.
-      ACCESS_TOKEN_TTL: '24h',
-      SEED_USERS: 'bench@example.com:bench-password:user',
-      CLIENT_DIR: path.join(dir, 'no-client'),
-      ...extraEnv,
-    },
-    (line) => (line.includes('Dropline is listening') ? JSON.parse(line).url : null),
-  );
+  const server = await startBenchServer(dir, {
+    RUN_WORKERS: 'false',
+    // A loaded machine can take longer than the default 15 minutes over the repeats.
+    ACCESS_TOKEN_TTL: '24h',
+    ...extraEnv,
+  });
   const login = await request(
     server.url,
     'POST',
@@ -85,7 +57,7 @@ async function roundTrip(target, file) {
   );
   if (patched.status !== 204) throw new Error(`PATCH failed: ${patched.status} ${patched.text}`);
   const uploaded = cpuSeconds(target.child.pid);
-  const bytes = await download(target.url, `/api/files/${id}/content`, target.auth);
+  const bytes = await drain(target.url, `/api/files/${id}/content`, target.auth);
   if (bytes !== SIZE) throw new Error(`download gave ${bytes} bytes of ${SIZE}`);
   const downloaded = cpuSeconds(target.child.pid);
   const deleted = await request(target.url, 'DELETE', `/api/files/${id}`, target.auth);

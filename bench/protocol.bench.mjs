@@ -22,28 +22,16 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { GiB, MiB, builtServer, cpuSeconds, dataFile, request, serverDir, startArguments, startChild } from './common.mjs';
+import { GiB, MiB, builtServer, cpuSeconds, dataFile, request, serverDir, startBenchServer } from './common.mjs';
 
 const CHUNK = 64 * MiB;
 const tus = createRequire(path.join(serverDir, 'package.json'))('tus-js-client');
 
 async function startServer() {
   const storageDir = await mkdtemp(path.join(tmpdir(), 'dropline-bench-protocol-'));
-  const { child, url } = await startChild(
-    startArguments(),
-    {
-      NODE_ENV: 'production',
-      JWT_SECRET: randomBytes(32).toString('base64url'),
-      STORAGE_DIR: storageDir,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'info',
-      SEED_USERS: 'bench@example.com:bench-password:user',
-      CLIENT_DIR: path.join(storageDir, 'no-client'),
-      ACCESS_TOKEN_TTL: '2h',
-    },
-    (line) => (line.includes('Dropline is listening') ? JSON.parse(line).url : null),
-  );
+  const { child, url } = await startBenchServer(storageDir, {
+    ACCESS_TOKEN_TTL: '2h',
+  });
   const login = await request(
     url,
     'POST',

@@ -16,7 +16,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { GiB, MiB, benchDir, builtServer, cpuSeconds, dataFile, request, rssSampler, startArguments, startChild } from './common.mjs';
+import { GiB, MiB, benchDir, builtServer, cpuSeconds, dataFile, request, rssSampler, startChild, startBenchServer } from './common.mjs';
 
 const SIZE = 1 * GiB;
 const REPEATS = 3;
@@ -85,22 +85,10 @@ async function main() {
   const targets = [];
   const children = [];
   try {
-    const full = await startChild(
-      startArguments(),
-      {
-        NODE_ENV: 'production',
-        JWT_SECRET: randomBytes(32).toString('base64url'),
-        STORAGE_DIR: dir,
-        HOST: '127.0.0.1',
-        PORT: '0',
-        LOG_LEVEL: 'info',
-        SEED_USERS: 'bench@example.com:bench-password:user',
-        CLIENT_DIR: path.join(dir, 'no-client'),
-        // A hundred uploads and a dozen downloads from one address must not meet the API limit.
-        RATE_LIMIT: '100000',
-      },
-      (line) => (line.includes('Dropline is listening') ? JSON.parse(line).url : null),
-    );
+    const full = await startBenchServer(dir, {
+      // A hundred uploads and a dozen downloads from one address must not meet the API limit.
+      RATE_LIMIT: '100000',
+    });
     children.push(full.child);
     const login = await request(
       full.url,

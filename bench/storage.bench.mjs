@@ -7,16 +7,14 @@
 // Every process's peak RSS is sampled from /proc; the raw SDK runs in a child process of its own.
 // Size: BENCH_STORAGE_SIZE (default 1GiB); the best of BENCH_STORAGE_REPEATS (default 2) runs counts.
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import http from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { GiB, MiB, builtServer, dataFile, request, root, rssSampler, serverDir, startArguments, startChild } from './common.mjs';
+import { GiB, MiB, builtServer, dataFile, request, root, rssSampler, serverDir, startBenchServer, drain } from './common.mjs';
 
 const CHUNK = 64 * MiB;
 const PART = 8 * MiB;
@@ -82,21 +80,9 @@ async function gateway() {
 
 async function startServer(name, env) {
   const dir = await mkdtemp(path.join(tmpdir(), `dropline-bench-${name}-`));
-  const { child, url } = await startChild(
-    startArguments(),
-    {
-      NODE_ENV: 'production',
-      JWT_SECRET: randomBytes(32).toString('base64url'),
-      STORAGE_DIR: dir,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'info',
-      SEED_USERS: 'bench@example.com:bench-password:user',
-      CLIENT_DIR: path.join(dir, 'no-client'),
-      ...env,
-    },
-    (line) => (line.includes('Dropline is listening') ? JSON.parse(line).url : null),
-  );
+  const { child, url } = await startBenchServer(dir, {
+    ...env,
+  });
   const login = await request(
     url,
     'POST',
@@ -105,21 +91,6 @@ async function startServer(name, env) {
     JSON.stringify({ email: 'bench@example.com', password: 'bench-password' }),
   );
   return { name, child, url, dir, auth: { Authorization: `Bearer ${JSON.parse(login.text).accessToken}` } };
-}
-
-/** A download streamed and thrown away; resolves with its byte count. */
-function download(base, pathname, headers) {
-  return new Promise((resolve, reject) => {
-    http
-      .get(new URL(pathname, base), { headers }, (res) => {
-        if (res.statusCode !== 200) return reject(new Error(`GET ${pathname}: ${res.statusCode}`));
-        let bytes = 0;
-        res.on('data', (chunk) => (bytes += chunk.length));
-        res.on('end', () => resolve(bytes));
-        res.on('error', reject);
-      })
-      .on('error', reject);
-  });
 }
 
 /** Uploads with tus in 64 MiB PATCHes, then downloads the file; seconds and peak RSS of each. */
@@ -150,7 +121,7 @@ async function throughServer(target, file) {
   const id = location.split('/').pop();
   stop = rssSampler(target.child.pid);
   started = performance.now();
-  const bytes = await download(target.url, `/api/files/${id}/content`, target.auth);
+  const bytes = await drain(target.url, `/api/files/${id}/content`, target.auth);
   if (bytes !== SIZE) throw new Error(`downloaded ${bytes} of ${SIZE} bytes`);
   const down = { seconds: (performance.now() - started) / 1000, rss: stop() };
   const deleted = await request(target.url, 'DELETE', `/api/files/${id}`, target.auth);

@@ -1,25 +1,22 @@
-// Upload throughput and memory: the full Dropline server (built, auth on) against a bare
-// @tus/server + FileStore, both as child processes, fed 1 GiB and 4 GiB files with raw tus
-// requests streamed from disk, once as a single PATCH and once in 64 MiB chunks. Each server's
-// peak RSS is sampled from /proc every 100 ms, and the CPU time it spent is read from /proc too.
-// Targets: full >= bare throughput, peak RSS under 150 MB and no higher for 4 GiB than for 1 GiB.
-//
-// Runs alternate between the two servers and repeat; the best run counts, because on a shared
-// two-core machine the slower runs measure the neighbours. CPU seconds per GiB is the steadier
-// measure of what each server itself costs.
-//
-// The full server runs exactly as `pnpm start` runs it, V8 flags included. Without
-// --initial-old-space-size, V8 tends to fall into a full collection every ~50 ms while request
-// Buffers stream through a small heap, which doubles the CPU an upload costs (the bare server
-// can fall into it too); a smaller young generation (--max-semi-space-size) keeps the RSS that
-// streaming garbage takes ~25 MB lower.
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { GiB, MiB, benchDir, builtServer, cpuSeconds, dataFile, request, root, rssSampler, startArguments, startChild } from './common.mjs';
+import {
+  GiB,
+  MiB,
+  benchDir,
+  builtServer,
+  cpuSeconds,
+  dataFile,
+  request,
+  root,
+  rssSampler,
+  startArguments,
+  startChild,
+  startBenchServer,
+} from './common.mjs';
 
 const CHUNK = 64 * MiB;
 const SIZES = [1 * GiB, 4 * GiB];
@@ -72,20 +69,7 @@ async function main() {
   const bareDir = await mkdtemp(path.join(tmpdir(), 'dropline-bench-bare-'));
   const targets = [];
   try {
-    const full = await startChild(
-      startArguments(),
-      {
-        NODE_ENV: 'production',
-        JWT_SECRET: randomBytes(32).toString('base64url'),
-        STORAGE_DIR: fullDir,
-        HOST: '127.0.0.1',
-        PORT: '0',
-        LOG_LEVEL: 'info',
-        SEED_USERS: 'bench@example.com:bench-password:user',
-        CLIENT_DIR: path.join(fullDir, 'no-client'),
-      },
-      (line) => (line.includes('Dropline is listening') ? JSON.parse(line).url : null),
-    );
+    const full = await startBenchServer(fullDir);
     targets.push({ name: 'full', ...full, endpoint: '/api/uploads/' });
     const login = await request(
       full.url,
