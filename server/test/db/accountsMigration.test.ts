@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { migrateToLatest, openDatabase } from '../../src/db/database.js';
 import { migrationProvider } from '../../src/db/migrations/index.js';
+import { migrationsFrom } from '../helpers/migrations.js';
 import { createPostgresDatabase, postgresAvailable } from '../helpers/services.js';
 import { errorCode, startTestServer, withDatabase, type TestServer } from '../helpers/testServer.js';
 
@@ -41,16 +42,7 @@ describe.each(databases)('migration 004_accounts on %s', (database) => {
       for (const [id, email, at] of OLD_ROWS.filter(([, email]) => database === 'sqlite' || !email.includes('\u0000'))) {
         await (db as any).insertInto('users').values({ id, email, password_hash: hash, role: 'user', created_at: at, updated_at: at }).execute();
       }
-      expect(await migrateToLatest(db)).toEqual([
-        '004_accounts',
-        '006_protocol',
-        '007_admin',
-        '008_crc32',
-        '009_shares',
-        '010_requests',
-        '012_encryption',
-        '013_search',
-      ]);
+      expect(await migrateToLatest(db)).toEqual(migrationsFrom('004_accounts'));
     });
     const rows = await withDatabase(s, (db) =>
       db.selectFrom('users').select(['id', 'email', 'display_name', 'original_email']).orderBy('created_at').execute(),

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrateToLatest, openDatabase } from '../../src/db/database.js';
+import { MIGRATIONS } from '../helpers/migrations.js';
 import { createPostgresDatabase, postgresAvailable } from '../helpers/services.js';
 
 const pgDatabases: Array<{ drop(): Promise<void> }> = [];
@@ -29,19 +30,7 @@ describe.each(targets)('migrations on %s', (_name, makeUrl) => {
   it('apply to an empty database, then re-run as a no-op', async () => {
     const handle = openDatabase(await makeUrl());
     try {
-      expect(await migrateToLatest(handle.db)).toEqual([
-        '001_initial',
-        '002_uploads',
-        '003_live_job_per_file',
-        '004_accounts',
-        '006_protocol',
-        '007_admin',
-        '008_crc32',
-        '009_shares',
-        '010_requests',
-        '012_encryption',
-        '013_search',
-      ]);
+      expect(await migrateToLatest(handle.db)).toEqual(MIGRATIONS);
       expect(await migrateToLatest(handle.db)).toEqual([]);
       const tables = (await handle.db.introspection.getTables()).map((t) => t.name).sort();
       expect(tables).toEqual(expect.arrayContaining(['files', 'jobs', 'refresh_tokens', 'sessions', 'uploads', 'users']));
