@@ -222,6 +222,12 @@ export async function* openChunks(source: AsyncIterable<Uint8Array>, key: Buffer
   // than decrypting it.
   let batch: Buffer[] = [];
   let batched = 0;
+  const release = (): Buffer => {
+    const out = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batched);
+    batch = [];
+    batched = 0;
+    return out;
+  };
   try {
     for (let index = Math.floor(start / CHUNK_BYTES); index * CHUNK_BYTES < end; index++) {
       const chunkStart = index * CHUNK_BYTES;
@@ -232,13 +238,9 @@ export async function* openChunks(source: AsyncIterable<Uint8Array>, key: Buffer
       const wanted = plain.subarray(Math.max(start - chunkStart, 0), Math.min(end - chunkStart, plain.length));
       batch.push(wanted);
       batched += wanted.length;
-      if (batched >= OPEN_BATCH_BYTES) {
-        yield batch.length === 1 ? batch[0]! : Buffer.concat(batch, batched);
-        batch = [];
-        batched = 0;
-      }
+      if (batched >= OPEN_BATCH_BYTES) yield release();
     }
-    if (batched > 0) yield batch.length === 1 ? batch[0]! : Buffer.concat(batch, batched);
+    if (batched > 0) yield release();
   } finally {
     await reader.close();
   }
