@@ -60,11 +60,12 @@ export function startChild(args, env, find) {
 
 /**
  * Starts the built server as a bench uses it: production mode, a fresh secret, its own storage,
- * an ephemeral port on 127.0.0.1, the bench user seeded and no web client; `env` adds or overrides.
+ * an ephemeral port on 127.0.0.1, the bench user seeded and no web client; `env` adds or overrides,
+ * `nodeArgs` go before the start script's (e.g. --cpu-prof, which NODE_OPTIONS may not carry).
  */
-export function startBenchServer(storageDir, env = {}) {
+export function startBenchServer(storageDir, env = {}, nodeArgs = []) {
   return startChild(
-    startArguments(),
+    [...nodeArgs, ...startArguments()],
     {
       NODE_ENV: 'production',
       JWT_SECRET: randomBytes(32).toString('base64url'),

@@ -289,8 +289,6 @@ async function bench(engine) {
     AUTH_RATE_LIMIT: '1000000',
     ACCESS_TOKEN_TTL: '24h',
     SEED_USERS: 'admin@example.com:admin-password-1:admin',
-    // BENCH_SERVER_NODE_OPTIONS reaches the server only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
-    ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
   };
   let ownerIds = keep && existsSync(seededMark) ? JSON.parse(await readFile(seededMark, 'utf8')) : null;
   if (engine === 'postgres') {
@@ -311,6 +309,8 @@ async function bench(engine) {
     url.pathname = `/${pgName}`;
     env.DATABASE_URL = url.toString();
   }
+  // BENCH_SERVER_NODE_ARGS reach the server under test only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
   const post = (base, url, json) =>
     fetch(base + url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) }).then((r) => r.json());
 
@@ -331,7 +331,7 @@ async function bench(engine) {
 
   // The server under test runs alone in its own process: the requests, the uploads' clients and the
   // "db" timings below are this process's work, not the server's event loop's.
-  const server = await startBenchServer(storageDir, env);
+  const server = await startBenchServer(storageDir, env, nodeArgs);
   const api = async (url, token) => {
     const request = () => fetch(server.url + url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
     // A kept-alive connection idle through a long "before" query may be closed as it is reused: ask again once.
