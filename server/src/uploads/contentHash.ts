@@ -34,7 +34,7 @@ export class RunningHash {
 
   constructor(
     private readonly id: string,
-    /** Gives the starting state and the final digest; the bytes in between are hashed elsewhere. */
+    /** Gives the starting state and the final digest, synchronously (it may be shared); the bytes in between are hashed elsewhere. */
     private readonly hasher: IHasher,
     private position: number,
     /** zlib's CRC-32 continues from a previous value, so its whole state is this number. */
@@ -58,7 +58,7 @@ export class RunningHash {
     this.position += chunk.length;
     let flushed: Promise<void> | undefined;
     for (let at = 0; at < chunk.length; ) {
-      this.batch ??= new Uint8Array(HASH_BATCH_BYTES);
+      this.batch ??= hashThreads.buffer(HASH_BATCH_BYTES);
       const take = Math.min(chunk.length - at, HASH_BATCH_BYTES - this.batched);
       this.batch.set(chunk.subarray(at, at + take), this.batched);
       this.batched += take;
@@ -107,6 +107,13 @@ export class RunningHash {
  * hash-wasm can), so a finished upload's digests are known without reading the file again.
  */
 export class ContentHashes {
+  /**
+   * One hasher for every upload: it only gives a starting state and turns a final one into the
+   * digest, each synchronously, so uploads never see each other's. A wasm instance per request
+   * cost its instantiation on the event loop, and garbage.
+   */
+  private hasher: Promise<IHasher> | undefined;
+
   constructor(
     private readonly states: HashStates,
     private readonly blobs: BlobStore,
@@ -124,7 +131,8 @@ export class ContentHashes {
   async resume(id: string, offset: number): Promise<RunningHash | null> {
     const { saved, partial } = await this.states.savedHash(id);
     if (partial) return null;
-    const hasher = await createSHA256();
+    this.hasher ??= createSHA256();
+    const hasher = await this.hasher;
     hasher.init();
     let from = 0;
     let crc = 0;

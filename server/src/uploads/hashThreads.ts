@@ -24,7 +24,8 @@ parentPort.on('message', async ({ job, sha256, crc, bytes }) => {
     hasher.load(sha256);
     hasher.update(bytes);
     const state = hasher.save();
-    parentPort.postMessage({ job, sha256: state, crc: crc32(bytes, crc) }, [state.buffer]);
+    // The bytes go back too, to be filled again: a fresh MiB per batch cost more than copying into it.
+    parentPort.postMessage({ job, sha256: state, crc: crc32(bytes, crc), bytes }, [state.buffer, bytes.buffer]);
   } catch (err) {
     parentPort.postMessage({ job, error: String(err && err.stack || err) });
   }
@@ -34,6 +35,15 @@ parentPort.on('message', async ({ job, sha256, crc, bytes }) => {
 interface Job {
   resolve(state: HashState): void;
   reject(err: Error): void;
+}
+
+/** What the thread answers a job with: the new state and the bytes back, or why not. */
+interface Reply {
+  job: number;
+  sha256?: Uint8Array;
+  crc?: number;
+  bytes?: Uint8Array<ArrayBuffer>;
+  error?: string;
 }
 
 interface Thread {
@@ -50,8 +60,20 @@ interface Thread {
 class HashThreads {
   private readonly threads: Thread[] = [];
   private nextJob = 0;
+  /** Memory the threads gave back, kept for `buffer`; as many as can be in flight at once is enough. */
+  private readonly spares: ArrayBuffer[] = [];
 
   constructor(private readonly size: number) {}
+
+  /**
+   * Memory of `bytes` bytes to fill and pass to `continue`: one a thread gave back when there is
+   * one (its pages are already mapped; a new one is zeroed and faulted in page by page, which cost
+   * more than the copy into it). Its contents are stale.
+   */
+  buffer(bytes: number): Uint8Array<ArrayBuffer> {
+    const at = this.spares.findIndex((spare) => spare.byteLength === bytes);
+    return at >= 0 ? new Uint8Array(this.spares.splice(at, 1)[0]!) : new Uint8Array(bytes);
+  }
 
   /** The state after `bytes`, whose memory goes to the thread (the caller's view is emptied): pass a copy. */
   continue(from: HashState, bytes: Uint8Array<ArrayBuffer>): Promise<HashState> {
@@ -72,9 +94,10 @@ class HashThreads {
     const worker = new Worker(PROGRAM, { eval: true, workerData: { hashWasm: createRequire(import.meta.url).resolve('hash-wasm') } });
     worker.unref();
     const thread: Thread = { worker, jobs: new Map() };
-    worker.on('message', ({ job, sha256, crc, error }: { job: number; sha256?: Uint8Array; crc?: number; error?: string }) => {
+    worker.on('message', ({ job, sha256, crc, bytes, error }: Reply) => {
       const waiting = thread.jobs.get(job);
       thread.jobs.delete(job);
+      if (bytes && this.spares.length < MAX_SPARES) this.spares.push(bytes.buffer);
       if (error !== undefined) waiting?.reject(new Error(`hash thread: ${error}`));
       else waiting?.resolve({ sha256: sha256!, crc32: crc! });
     });
@@ -91,6 +114,9 @@ class HashThreads {
     return thread;
   }
 }
+
+/** Eight uploads' batches in flight, two each, and then some. */
+const MAX_SPARES = 16;
 
 /** One thread on two cores (the loop keeps the other), up to four on bigger machines. */
 export const hashThreads = new HashThreads(Math.max(1, Math.min(4, availableParallelism() - 1)));

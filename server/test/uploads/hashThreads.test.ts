@@ -3,6 +3,7 @@ import { crc32 } from 'node:zlib';
 import { createSHA256 } from 'hash-wasm';
 import { describe, expect, it } from 'vitest';
 import { RunningHash, type HashStates } from '../../src/uploads/contentHash.js';
+import { hashThreads } from '../../src/uploads/hashThreads.js';
 import type { SavedHash } from '../../src/uploads/uploads.repository.js';
 
 /** Keeps what RunningHash saves, as the uploads table would. */
@@ -38,6 +39,20 @@ describe('hashing off the event loop', () => {
     }
     expect(hash.offset).toBe(data.length);
     expect(await hash.digests()).toEqual({ sha256: createHash('sha256').update(data).digest('hex'), crc32: crc32(data) });
+  });
+
+  it('gives the memory a thread hashed back, to be filled again rather than a new one mapped', async () => {
+    const size = 3 * 1024 * 1024 + 7;
+    const bytes = hashThreads.buffer(size);
+    bytes.fill(0x5a);
+    const hasher = await createSHA256();
+    hasher.init();
+    const state = await hashThreads.continue({ sha256: hasher.save(), crc32: 0 }, bytes);
+    expect(state.crc32).toBe(crc32(Buffer.alloc(size, 0x5a)));
+    // A new buffer is zeroed; this one still holds what was hashed in it.
+    const again = hashThreads.buffer(size);
+    expect(again.length).toBe(size);
+    expect(again.every((b) => b === 0x5a)).toBe(true);
   });
 
   it('keeps concurrent uploads apart, and a checkpoint is the state at its offset, which continues elsewhere', async () => {
