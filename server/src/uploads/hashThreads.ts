@@ -115,7 +115,7 @@ class HashThreads {
   }
 }
 
-/** Eight uploads' batches in flight, two each, and then some. */
+/** Eight uploads with two batches each in flight; what stays mapped once uploads stop (16 MiB) is bounded by it. */
 const MAX_SPARES = 16;
 
 /** One thread on two cores (the loop keeps the other), up to four on bigger machines. */
