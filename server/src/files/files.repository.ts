@@ -39,6 +39,11 @@ export const COUNT_CAP = 1_000;
  * while checking each row finds a page sooner than fetching and sorting every candidate.
  */
 const DENSE_MATCHES = 2_000;
+/**
+ * From this offset on, a page of one owner's unfiltered files is found through the per-hour counts
+ * of `file_spans` (a few small reads) rather than by walking the offset through the index.
+ */
+const DEEP_OFFSET = 1_000;
 
 // Portable SQL only: `lower() like lower()` with an explicit escape character behaves the same on
 // SQLite and PostgreSQL (SQLite folds ASCII letters only).
@@ -112,14 +117,21 @@ function matching(engine: Engine, filter: FileFilter, plan: TextPlan = NO_TEXT, 
   };
 }
 
-const after = (cursor: Cursor) => (eb: FilesEb) =>
-  eb.or([eb('f.created_at', '<', cursor.createdAt), eb.and([eb('f.created_at', '=', cursor.createdAt), eb('f.id', '<', cursor.id)])]);
+// Row values, not `a < x or (a = x and b < y)`: both engines bound the index range with them, where
+// the `or` form walked every newer row first (SQLite, and PostgreSQL for deep positions).
+/** The rows after `cursor` in the listing's order. */
+const after = (cursor: Cursor) => (eb: FilesEb) => eb(eb.refTuple('f.created_at', 'f.id'), '<', eb.tuple(cursor.createdAt, cursor.id));
 
-/** Newest first, in the order of the composite index that `fixedColumns` picks. */
-function newestFirst<Q extends { orderBy(expression: Expression<unknown>): Q }>(query: Q, filter: FileFilter): Q {
+/** The rows at `cursor` and older: where a page found by position starts. */
+const atOrAfter = (cursor: Cursor) => (eb: FilesEb) => eb(eb.refTuple('f.created_at', 'f.id'), '<=', eb.tuple(cursor.createdAt, cursor.id));
+
+/** In the order of the composite index that `fixedColumns` picks, newest first unless `asc`. */
+function keyOrder<Q extends { orderBy(expression: Expression<unknown>): Q }>(query: Q, filter: FileFilter, direction: 'asc' | 'desc'): Q {
   const keys = [...fixedColumns(filter).map(([column]) => column), 'f.created_at', 'f.id'];
-  return keys.reduce((q, column) => q.orderBy(sql`${sql.ref(column)} desc`), query);
+  return keys.reduce((q, column) => q.orderBy(sql`${sql.ref(column)} ${sql.raw(direction)}`), query);
 }
+
+const newestFirst = <Q extends { orderBy(expression: Expression<unknown>): Q }>(query: Q, filter: FileFilter): Q => keyOrder(query, filter, 'desc');
 
 const unfiltered = (f: FileFilter) =>
   f.text === null && f.mimeType === null && f.mimePrefix === null && f.status === null && f.createdFrom === null && f.createdBefore === null;
@@ -146,19 +158,17 @@ export class FilesRepository {
     return { phrase, candidates: rows.length < DENSE_MATCHES ? rows.map((r) => r.rowid) : null, short: false };
   }
 
-  private joined() {
-    return this.db.selectFrom('files as f').innerJoin('users as u', 'u.id', 'f.owner_id');
-  }
-
-  private withOwner() {
-    return this.joined()
+  private withOwner(db: Db = this.db) {
+    return db
+      .selectFrom('files as f')
+      .innerJoin('users as u', 'u.id', 'f.owner_id')
       .leftJoin('file_requests as r', 'r.id', 'f.request_id')
       .selectAll('f')
       .select(['u.email as owner_email', 'u.display_name as owner_display_name', 'r.title as request_title']);
   }
 
-  private listing(filter: FileFilter, plan?: TextPlan) {
-    return newestFirst(this.withOwner().where(matching(this.engine, filter, plan)), filter);
+  private listing(filter: FileFilter, plan?: TextPlan, db: Db = this.db) {
+    return newestFirst(this.withOwner(db).where(matching(this.engine, filter, plan)), filter);
   }
 
   /**
@@ -261,10 +271,12 @@ export class FilesRepository {
    * One page by number. The total comes from the per-owner counters when nothing but the owner is
    * filtered, else from a count that stops at COUNT_CAP (`exact` false beyond it); a short query
    * looks at the newest SHORT_QUERY_WINDOW rows only (`exact` false when there were more). Pages
-   * past a known end are answered without reading rows; deep pages without a text search skip
-   * through a composite index (covering for the plain listing) before reading the rows they show.
+   * past a known end are answered without reading rows; deep pages of one owner's files are found
+   * through `file_spans`, other deep pages without a text search skip through a composite index
+   * (covering for the plain listing) before reading the rows they show.
    */
   async page(filter: FileFilter, offset: number, limit: number): Promise<{ rows: FileRecord[]; total: number; exact: boolean }> {
+    if (unfiltered(filter) && filter.ownerId !== null && offset >= DEEP_OFFSET) return this.deepPage(filter, filter.ownerId, offset, limit);
     const plan = await this.textPlan(filter);
     if (plan.short) return this.shortPage(filter, offset, limit);
     if (plan.candidates?.length === 0) return { rows: [], total: 0, exact: true };
@@ -284,6 +296,65 @@ export class FilesRepository {
           ).execute()
         : await this.listing(filter, plan).limit(limit).offset(offset).execute();
     return { rows, total, exact };
+  }
+
+  /**
+   * The owner's months, then that month's days, then that day's hours, are summed newest first to
+   * find the hour holding the row at `offset`; that hour's rows are walked oldest first to reach it
+   * (bounded by the files of one hour, not by the offset), and the page read from there on in the
+   * listing's order. One snapshot for all of it (repeatable read on PostgreSQL; SQLite's transaction
+   * is one), so the counts describe the rows read.
+   */
+  private deepPage(
+    filter: FileFilter,
+    ownerId: string,
+    offset: number,
+    limit: number,
+  ): Promise<{ rows: FileRecord[]; total: number; exact: boolean }> {
+    return this.db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .execute(async (trx) => {
+        let parent = '';
+        let newer = offset;
+        let inSpan = 0;
+        let total = 0;
+        for (let level = 0; level < 3; level++) {
+          const spans = await trx
+            .selectFrom('file_spans')
+            .select(['span', 'file_count'])
+            .where('owner_id', '=', ownerId)
+            .where('parent', '=', parent)
+            .orderBy('span', 'desc')
+            .execute();
+          if (level === 0) {
+            total = spans.reduce((sum, s) => sum + Number(s.file_count), 0);
+            if (offset >= total) return { rows: [], total, exact: true };
+          }
+          // The counts sum to the total read with them, so some span always holds the offset.
+          const holding = spans.find((span) => {
+            if (newer < Number(span.file_count)) return true;
+            newer -= Number(span.file_count);
+            return false;
+          });
+          if (!holding) throw new Error(`file_spans of ${ownerId} do not cover offset ${offset}`);
+          parent = holding.span;
+          inSpan = Number(holding.file_count);
+        }
+        const first = await keyOrder(
+          trx.selectFrom('files as f').select(['f.created_at', 'f.id']).where(matching(this.engine, filter)).where('f.created_at', '>=', parent),
+          filter,
+          'asc',
+        )
+          .offset(inSpan - 1 - newer)
+          .limit(1)
+          .executeTakeFirstOrThrow();
+        const rows = await this.listing(filter, undefined, trx)
+          .where(atOrAfter({ createdAt: first.created_at, id: first.id }))
+          .limit(limit)
+          .execute();
+        return { rows, total, exact: true };
+      });
   }
 
   private async shortPage(filter: FileFilter, offset: number, limit: number): Promise<{ rows: FileRecord[]; total: number; exact: boolean }> {
