@@ -74,22 +74,32 @@ function textMatches(engine: Engine, text: string, table: 'f' | 'w' = 'f') {
   return sql<SqlBool>`(${lower}(${sql.ref(`${table}.filename`)}) like ${lower}(${pattern}) escape '\\' or ${lower}(${sql.ref(`${table}.title`)}) like ${lower}(${pattern}) escape '\\')`;
 }
 
+/** Nothing but the owner (and perhaps a text) filtered. */
+const onlyOwner = (f: FileFilter) =>
+  f.mimeType === null && f.mimePrefix === null && f.status === null && f.createdFrom === null && f.createdBefore === null;
+
+const unfiltered = (f: FileFilter) => f.text === null && onlyOwner(f);
+
 type FixedColumn = 'f.owner_id' | 'f.mime_type' | 'f.status';
 
 /**
  * The columns a listing fixes and names first in its ORDER BY, so the order is that of one composite
  * index: (owner, created_at, id), or (owner, mime_type|status, created_at, id) when the type or the
- * status is fixed as well. Not with a text search: there PostgreSQL weighs the trigram index
- * against walking newest first by its statistics, and chooses well only when left to.
+ * status is fixed as well. With a text search alone only the owner: PostgreSQL then weighs the
+ * trigram index against walking the owner's files newest first (for a common text, a few hundred
+ * rows), where it otherwise walked (created_at, id) past every newer file of other owners. Not with
+ * a text search and other filters: there its estimate of the owner range misled it into combining
+ * bitmaps, and it chooses well when left to.
  */
 function fixedColumns(filter: FileFilter): Array<[FixedColumn, string]> {
-  if (filter.ownerId === null || filter.text !== null) return [];
+  if (filter.ownerId === null) return [];
+  if (filter.text !== null) return onlyOwner(filter) ? [['f.owner_id', filter.ownerId]] : [];
   const second: Array<[FixedColumn, string]> =
     filter.mimeType !== null ? [['f.mime_type', filter.mimeType]] : filter.status !== null ? [['f.status', filter.status]] : [];
   return [['f.owner_id', filter.ownerId], ...second];
 }
 
-function matching(engine: Engine, filter: FileFilter, plan: TextPlan = NO_TEXT, withText = true) {
+function matching(engine: Engine, filter: FileFilter, plan: TextPlan = NO_TEXT) {
   return (eb: FilesEb): Expression<SqlBool> => {
     const conditions: Expression<SqlBool>[] = [];
     const fixed = fixedColumns(filter);
@@ -102,7 +112,7 @@ function matching(engine: Engine, filter: FileFilter, plan: TextPlan = NO_TEXT, 
       conditions.push(engine === 'postgres' ? eb.and([eb(column, '>=', value), eb(column, '<=', value)]) : eb(column, '=', value));
     }
     if (filter.ownerId !== null && fixed.length === 0) conditions.push(eb('f.owner_id', '=', filter.ownerId));
-    if (filter.text !== null && withText) {
+    if (filter.text !== null) {
       if (plan.candidates !== null) conditions.push(sql<SqlBool>`${sql.ref('f.rowid')} in (${sql.join(plan.candidates)})`);
       conditions.push(textMatches(engine, filter.text));
     }
@@ -133,8 +143,8 @@ function keyOrder<Q extends { orderBy(expression: Expression<unknown>): Q }>(que
 
 const newestFirst = <Q extends { orderBy(expression: Expression<unknown>): Q }>(query: Q, filter: FileFilter): Q => keyOrder(query, filter, 'desc');
 
-const unfiltered = (f: FileFilter) =>
-  f.text === null && f.mimeType === null && f.mimePrefix === null && f.status === null && f.createdFrom === null && f.createdBefore === null;
+/** A short query's rows before the text is tested: they walk the index the filters alone pick. */
+const withoutText = (f: FileFilter): FileFilter => ({ ...f, text: null });
 
 const fileKey = (id: string) => `file:${id}`;
 
@@ -181,9 +191,9 @@ export class FilesRepository {
     const window = this.db
       .selectFrom('files as f')
       .selectAll('f')
-      .where(matching(this.engine, filter, undefined, false))
+      .where(matching(this.engine, withoutText(filter)))
       .$if(cursor !== null, (qb) => qb.where(after(cursor!)));
-    return newestFirst(window, filter).limit(SHORT_QUERY_WINDOW).as('w');
+    return newestFirst(window, withoutText(filter)).limit(SHORT_QUERY_WINDOW).as('w');
   }
 
   /** The rows of the short window that hold the text, with their owner, newest first. */
@@ -257,9 +267,9 @@ export class FilesRepository {
       this.db
         .selectFrom('files as f')
         .select(['f.created_at', 'f.id'])
-        .where(matching(this.engine, filter, plan, false))
+        .where(matching(this.engine, withoutText(filter)))
         .$if(cursor !== null, (qb) => qb.where(after(cursor!))),
-      filter,
+      withoutText(filter),
     )
       .offset(SHORT_QUERY_WINDOW - 1)
       .limit(1)
@@ -380,23 +390,27 @@ export class FilesRepository {
   }
 
   private async cappedCount(filter: FileFilter, plan: TextPlan): Promise<{ total: number; exact: boolean }> {
+    const matched = this.db
+      .selectFrom('files as f')
+      .select('f.id')
+      .where(matching(this.engine, filter, plan));
+    const capped =
+      plan.phrase !== null && plan.candidates === null
+        ? // Many FTS candidates: joined to the index, so they come one by one, each checked, until
+          // the cap (\`rowid in (select ...)\` first collected every match of the whole table).
+          matched
+            .innerJoin(sql<{ rowid: number }>`files_fts`.as('s'), (join) => join.on(sql<SqlBool>`s.rowid = f.rowid`))
+            .where(sql<SqlBool>`files_fts match ${plan.phrase}`)
+            .limit(COUNT_CAP + 1)
+            .as('m')
+        : // Ordered like the listing when there is no text: then the capped count walks the same
+          // composite index (PostgreSQL otherwise scanned the table until it had seen enough).
+          matched
+            .$if(filter.text === null, (qb) => newestFirst(qb, filter))
+            .limit(COUNT_CAP + 1)
+            .as('m');
     const { total } = await this.db
-      .selectFrom(
-        // Ordered like the listing when there is no text: then the capped count walks the same
-        // composite index (PostgreSQL otherwise scanned the table until it had seen enough).
-        this.db
-          .selectFrom('files as f')
-          .select('f.id')
-          .where(matching(this.engine, filter, plan))
-          .$if(filter.text === null, (qb) => newestFirst(qb, filter))
-          // Many FTS candidates: take them from the index, each checked as it comes, until the cap
-          // (rather than testing the text on every row of the account).
-          .$if(plan.phrase !== null && plan.candidates === null, (qb) =>
-            qb.where(sql<SqlBool>`${sql.ref('f.rowid')} in (select rowid from files_fts where files_fts match ${plan.phrase})`),
-          )
-          .limit(COUNT_CAP + 1)
-          .as('m'),
-      )
+      .selectFrom(capped)
       .select((eb) => eb.fn.countAll<number>().as('total'))
       .executeTakeFirstOrThrow();
     const n = Number(total);
