@@ -21,7 +21,7 @@ const { openDatabase } = await import(dist('db/database.js'));
 const { FilesRepository } = await import(dist('files/files.repository.js'));
 const { NoCache } = await import(dist('cache/metadataCache.js'));
 const { decodeCursor } = await import(dist('db/cursor.js'));
-const { FILL_FILE_SPANS } = await import(dist('db/migrations/014_file_spans.js'));
+const { FILL_FILE_SPANS } = await import(dist('db/migrations/014_search_scale.js'));
 const { isoDateBounds } = require('@dropline/contract');
 const { sql } = require('kysely');
 

@@ -74,7 +74,7 @@ export interface FilesTable {
   uploader: string | null;
 }
 
-/** Files per owner per month, day and hour of `created_at` (014_file_spans): what deep pages count with. */
+/** Files per owner per month, day and hour of `created_at` (014_search_scale): what deep pages count with. */
 export interface FileSpansTable {
   owner_id: string;
   /** The span this one lies in ('' for a month). */

@@ -3,6 +3,7 @@ import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kyse
 import type { MetadataCache } from '../cache/metadataCache.js';
 import type { Cursor } from '../db/cursor.js';
 import type { Db } from '../db/database.js';
+import { JOINED_SEPARATORS } from '../db/migrations/014_search_scale.js';
 import type { Database, FileRow, FileStatus, FileUpdate, NewFile } from '../db/schema.js';
 
 /** A file row with its owner's email and display name, and the title of the file request it came through: what every File view carries. */
@@ -66,12 +67,31 @@ const queryLength = (text: string) => Array.from(text).length;
 /**
  * Case-insensitive substring of the filename or the title (of the rows `table` names): the exact test
  * every text search ends with. On SQLite a text beyond ASCII folds with `unicode_lower` (see
- * openDatabase), as SQLite's lower() leaves such letters alone; ASCII texts keep the faster built-in.
+ * openDatabase), as SQLite's lower() leaves such letters alone; an ASCII text needs no folding, as
+ * SQLite's LIKE itself ignores the case of ASCII letters. On PostgreSQL a text long enough for
+ * trigrams also names the expression the trigram indexes hold (see 014_search_scale), for the
+ * planner to look it up there; the exact test is then written with strpos, which the planner
+ * does not count as a second LIKE as selective as the first (it took 'photo', in 5% of the
+ * names, for a text in 0.01% of them, and sorted 46,000 rows).
  */
+const joined = (text: Expression<unknown>) =>
+  sql<string>`translate(lower(${text}), ${sql.lit(JOINED_SEPARATORS.from)}, ${sql.lit(JOINED_SEPARATORS.to)})`;
+
 function textMatches(engine: Engine, text: string, table: 'f' | 'w' = 'f') {
   const pattern = `%${escapeLike(text)}%`;
-  const lower = sql.raw(engine === 'sqlite' && /[^\u0000-\u007f]/.test(text) ? 'unicode_lower' : 'lower');
-  return sql<SqlBool>`(${lower}(${sql.ref(`${table}.filename`)}) like ${lower}(${pattern}) escape '\\' or ${lower}(${sql.ref(`${table}.title`)}) like ${lower}(${pattern}) escape '\\')`;
+  const column = (name: 'filename' | 'title') => sql.ref(`${table}.${name}`);
+  if (engine === 'postgres') {
+    const indexed = queryLength(text) >= MIN_INDEXED_QUERY;
+    const one = (name: 'filename' | 'title') =>
+      indexed
+        ? sql<SqlBool>`(strpos(lower(${column(name)}), lower(${text})) > 0 and ${joined(column(name))} like ${joined(sql`${pattern}`)} escape '\\')`
+        : sql<SqlBool>`lower(${column(name)}) like lower(${pattern}) escape '\\'`;
+    return sql<SqlBool>`(${one('filename')} or ${one('title')})`;
+  }
+  if (/[^\u0000-\u007f]/.test(text)) {
+    return sql<SqlBool>`(unicode_lower(${column('filename')}) like unicode_lower(${pattern}) escape '\\' or unicode_lower(${column('title')}) like unicode_lower(${pattern}) escape '\\')`;
+  }
+  return sql<SqlBool>`(${column('filename')} like ${pattern} escape '\\' or ${column('title')} like ${pattern} escape '\\')`;
 }
 
 /** Nothing but the owner (and perhaps a text) filtered. */
