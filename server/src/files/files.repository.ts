@@ -203,30 +203,36 @@ export class FilesRepository {
 
   /**
    * The rows a short query examines: the newest SHORT_QUERY_WINDOW after `cursor` that pass every
-   * filter but the text, whole rows, so the text is tested on them alone. A derived table with its
-   * own LIMIT, which neither planner can merge with the outer query (joined back to `files` by id,
-   * PostgreSQL chose to scan the whole table for the text instead).
+   * filter but the text, so the text is tested on them alone. A derived table with its own LIMIT,
+   * which neither planner can merge with the outer query; only the columns the text test and the
+   * order need (whole rows cost twice the time to carry through 10,000 rows).
    */
   private shortWindow(filter: FileFilter, cursor: Cursor | null) {
     const window = this.db
       .selectFrom('files as f')
-      .selectAll('f')
+      .select(['f.id', 'f.created_at', 'f.filename', 'f.title'])
       .where(matching(this.engine, withoutText(filter)))
       .$if(cursor !== null, (qb) => qb.where(after(cursor!)));
     return newestFirst(window, withoutText(filter)).limit(SHORT_QUERY_WINDOW).as('w');
   }
 
-  /** The rows of the short window that hold the text, with their owner, newest first. */
-  private shortMatches(filter: FileFilter, cursor: Cursor | null) {
-    return this.db
+  /**
+   * The rows of the short window that hold the text (`limit` of them after `offset`), with their
+   * owner, newest first. The matches are limited before the whole rows are read for them: joined
+   * first, PostgreSQL read every match of the window and sorted them.
+   */
+  private shortMatches(filter: FileFilter, cursor: Cursor | null, limit: number, offset = 0): Promise<FileRecord[]> {
+    const matches = this.db
       .selectFrom(this.shortWindow(filter, cursor))
-      .innerJoin('users as u', 'u.id', 'w.owner_id')
-      .leftJoin('file_requests as r', 'r.id', 'w.request_id')
-      .selectAll('w')
-      .select(['u.email as owner_email', 'u.display_name as owner_display_name', 'r.title as request_title'])
+      .select(['w.id', 'w.created_at'])
       .where(textMatches(this.engine, filter.text!, 'w'))
       .orderBy('w.created_at', 'desc')
-      .orderBy('w.id', 'desc');
+      .orderBy('w.id', 'desc')
+      .limit(limit)
+      .offset(offset)
+      .as('m');
+    // Ordered by the matches' columns: ordered by the files', SQLite walked all of them in that order.
+    return this.withOwner().innerJoin(matches, 'm.id', 'f.id').orderBy('m.created_at', 'desc').orderBy('m.id', 'desc').execute();
   }
 
   /** How many files are in each status (for metrics). */
@@ -279,9 +285,7 @@ export class FilesRepository {
         .execute();
       return { rows, scannedTo: null };
     }
-    const rows = await this.shortMatches(filter, cursor)
-      .limit(limit + 1)
-      .execute();
+    const rows = await this.shortMatches(filter, cursor, limit + 1);
     if (rows.length > limit) return { rows, scannedTo: null };
     const edge = await newestFirst(
       this.db
@@ -396,7 +400,7 @@ export class FilesRepository {
     const total = Number(hits ?? 0);
     const exact = Number(seen) < SHORT_QUERY_WINDOW;
     if (offset >= total) return { rows: [], total, exact };
-    const rows = await this.shortMatches(filter, null).limit(limit).offset(offset).execute();
+    const rows = await this.shortMatches(filter, null, limit, offset);
     return { rows, total, exact };
   }
 
