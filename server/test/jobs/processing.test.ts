@@ -98,8 +98,10 @@ describe.each(queues)('processing on the %s queue', (_kind, env) => {
     expect(failed).toMatchObject({ status: 'failed', error: 'The test processor was told to fail.', sha256: null });
     expect(flaky.calls).toBe(3);
 
-    const list = await s.api.get('/api/jobs?status=failed', admin);
-    const job = list.body.items.find((j: { fileId: string }) => j.fileId === id);
+    // The file is marked failed inside the job's last attempt; the queue records the job's end just after.
+    const failedJob = async () => (await s.api.get('/api/jobs?status=failed', admin)).body.items.find((j: { fileId: string }) => j.fileId === id);
+    await expect.poll(failedJob, { timeout: 10_000 }).toBeDefined();
+    const job = await failedJob();
     expect(job).toMatchObject({ state: 'failed', attempts: 3, maxAttempts: 3, lastError: 'The test processor was told to fail.' });
     expect((await s.api.get(`/api/jobs/${job.id}`, admin)).body.state).toBe('failed');
 

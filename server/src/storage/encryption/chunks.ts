@@ -23,20 +23,35 @@ type Role = (typeof Role)[keyof typeof Role];
 
 const FORMAT = Buffer.from('DLC1');
 
+/** setAAD copies what it is given, so one buffer serves every chunk. */
+const AAD = Buffer.alloc(FORMAT.length + 9);
+FORMAT.copy(AAD);
+
+/** The additional data of chunk `index` in `role` (valid until the next call). */
 function additionalData(index: number, role: Role): Buffer {
-  const aad = Buffer.alloc(FORMAT.length + 9);
-  FORMAT.copy(aad);
-  aad.writeBigUInt64BE(BigInt(index), FORMAT.length);
-  aad[FORMAT.length + 8] = role;
-  return aad;
+  AAD.writeBigUInt64BE(BigInt(index), FORMAT.length);
+  AAD[FORMAT.length + 8] = role;
+  return AAD;
+}
+
+/**
+ * Seals the plaintext `plain` (in pieces, never joined) as chunk `index` into `out` at `at`, as
+ * `nonce | ciphertext | tag`, the nonce being already there. GCM's output is as long as its input,
+ * so each piece's ciphertext lands straight where it belongs. Returns where the chunk ends.
+ */
+function sealInto(key: Buffer, index: number, role: Role, plain: readonly Uint8Array[], out: Buffer, at: number): number {
+  const cipher = createCipheriv('aes-256-gcm', key, out.subarray(at, at + NONCE_BYTES)).setAAD(additionalData(index, role));
+  let end = at + NONCE_BYTES;
+  for (const piece of plain) end += cipher.update(piece).copy(out, end);
+  cipher.final();
+  return end + cipher.getAuthTag().copy(out, end);
 }
 
 function seal(key: Buffer, index: number, role: Role, plain: Uint8Array): Buffer {
-  const nonce = randomBytes(NONCE_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', key, nonce).setAAD(additionalData(index, role));
-  const body = cipher.update(plain);
-  cipher.final();
-  return Buffer.concat([nonce, body, cipher.getAuthTag()], NONCE_BYTES + body.length + TAG_BYTES);
+  const out = Buffer.allocUnsafe(plain.length + CHUNK_OVERHEAD);
+  randomBytes(NONCE_BYTES).copy(out);
+  sealInto(key, index, role, [plain], out, 0);
+  return out;
 }
 
 function open(key: Buffer, index: number, role: Role, sealed: Uint8Array): Buffer {
@@ -105,16 +120,27 @@ export interface Tail {
 export const sealTail = (key: Buffer, tail: Tail): Buffer => seal(key, tail.index, Role.Tail, tail.plain);
 export const openTail = (key: Buffer, index: number, sealed: Uint8Array): Tail => ({ index, plain: open(key, index, Role.Tail, sealed) });
 
-export interface SealedChunk {
+/**
+ * Chunks sealed together, stored back to back in `sealed` from chunk `index` on, with the
+ * plaintext they hold in the pieces it was pushed in (never joined: the hash takes pieces).
+ */
+export interface SealedRun {
   index: number;
-  plain: Buffer;
   sealed: Buffer;
+  plain: Buffer[];
 }
+
+/**
+ * Plaintext gathered before sealing: a run of a MiB is one allocation and one write instead of
+ * sixteen, and what the garbage collector has to follow shrinks with it.
+ */
+const SEAL_BATCH_BYTES = 1024 * 1024;
 
 /**
  * Cuts plaintext into sealed chunks from chunk `index` on, starting with a tail's bytes. A chunk is
  * sealed once it is full and known not to be the last (the object's size, when known, says so;
- * otherwise one more byte must have arrived), or when it reaches the object's known size.
+ * otherwise one more byte must have arrived), or when it reaches the object's known size. Chunks
+ * are sealed a MiB at a time as bytes are pushed, and whatever can be sealed when `drain` is called.
  */
 export class ChunkSealer {
   private pending: Buffer[];
@@ -145,59 +171,92 @@ export class ChunkSealer {
     return this.sealedLast;
   }
 
-  /** Takes plaintext; returns the chunks it completes, sealed, each with its plaintext. */
-  push(data: Buffer): SealedChunk[] {
+  /** Takes plaintext; returns the chunks sealed once a batch of it is waiting (see drain), else null. */
+  push(data: Buffer): SealedRun | null {
     if (data.length > 0) {
       this.pending.push(data);
       this.pendingBytes += data.length;
     }
-    const sealed: SealedChunk[] = [];
-    for (;;) {
-      const chunkStart = this.index * CHUNK_BYTES;
-      const lastLength = this.plainSize === null ? null : this.plainSize - chunkStart;
-      if (lastLength !== null && lastLength > 0 && lastLength <= CHUNK_BYTES && this.pendingBytes >= lastLength) {
-        sealed.push(this.seal(Role.Last, lastLength));
-        return sealed;
+    return this.pendingBytes >= SEAL_BATCH_BYTES ? this.drain() : null;
+  }
+
+  /** Seals every chunk the bytes pushed so far complete; null when there is none. */
+  drain(): SealedRun | null {
+    const roles: Role[] = [];
+    const lengths: number[] = [];
+    let waiting = this.pendingBytes;
+    for (let index = this.index; ; index++) {
+      const lastLength = this.plainSize === null ? null : this.plainSize - index * CHUNK_BYTES;
+      if (lastLength !== null && lastLength > 0 && lastLength <= CHUNK_BYTES && waiting >= lastLength) {
+        roles.push(Role.Last);
+        lengths.push(lastLength);
+        break;
       }
-      if (this.pendingBytes < CHUNK_BYTES || (this.plainSize === null && this.pendingBytes === CHUNK_BYTES)) return sealed;
-      sealed.push(this.seal(Role.Middle, CHUNK_BYTES));
+      if (waiting < CHUNK_BYTES || (this.plainSize === null && waiting === CHUNK_BYTES)) break;
+      roles.push(Role.Middle);
+      lengths.push(CHUNK_BYTES);
+      waiting -= CHUNK_BYTES;
     }
+    return roles.length === 0 ? null : this.seal(roles, lengths);
   }
 
   /**
    * Seals what is left as the last chunk: the object's size is now known to be what was pushed.
    * Nothing is left only when an upload lost its tail to a crash and then ended exactly where its
    * stored chunks do; the chunk before is sealed as not the last and cannot be rewritten (an S3
-   * part cannot), so an empty chunk marks the end. An empty object has no chunks at all.
+   * part cannot), so an empty chunk marks the end. An empty object has no chunks at all. Call
+   * `drain` first: only one chunk's bytes may be left.
    */
-  finish(): SealedChunk | null {
+  finish(): SealedRun | null {
     if (this.pendingBytes === 0 && this.index === 0) return null;
-    return this.seal(Role.Last, this.pendingBytes);
+    return this.seal([Role.Last], [this.pendingBytes]);
   }
 
   /** What is not sealed yet: the tail to keep until more bytes arrive. */
   tail(): Tail {
-    return { index: this.index, plain: this.take(this.pendingBytes) };
+    const pieces = this.take(this.pendingBytes);
+    return { index: this.index, plain: pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces) };
   }
 
-  private seal(role: Role, length: number): SealedChunk {
-    const index = this.index++;
-    const plain = this.take(length);
-    this.sealedBytes += length;
-    if (role === Role.Last) this.sealedLast = true;
-    return { index, plain, sealed: seal(this.key, index, role, plain) };
+  private seal(roles: Role[], lengths: number[]): SealedRun {
+    const first = this.index;
+    const sealed = Buffer.allocUnsafe(lengths.reduce((sum, length) => sum + length + CHUNK_OVERHEAD, 0));
+    const plain: Buffer[] = [];
+    // One draw of randomness for the run's nonces: a call per chunk cost more than the bytes.
+    const nonces = randomBytes(roles.length * NONCE_BYTES);
+    let at = 0;
+    for (const [i, role] of roles.entries()) {
+      const pieces = this.take(lengths[i]!);
+      nonces.copy(sealed, at, i * NONCE_BYTES, (i + 1) * NONCE_BYTES);
+      at = sealInto(this.key, this.index++, role, pieces, sealed, at);
+      this.sealedBytes += lengths[i]!;
+      if (role === Role.Last) this.sealedLast = true;
+      plain.push(...pieces);
+    }
+    return { index: first, sealed, plain };
   }
 
-  private take(length: number): Buffer {
-    const all = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
-    const rest = all.subarray(length);
-    this.pending = rest.length > 0 ? [rest] : [];
-    this.pendingBytes = rest.length;
-    return all.subarray(0, length);
+  /** The next `length` pending bytes, as the pieces they were pushed in. */
+  private take(length: number): Buffer[] {
+    const taken: Buffer[] = [];
+    this.pendingBytes -= length;
+    while (length > 0) {
+      const piece = this.pending[0]!;
+      if (piece.length <= length) {
+        taken.push(piece);
+        this.pending.shift();
+        length -= piece.length;
+      } else {
+        taken.push(piece.subarray(0, length));
+        this.pending[0] = piece.subarray(length);
+        length = 0;
+      }
+    }
+    return taken;
   }
 }
 
-const OPEN_BATCH_BYTES = 1024 * 1024;
+const OPEN_BATCH_BYTES = SEAL_BATCH_BYTES;
 
 export interface OpenRange {
   /** Plaintext bytes held in the sealed chunks (all of an object; whole chunks only of an unfinished one). */
@@ -247,7 +306,7 @@ export async function* openChunks(source: AsyncIterable<Uint8Array>, key: Buffer
 }
 
 /** The object's last chunk: marked as the last, or full and followed by an empty marked chunk. */
-async function openLast(key: Buffer, index: number, sealed: Buffer, reader: ExactReader): Promise<Buffer> {
+async function openLast(key: Buffer, index: number, sealed: Uint8Array, reader: ExactReader): Promise<Buffer> {
   try {
     return open(key, index, Role.Last, sealed);
   } catch (err) {
@@ -264,7 +323,13 @@ class ExactReader {
 
   constructor(private readonly pieces: AsyncIterator<Uint8Array>) {}
 
-  async read(length: number): Promise<Buffer> {
+  async read(length: number): Promise<Uint8Array> {
+    // Most chunks lie whole in one piece the backend gave (a MiB from the disk): no copy then.
+    if (this.leftover.length >= length) {
+      const whole = this.leftover.subarray(0, length);
+      this.leftover = this.leftover.subarray(length);
+      return whole;
+    }
     const out = Buffer.allocUnsafe(length);
     let filled = 0;
     while (filled < length) {

@@ -16,17 +16,7 @@ import {
   type UploadBackend,
 } from '../blobStore.js';
 import type { StorageLayout } from '../storageLayout.js';
-import {
-  CHUNK_BYTES,
-  ChunkSealer,
-  openChunks,
-  plainSizeOf,
-  SEALED_CHUNK_BYTES,
-  sealedSize,
-  sealedSpan,
-  sealTail,
-  type SealedChunk,
-} from './chunks.js';
+import { CHUNK_BYTES, ChunkSealer, openChunks, plainSizeOf, SEALED_CHUNK_BYTES, sealedSize, sealedSpan, sealTail, type SealedRun } from './chunks.js';
 import type { KeyRecord, KeyRecords } from './keyRecords.js';
 import type { MasterKeys } from './masterKeys.js';
 import { contentCorrupt } from './refusals.js';
@@ -153,7 +143,12 @@ class EncryptedBlobStore implements BlobStore {
 
 async function* sealAll(body: AsyncIterable<Buffer>, dataKey: Buffer): AsyncGenerator<Buffer> {
   const sealer = new ChunkSealer(dataKey, 0, EMPTY, null);
-  for await (const piece of body) for (const chunk of sealer.push(piece)) yield chunk.sealed;
+  for await (const piece of body) {
+    const run = sealer.push(piece);
+    if (run) yield run.sealed;
+  }
+  const rest = sealer.drain();
+  if (rest) yield rest.sealed;
   const last = sealer.finish();
   if (last) yield last.sealed;
 }
@@ -267,7 +262,7 @@ class EncryptedUploadBackend implements UploadBackend {
       (chunk) => heard.sealed(chunk),
     );
     await this.records.saveTail(objectKey, result.tail && { index: result.tail.index, sealed: result.tail.sealed });
-    if (result.tail) await heard.kept(result.tail.index * CHUNK_BYTES, result.tail.plain);
+    if (result.tail) await heard.kept(result.tail.index * CHUNK_BYTES, [result.tail.plain]);
     await hooks.saved?.();
     if (result.sourceError !== undefined) throw result.sourceError;
     return result.offset;
@@ -307,7 +302,7 @@ class EncryptedUploadBackend implements UploadBackend {
  * heard when it was saved, so only what lies beyond is passed on.
  */
 class PlainHearing {
-  private readonly queue: SealedChunk[] = [];
+  private readonly queue: SealedRun[] = [];
   private storedBytes = 0;
 
   constructor(
@@ -315,23 +310,28 @@ class PlainHearing {
     private readonly hooks: AppendHooks,
   ) {}
 
-  sealed(chunk: SealedChunk): void {
-    this.queue.push(chunk);
+  sealed(run: SealedRun): void {
+    this.queue.push(run);
   }
 
   async stored(length: number): Promise<void> {
     this.storedBytes += length;
     while (this.queue.length > 0 && this.storedBytes >= this.queue[0]!.sealed.length) {
-      const chunk = this.queue.shift()!;
-      this.storedBytes -= chunk.sealed.length;
-      await this.kept(chunk.index * CHUNK_BYTES, chunk.plain);
+      const run = this.queue.shift()!;
+      this.storedBytes -= run.sealed.length;
+      await this.kept(run.index * CHUNK_BYTES, run.plain);
     }
   }
 
-  async kept(start: number, plain: Buffer): Promise<void> {
-    const from = this.heard - start;
-    if (from >= plain.length) return;
-    this.heard = start + plain.length;
-    await this.hooks.durable?.(from > 0 ? plain.subarray(from) : plain);
+  /** Plaintext from `start` on, in pieces; what the hooks have heard already is skipped. */
+  async kept(start: number, plain: readonly Buffer[]): Promise<void> {
+    let at = start;
+    for (const piece of plain) {
+      const from = this.heard - at;
+      at += piece.length;
+      if (from >= piece.length) continue;
+      this.heard = at;
+      await this.hooks.durable?.(from > 0 ? piece.subarray(from) : piece);
+    }
   }
 }

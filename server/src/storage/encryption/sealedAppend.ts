@@ -7,7 +7,7 @@ import {
   sealedSize,
   sealTail,
   wholeChunksIn,
-  type SealedChunk,
+  type SealedRun,
   type Tail,
 } from './chunks.js';
 
@@ -68,7 +68,7 @@ export interface AppendResult {
  * what is left becomes the new tail. With the size known, the chunk that reaches it is sealed as the
  * last one and the upload is complete. A failing source ends the backend's stream cleanly (what
  * arrived stays, as unencrypted uploads keep it) and is reported in the result. `onSealed` hears
- * each chunk as it goes to the backend.
+ * each run of chunks as it goes to the backend.
  */
 export async function appendSealed(
   key: Buffer,
@@ -76,27 +76,37 @@ export async function appendSealed(
   source: AsyncIterable<Buffer>,
   plainSize: number | null,
   write: SealedWrite,
-  onSealed: (chunk: SealedChunk) => void = () => {},
+  onSealed: (run: SealedRun) => void = () => {},
 ): Promise<AppendResult> {
   const sealer = new ChunkSealer(key, progress.tail.index, progress.tail.plain, plainSize);
   let sourceError: unknown;
   let failed = false;
   async function* sealed(): AsyncGenerator<Buffer> {
-    const out = (chunk: SealedChunk) => {
-      onSealed(chunk);
-      return chunk.sealed;
-    };
     try {
-      for await (const piece of source) for (const chunk of sealer.push(piece)) yield out(chunk);
+      for await (const piece of source) {
+        const run = sealer.push(piece);
+        if (run) {
+          onSealed(run);
+          yield run.sealed;
+        }
+      }
     } catch (err) {
       failed = true;
       sourceError = err;
-      return;
+    }
+    // What arrived is kept either way: its whole chunks are stored, the rest becomes the tail.
+    const rest = sealer.drain();
+    if (rest) {
+      onSealed(rest);
+      yield rest.sealed;
     }
     // Reaching the size with nothing left to seal: the stored chunks end the upload and need their end marked.
-    if (plainSize !== null && sealer.position === plainSize && !sealer.ended) {
+    if (!failed && plainSize !== null && sealer.position === plainSize && !sealer.ended) {
       const last = sealer.finish();
-      if (last) yield out(last);
+      if (last) {
+        onSealed(last);
+        yield last.sealed;
+      }
     }
   }
   const chunks = sealed();
