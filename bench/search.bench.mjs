@@ -23,6 +23,7 @@ const { openDatabase } = await import(dist('db/database.js'));
 const { FilesRepository } = await import(dist('files/files.repository.js'));
 const { NoCache } = await import(dist('cache/metadataCache.js'));
 const { decodeCursor } = await import(dist('db/cursor.js'));
+const { FILL_FILE_SPANS } = await import(dist('db/migrations/014_search_scale.js'));
 const { isoDateBounds } = require('@dropline/contract');
 const { sql } = require('kysely');
 
@@ -158,6 +159,7 @@ async function seedSqlite(file, ownerIds) {
   db.exec(
     `update users set files_bytes = coalesce((select sum(size) from files where owner_id = users.id), 0), file_count = (select count(*) from files where owner_id = users.id)`,
   );
+  db.exec(FILL_FILE_SPANS);
   db.exec('analyze');
   db.close();
 }
@@ -197,6 +199,7 @@ async function seedPostgres(url, ownerIds) {
   await client.query(
     `update users set files_bytes = coalesce((select sum(size) from files where owner_id = users.id), 0), file_count = (select count(*) from files where owner_id = users.id)`,
   );
+  await client.query(FILL_FILE_SPANS);
   await client.query('vacuum analyze files');
   await client.end();
 }

@@ -74,6 +74,16 @@ export interface FilesTable {
   uploader: string | null;
 }
 
+/** Files per owner per month, day and hour of `created_at` (014_search_scale): what deep pages count with. */
+export interface FileSpansTable {
+  owner_id: string;
+  /** The span this one lies in ('' for a month). */
+  parent: string;
+  /** A prefix of `created_at`: 7, 10 or 13 characters. */
+  span: string;
+  file_count: number;
+}
+
 /** A tus upload (also a multipart one) as the server tracks it: who owns it and whether it was ingested. */
 export interface UploadsTable {
   id: string;
@@ -189,6 +199,7 @@ export interface Database {
   sessions: SessionsTable;
   refresh_tokens: RefreshTokensTable;
   files: FilesTable;
+  file_spans: FileSpansTable;
   uploads: UploadsTable;
   jobs: JobsTable;
   audit_log: AuditLogTable;

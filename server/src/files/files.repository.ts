@@ -3,6 +3,7 @@ import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kyse
 import type { MetadataCache } from '../cache/metadataCache.js';
 import type { Cursor } from '../db/cursor.js';
 import type { Db } from '../db/database.js';
+import { JOINED_SEPARATORS } from '../db/migrations/014_search_scale.js';
 import type { Database, FileRow, FileStatus, FileUpdate, NewFile } from '../db/schema.js';
 
 /** A file row with its owner's email and display name, and the title of the file request it came through: what every File view carries. */
@@ -39,6 +40,11 @@ export const COUNT_CAP = 1_000;
  * while checking each row finds a page sooner than fetching and sorting every candidate.
  */
 const DENSE_MATCHES = 2_000;
+/**
+ * From this offset on, a page of one owner's unfiltered files is found through the per-hour counts
+ * of `file_spans` (a few small reads) rather than by walking the offset through the index.
+ */
+const DEEP_OFFSET = 1_000;
 
 // Portable SQL only: `lower() like lower()` with an explicit escape character behaves the same on
 // SQLite and PostgreSQL (SQLite folds ASCII letters only).
@@ -61,30 +67,59 @@ const queryLength = (text: string) => Array.from(text).length;
 /**
  * Case-insensitive substring of the filename or the title (of the rows `table` names): the exact test
  * every text search ends with. On SQLite a text beyond ASCII folds with `unicode_lower` (see
- * openDatabase), as SQLite's lower() leaves such letters alone; ASCII texts keep the faster built-in.
+ * openDatabase), as SQLite's lower() leaves such letters alone; an ASCII text needs no folding, as
+ * SQLite's LIKE itself ignores the case of ASCII letters. On PostgreSQL a text long enough for
+ * trigrams also names the expression the trigram indexes hold (see 014_search_scale), for the
+ * planner to look it up there; the exact test is then written with strpos, which the planner
+ * does not count as a second LIKE as selective as the first (it took 'photo', in 5% of the
+ * names, for a text in 0.01% of them, and sorted 46,000 rows).
  */
+const joined = (text: Expression<unknown>) =>
+  sql<string>`translate(lower(${text}), ${sql.lit(JOINED_SEPARATORS.from)}, ${sql.lit(JOINED_SEPARATORS.to)})`;
+
 function textMatches(engine: Engine, text: string, table: 'f' | 'w' = 'f') {
   const pattern = `%${escapeLike(text)}%`;
-  const lower = sql.raw(engine === 'sqlite' && /[^\u0000-\u007f]/.test(text) ? 'unicode_lower' : 'lower');
-  return sql<SqlBool>`(${lower}(${sql.ref(`${table}.filename`)}) like ${lower}(${pattern}) escape '\\' or ${lower}(${sql.ref(`${table}.title`)}) like ${lower}(${pattern}) escape '\\')`;
+  const column = (name: 'filename' | 'title') => sql.ref(`${table}.${name}`);
+  if (engine === 'postgres') {
+    const indexed = queryLength(text) >= MIN_INDEXED_QUERY;
+    const one = (name: 'filename' | 'title') =>
+      indexed
+        ? sql<SqlBool>`(strpos(lower(${column(name)}), lower(${text})) > 0 and ${joined(column(name))} like ${joined(sql`${pattern}`)} escape '\\')`
+        : sql<SqlBool>`lower(${column(name)}) like lower(${pattern}) escape '\\'`;
+    return sql<SqlBool>`(${one('filename')} or ${one('title')})`;
+  }
+  if (/[^\u0000-\u007f]/.test(text)) {
+    return sql<SqlBool>`(unicode_lower(${column('filename')}) like unicode_lower(${pattern}) escape '\\' or unicode_lower(${column('title')}) like unicode_lower(${pattern}) escape '\\')`;
+  }
+  return sql<SqlBool>`(${column('filename')} like ${pattern} escape '\\' or ${column('title')} like ${pattern} escape '\\')`;
 }
+
+/** Nothing but the owner (and perhaps a text) filtered. */
+const onlyOwner = (f: FileFilter) =>
+  f.mimeType === null && f.mimePrefix === null && f.status === null && f.createdFrom === null && f.createdBefore === null;
+
+const unfiltered = (f: FileFilter) => f.text === null && onlyOwner(f);
 
 type FixedColumn = 'f.owner_id' | 'f.mime_type' | 'f.status';
 
 /**
  * The columns a listing fixes and names first in its ORDER BY, so the order is that of one composite
  * index: (owner, created_at, id), or (owner, mime_type|status, created_at, id) when the type or the
- * status is fixed as well. Not with a text search: there PostgreSQL weighs the trigram index
- * against walking newest first by its statistics, and chooses well only when left to.
+ * status is fixed as well. With a text search alone only the owner: PostgreSQL then weighs the
+ * trigram index against walking the owner's files newest first (for a common text, a few hundred
+ * rows), where it otherwise walked (created_at, id) past every newer file of other owners. Not with
+ * a text search and other filters: there its estimate of the owner range misled it into combining
+ * bitmaps, and it chooses well when left to.
  */
 function fixedColumns(filter: FileFilter): Array<[FixedColumn, string]> {
-  if (filter.ownerId === null || filter.text !== null) return [];
+  if (filter.ownerId === null) return [];
+  if (filter.text !== null) return onlyOwner(filter) ? [['f.owner_id', filter.ownerId]] : [];
   const second: Array<[FixedColumn, string]> =
     filter.mimeType !== null ? [['f.mime_type', filter.mimeType]] : filter.status !== null ? [['f.status', filter.status]] : [];
   return [['f.owner_id', filter.ownerId], ...second];
 }
 
-function matching(engine: Engine, filter: FileFilter, plan: TextPlan = NO_TEXT, withText = true) {
+function matching(engine: Engine, filter: FileFilter, plan: TextPlan = NO_TEXT) {
   return (eb: FilesEb): Expression<SqlBool> => {
     const conditions: Expression<SqlBool>[] = [];
     const fixed = fixedColumns(filter);
@@ -97,7 +132,7 @@ function matching(engine: Engine, filter: FileFilter, plan: TextPlan = NO_TEXT, 
       conditions.push(engine === 'postgres' ? eb.and([eb(column, '>=', value), eb(column, '<=', value)]) : eb(column, '=', value));
     }
     if (filter.ownerId !== null && fixed.length === 0) conditions.push(eb('f.owner_id', '=', filter.ownerId));
-    if (filter.text !== null && withText) {
+    if (filter.text !== null) {
       if (plan.candidates !== null) conditions.push(sql<SqlBool>`${sql.ref('f.rowid')} in (${sql.join(plan.candidates)})`);
       conditions.push(textMatches(engine, filter.text));
     }
@@ -112,17 +147,24 @@ function matching(engine: Engine, filter: FileFilter, plan: TextPlan = NO_TEXT, 
   };
 }
 
-const after = (cursor: Cursor) => (eb: FilesEb) =>
-  eb.or([eb('f.created_at', '<', cursor.createdAt), eb.and([eb('f.created_at', '=', cursor.createdAt), eb('f.id', '<', cursor.id)])]);
+// Row values, not `a < x or (a = x and b < y)`: both engines bound the index range with them, where
+// the `or` form walked every newer row first (SQLite, and PostgreSQL for deep positions).
+/** The rows after `cursor` in the listing's order. */
+const after = (cursor: Cursor) => (eb: FilesEb) => eb(eb.refTuple('f.created_at', 'f.id'), '<', eb.tuple(cursor.createdAt, cursor.id));
 
-/** Newest first, in the order of the composite index that `fixedColumns` picks. */
-function newestFirst<Q extends { orderBy(expression: Expression<unknown>): Q }>(query: Q, filter: FileFilter): Q {
+/** The rows at `cursor` and older: where a page found by position starts. */
+const atOrAfter = (cursor: Cursor) => (eb: FilesEb) => eb(eb.refTuple('f.created_at', 'f.id'), '<=', eb.tuple(cursor.createdAt, cursor.id));
+
+/** In the order of the composite index that `fixedColumns` picks, newest first unless `asc`. */
+function keyOrder<Q extends { orderBy(expression: Expression<unknown>): Q }>(query: Q, filter: FileFilter, direction: 'asc' | 'desc'): Q {
   const keys = [...fixedColumns(filter).map(([column]) => column), 'f.created_at', 'f.id'];
-  return keys.reduce((q, column) => q.orderBy(sql`${sql.ref(column)} desc`), query);
+  return keys.reduce((q, column) => q.orderBy(sql`${sql.ref(column)} ${sql.raw(direction)}`), query);
 }
 
-const unfiltered = (f: FileFilter) =>
-  f.text === null && f.mimeType === null && f.mimePrefix === null && f.status === null && f.createdFrom === null && f.createdBefore === null;
+const newestFirst = <Q extends { orderBy(expression: Expression<unknown>): Q }>(query: Q, filter: FileFilter): Q => keyOrder(query, filter, 'desc');
+
+/** A short query's rows before the text is tested: they walk the index the filters alone pick. */
+const withoutText = (f: FileFilter): FileFilter => ({ ...f, text: null });
 
 const fileKey = (id: string) => `file:${id}`;
 
@@ -146,47 +188,51 @@ export class FilesRepository {
     return { phrase, candidates: rows.length < DENSE_MATCHES ? rows.map((r) => r.rowid) : null, short: false };
   }
 
-  private joined() {
-    return this.db.selectFrom('files as f').innerJoin('users as u', 'u.id', 'f.owner_id');
-  }
-
-  private withOwner() {
-    return this.joined()
+  private withOwner(db: Db = this.db) {
+    return db
+      .selectFrom('files as f')
+      .innerJoin('users as u', 'u.id', 'f.owner_id')
       .leftJoin('file_requests as r', 'r.id', 'f.request_id')
       .selectAll('f')
       .select(['u.email as owner_email', 'u.display_name as owner_display_name', 'r.title as request_title']);
   }
 
-  private listing(filter: FileFilter, plan?: TextPlan) {
-    return newestFirst(this.withOwner().where(matching(this.engine, filter, plan)), filter);
+  private listing(filter: FileFilter, plan?: TextPlan, db: Db = this.db) {
+    return newestFirst(this.withOwner(db).where(matching(this.engine, filter, plan)), filter);
   }
 
   /**
    * The rows a short query examines: the newest SHORT_QUERY_WINDOW after `cursor` that pass every
-   * filter but the text, whole rows, so the text is tested on them alone. A derived table with its
-   * own LIMIT, which neither planner can merge with the outer query (joined back to `files` by id,
-   * PostgreSQL chose to scan the whole table for the text instead).
+   * filter but the text, so the text is tested on them alone. A derived table with its own LIMIT,
+   * which neither planner can merge with the outer query; only the columns the text test and the
+   * order need (whole rows cost twice the time to carry through 10,000 rows).
    */
   private shortWindow(filter: FileFilter, cursor: Cursor | null) {
     const window = this.db
       .selectFrom('files as f')
-      .selectAll('f')
-      .where(matching(this.engine, filter, undefined, false))
+      .select(['f.id', 'f.created_at', 'f.filename', 'f.title'])
+      .where(matching(this.engine, withoutText(filter)))
       .$if(cursor !== null, (qb) => qb.where(after(cursor!)));
-    return newestFirst(window, filter).limit(SHORT_QUERY_WINDOW).as('w');
+    return newestFirst(window, withoutText(filter)).limit(SHORT_QUERY_WINDOW).as('w');
   }
 
-  /** The rows of the short window that hold the text, with their owner, newest first. */
-  private shortMatches(filter: FileFilter, cursor: Cursor | null) {
-    return this.db
+  /**
+   * The rows of the short window that hold the text (`limit` of them after `offset`), with their
+   * owner, newest first. The matches are limited before the whole rows are read for them: joined
+   * first, PostgreSQL read every match of the window and sorted them.
+   */
+  private shortMatches(filter: FileFilter, cursor: Cursor | null, limit: number, offset = 0): Promise<FileRecord[]> {
+    const matches = this.db
       .selectFrom(this.shortWindow(filter, cursor))
-      .innerJoin('users as u', 'u.id', 'w.owner_id')
-      .leftJoin('file_requests as r', 'r.id', 'w.request_id')
-      .selectAll('w')
-      .select(['u.email as owner_email', 'u.display_name as owner_display_name', 'r.title as request_title'])
+      .select(['w.id', 'w.created_at'])
       .where(textMatches(this.engine, filter.text!, 'w'))
       .orderBy('w.created_at', 'desc')
-      .orderBy('w.id', 'desc');
+      .orderBy('w.id', 'desc')
+      .limit(limit)
+      .offset(offset)
+      .as('m');
+    // Ordered by the matches' columns: ordered by the files', SQLite walked all of them in that order.
+    return this.withOwner().innerJoin(matches, 'm.id', 'f.id').orderBy('m.created_at', 'desc').orderBy('m.id', 'desc').execute();
   }
 
   /** How many files are in each status (for metrics). */
@@ -239,17 +285,15 @@ export class FilesRepository {
         .execute();
       return { rows, scannedTo: null };
     }
-    const rows = await this.shortMatches(filter, cursor)
-      .limit(limit + 1)
-      .execute();
+    const rows = await this.shortMatches(filter, cursor, limit + 1);
     if (rows.length > limit) return { rows, scannedTo: null };
     const edge = await newestFirst(
       this.db
         .selectFrom('files as f')
         .select(['f.created_at', 'f.id'])
-        .where(matching(this.engine, filter, plan, false))
+        .where(matching(this.engine, withoutText(filter)))
         .$if(cursor !== null, (qb) => qb.where(after(cursor!))),
-      filter,
+      withoutText(filter),
     )
       .offset(SHORT_QUERY_WINDOW - 1)
       .limit(1)
@@ -261,10 +305,12 @@ export class FilesRepository {
    * One page by number. The total comes from the per-owner counters when nothing but the owner is
    * filtered, else from a count that stops at COUNT_CAP (`exact` false beyond it); a short query
    * looks at the newest SHORT_QUERY_WINDOW rows only (`exact` false when there were more). Pages
-   * past a known end are answered without reading rows; deep pages without a text search skip
-   * through a composite index (covering for the plain listing) before reading the rows they show.
+   * past a known end are answered without reading rows; deep pages of one owner's files are found
+   * through `file_spans`, other deep pages without a text search skip through a composite index
+   * (covering for the plain listing) before reading the rows they show.
    */
   async page(filter: FileFilter, offset: number, limit: number): Promise<{ rows: FileRecord[]; total: number; exact: boolean }> {
+    if (unfiltered(filter) && filter.ownerId !== null && offset >= DEEP_OFFSET) return this.deepPage(filter, filter.ownerId, offset, limit);
     const plan = await this.textPlan(filter);
     if (plan.short) return this.shortPage(filter, offset, limit);
     if (plan.candidates?.length === 0) return { rows: [], total: 0, exact: true };
@@ -286,6 +332,65 @@ export class FilesRepository {
     return { rows, total, exact };
   }
 
+  /**
+   * The owner's months, then that month's days, then that day's hours, are summed newest first to
+   * find the hour holding the row at `offset`; that hour's rows are walked oldest first to reach it
+   * (bounded by the files of one hour, not by the offset), and the page read from there on in the
+   * listing's order. One snapshot for all of it (repeatable read on PostgreSQL; SQLite's transaction
+   * is one), so the counts describe the rows read.
+   */
+  private deepPage(
+    filter: FileFilter,
+    ownerId: string,
+    offset: number,
+    limit: number,
+  ): Promise<{ rows: FileRecord[]; total: number; exact: boolean }> {
+    return this.db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .execute(async (trx) => {
+        let parent = '';
+        let newer = offset;
+        let inSpan = 0;
+        let total = 0;
+        for (let level = 0; level < 3; level++) {
+          const spans = await trx
+            .selectFrom('file_spans')
+            .select(['span', 'file_count'])
+            .where('owner_id', '=', ownerId)
+            .where('parent', '=', parent)
+            .orderBy('span', 'desc')
+            .execute();
+          if (level === 0) {
+            total = spans.reduce((sum, s) => sum + Number(s.file_count), 0);
+            if (offset >= total) return { rows: [], total, exact: true };
+          }
+          // The counts sum to the total read with them, so some span always holds the offset.
+          const holding = spans.find((span) => {
+            if (newer < Number(span.file_count)) return true;
+            newer -= Number(span.file_count);
+            return false;
+          });
+          if (!holding) throw new Error(`file_spans of ${ownerId} do not cover offset ${offset}`);
+          parent = holding.span;
+          inSpan = Number(holding.file_count);
+        }
+        const first = await keyOrder(
+          trx.selectFrom('files as f').select(['f.created_at', 'f.id']).where(matching(this.engine, filter)).where('f.created_at', '>=', parent),
+          filter,
+          'asc',
+        )
+          .offset(inSpan - 1 - newer)
+          .limit(1)
+          .executeTakeFirstOrThrow();
+        const rows = await this.listing(filter, undefined, trx)
+          .where(atOrAfter({ createdAt: first.created_at, id: first.id }))
+          .limit(limit)
+          .execute();
+        return { rows, total, exact: true };
+      });
+  }
+
   private async shortPage(filter: FileFilter, offset: number, limit: number): Promise<{ rows: FileRecord[]; total: number; exact: boolean }> {
     const text = textMatches(this.engine, filter.text!, 'w');
     const { seen, hits } = await this.db
@@ -295,7 +400,7 @@ export class FilesRepository {
     const total = Number(hits ?? 0);
     const exact = Number(seen) < SHORT_QUERY_WINDOW;
     if (offset >= total) return { rows: [], total, exact };
-    const rows = await this.shortMatches(filter, null).limit(limit).offset(offset).execute();
+    const rows = await this.shortMatches(filter, null, limit, offset);
     return { rows, total, exact };
   }
 
@@ -309,23 +414,27 @@ export class FilesRepository {
   }
 
   private async cappedCount(filter: FileFilter, plan: TextPlan): Promise<{ total: number; exact: boolean }> {
+    const matched = this.db
+      .selectFrom('files as f')
+      .select('f.id')
+      .where(matching(this.engine, filter, plan));
+    const capped =
+      plan.phrase !== null && plan.candidates === null
+        ? // Many FTS candidates: joined to the index, so they come one by one, each checked, until
+          // the cap (\`rowid in (select ...)\` first collected every match of the whole table).
+          matched
+            .innerJoin(sql<{ rowid: number }>`files_fts`.as('s'), (join) => join.on(sql<SqlBool>`s.rowid = f.rowid`))
+            .where(sql<SqlBool>`files_fts match ${plan.phrase}`)
+            .limit(COUNT_CAP + 1)
+            .as('m')
+        : // Ordered like the listing when there is no text: then the capped count walks the same
+          // composite index (PostgreSQL otherwise scanned the table until it had seen enough).
+          matched
+            .$if(filter.text === null, (qb) => newestFirst(qb, filter))
+            .limit(COUNT_CAP + 1)
+            .as('m');
     const { total } = await this.db
-      .selectFrom(
-        // Ordered like the listing when there is no text: then the capped count walks the same
-        // composite index (PostgreSQL otherwise scanned the table until it had seen enough).
-        this.db
-          .selectFrom('files as f')
-          .select('f.id')
-          .where(matching(this.engine, filter, plan))
-          .$if(filter.text === null, (qb) => newestFirst(qb, filter))
-          // Many FTS candidates: take them from the index, each checked as it comes, until the cap
-          // (rather than testing the text on every row of the account).
-          .$if(plan.phrase !== null && plan.candidates === null, (qb) =>
-            qb.where(sql<SqlBool>`${sql.ref('f.rowid')} in (select rowid from files_fts where files_fts match ${plan.phrase})`),
-          )
-          .limit(COUNT_CAP + 1)
-          .as('m'),
-      )
+      .selectFrom(capped)
       .select((eb) => eb.fn.countAll<number>().as('total'))
       .executeTakeFirstOrThrow();
     const n = Number(total);

@@ -171,6 +171,53 @@ describe.each(databases)('search and page totals at scale on %s', (database) => 
     expect(everyone.body.total).toBe(corpus.length + 4);
   });
 
+  it('answers deep pages by number as a plain OFFSET would, through inserts and deletes (property)', async () => {
+    const erin = await s.api.newUser('deep');
+    const model: Row[] = [];
+    let next = 0;
+    // Seconds over three months, few enough that months, days and hours hold many rows and some
+    // rows share a createdAt (ordered by id then).
+    const newRow = (second: number): Row => ({
+      id: `deep-${String(next++).padStart(5, '0')}`,
+      owner_id: erin.id,
+      filename: 'deep.bin',
+      title: null,
+      mime_type: 'text/plain',
+      status: 'processed',
+      created_at: new Date(Date.UTC(2024, 0, 30) + (second % 400) * 20_000 + Math.floor(second / 400) * 2_600_000_000).toISOString(),
+    });
+    const seed = fc.sample(fc.integer({ min: 0, max: 1_199 }), { numRuns: 1_500, seed: 5 }).map(newRow);
+    model.push(...seed);
+    await insertRows(s, seed);
+    const step = fc.record({
+      added: fc.array(fc.integer({ min: 0, max: 1_199 }), { maxLength: 60 }),
+      removed: fc.array(fc.nat(), { maxLength: 60 }),
+      pages: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 100 })), { minLength: 1, maxLength: 4 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(step, async ({ added, removed, pages }) => {
+        const gone = [...new Set(removed.map((n) => model[n % model.length]!.id))];
+        const rows = added.map(newRow);
+        await withDatabase(s, async (db) => {
+          if (gone.length > 0) await db.deleteFrom('files').where('id', 'in', gone).execute();
+          if (rows.length > 0) await db.insertInto('files').values(rows.map(fileRow)).execute();
+        });
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        model.splice(0, model.length, ...model.filter((r) => !gone.includes(r.id)), ...rows);
+        const expected = scan(model, erin.id, null, null);
+        for (const [at, pageSize] of pages) {
+          // Around the deep end and just past the end as often as anywhere.
+          const page = 1 + (at % (Math.ceil(expected.length / pageSize) + 2));
+          const res = await s.api.get(`/api/files?page=${page}&pageSize=${pageSize}`, erin.token);
+          expect(res.status).toBe(200);
+          expect(res.body).toMatchObject({ total: expected.length, totalExact: true });
+          expect(res.body.items.map((f: { id: string }) => f.id)).toEqual(expected.slice((page - 1) * pageSize, page * pageSize));
+        }
+      }),
+      { numRuns: 25, seed: 8 },
+    );
+  });
+
   it('keeps a short query bounded: a page ends at the edge of what it examined and the cursor goes on', async () => {
     const dave = await s.api.newUser('window');
     const rows: Row[] = [];

@@ -14,6 +14,7 @@ export const MIGRATIONS = [
   '010_requests',
   '012_encryption',
   '013_search',
+  '014_search_scale',
 ];
 
 /** The migrations that run after `name` has: what a database left at the one before it still needs. */

@@ -10,6 +10,7 @@ import * as shares from './009_shares.js';
 import * as requests from './010_requests.js';
 import * as encryption from './012_encryption.js';
 import * as search from './013_search.js';
+import * as searchScale from './014_search_scale.js';
 
 /** Migrations are listed in code, not read from a folder, so built and test runs see the same set. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '010_requests': requests,
   '012_encryption': encryption,
   '013_search': search,
+  '014_search_scale': searchScale,
 };
 
 export const migrationProvider: MigrationProvider = {
