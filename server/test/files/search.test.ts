@@ -5,6 +5,7 @@ import { postgresAvailable } from '../helpers/services.js';
 import { ADMIN, startTestServer, withDatabase, type ApiResponse, type TestServer } from '../helpers/testServer.js';
 import { randomData, uploadFile } from '../helpers/tus.js';
 
+const METRICS_TOKEN = 'metrics-token-search-0123456789';
 const databases: Array<'sqlite' | 'postgres'> = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
 
 // Letters with and without case (in and beyond ASCII), LIKE's own wildcards and escape, quotes (the
@@ -73,7 +74,7 @@ describe.each(databases)('search and page totals at scale on %s', (database) => 
   let corpus: Row[];
 
   beforeAll(async () => {
-    s = await startTestServer({ database });
+    s = await startTestServer({ database, env: { METRICS_TOKEN } });
     alice = await s.api.newUser('search-a');
     bob = await s.api.newUser('search-b');
     const gen = fc.sample(
@@ -111,6 +112,39 @@ describe.each(databases)('search and page totals at scale on %s', (database) => 
     } while (cursor);
     return ids;
   }
+
+  it('counts files by status for /metrics, after status changes and deletes too', async () => {
+    const byStatus = async () => {
+      const text = await (await fetch(`${s.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+      return Object.fromEntries(
+        STATUSES.map((status) => [status, Number(new RegExp(`dropline_files\\{status="${status}"\\} (\\d+)`).exec(text)?.[1])]),
+      );
+    };
+    const expected = (rows: Row[]) => Object.fromEntries(STATUSES.map((status) => [status, rows.filter((r) => r.status === status).length]));
+    expect(await byStatus()).toEqual(expected(corpus));
+
+    const processed = corpus.find((r) => r.status === 'processed')!;
+    const failed = corpus.find((r) => r.status === 'failed')!;
+    await withDatabase(s, async (db) => {
+      await db.updateTable('files').set({ status: 'failed' }).where('id', '=', processed.id).execute();
+      await db.updateTable('files').set({ status: 'processed' }).where('id', '=', failed.id).execute();
+      await db
+        .deleteFrom('files')
+        .where('id', '=', corpus.find((r) => r.status === 'uploaded')!.id)
+        .execute();
+    });
+    const changed = corpus
+      .filter((r) => r.id !== corpus.find((c) => c.status === 'uploaded')!.id)
+      .map((r) => (r.id === processed.id ? { ...r, status: 'failed' as const } : r.id === failed.id ? { ...r, status: 'processed' as const } : r));
+    expect(await byStatus()).toEqual(expected(changed));
+    // Put back as they were: the other tests compare with the corpus.
+    await withDatabase(s, async (db) => {
+      await db.updateTable('files').set({ status: 'processed' }).where('id', '=', processed.id).execute();
+      await db.updateTable('files').set({ status: 'failed' }).where('id', '=', failed.id).execute();
+    });
+    await insertRows(s, [corpus.find((r) => r.status === 'uploaded')!]);
+    expect(await byStatus()).toEqual(expected(corpus));
+  });
 
   it('answers every query exactly as a plain scan would (property)', async () => {
     const names = corpus.flatMap((r) => [r.filename, r.title ?? '']).filter((n) => n.length > 0);

@@ -15,6 +15,7 @@ export const MIGRATIONS = [
   '012_encryption',
   '013_search',
   '014_search_scale',
+  '015_status_counts',
 ];
 
 /** The migrations that run after `name` has: what a database left at the one before it still needs. */

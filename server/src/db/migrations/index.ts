@@ -11,6 +11,7 @@ import * as requests from './010_requests.js';
 import * as encryption from './012_encryption.js';
 import * as search from './013_search.js';
 import * as searchScale from './014_search_scale.js';
+import * as statusCounts from './015_status_counts.js';
 
 /** Migrations are listed in code, not read from a folder, so built and test runs see the same set. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '012_encryption': encryption,
   '013_search': search,
   '014_search_scale': searchScale,
+  '015_status_counts': statusCounts,
 };
 
 export const migrationProvider: MigrationProvider = {
