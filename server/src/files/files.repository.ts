@@ -111,8 +111,8 @@ type FixedColumn = 'f.owner_id' | 'f.mime_type' | 'f.status';
  * a text search and other filters: there its estimate of the owner range misled it into combining
  * bitmaps, and it chooses well when left to.
  */
-function fixedColumns(filter: FileFilter): Array<[FixedColumn, string]> {
-  if (filter.ownerId === null) return [];
+function fixedColumns(filter: FileFilter, plan: TextPlan = NO_TEXT): Array<[FixedColumn, string]> {
+  if (filter.ownerId === null || plan.candidates !== null) return [];
   if (filter.text !== null) return onlyOwner(filter) ? [['f.owner_id', filter.ownerId]] : [];
   const second: Array<[FixedColumn, string]> =
     filter.mimeType !== null ? [['f.mime_type', filter.mimeType]] : filter.status !== null ? [['f.status', filter.status]] : [];
@@ -122,7 +122,7 @@ function fixedColumns(filter: FileFilter): Array<[FixedColumn, string]> {
 function matching(engine: Engine, filter: FileFilter, plan: TextPlan = NO_TEXT) {
   return (eb: FilesEb): Expression<SqlBool> => {
     const conditions: Expression<SqlBool>[] = [];
-    const fixed = fixedColumns(filter);
+    const fixed = fixedColumns(filter, plan);
     // On PostgreSQL written as a range, not `=`: it drops a column fixed by `=` from the ORDER BY as
     // constant, and then walks the (created_at, id) index past other accounts' rows one by one
     // (its match with the table's physical order makes that look cheap). A range keeps the column
@@ -131,7 +131,12 @@ function matching(engine: Engine, filter: FileFilter, plan: TextPlan = NO_TEXT) 
     for (const [column, value] of fixed) {
       conditions.push(engine === 'postgres' ? eb.and([eb(column, '>=', value), eb(column, '<=', value)]) : eb(column, '=', value));
     }
-    if (filter.ownerId !== null && fixed.length === 0) conditions.push(eb('f.owner_id', '=', filter.ownerId));
+    if (filter.ownerId !== null && fixed.length === 0) {
+      // With the FTS index's few candidates (SQLite only), the rows are looked up by rowid and
+      // sorted; SQLite's unary + keeps the owner's index, which also holds the names, from
+      // looking cheaper to walk in order (900,000 rows tested for 79 matches: 180 ms, not 0.5).
+      conditions.push(plan.candidates !== null ? sql<SqlBool>`+${sql.ref('f.owner_id')} = ${filter.ownerId}` : eb('f.owner_id', '=', filter.ownerId));
+    }
     if (filter.text !== null) {
       if (plan.candidates !== null) conditions.push(sql<SqlBool>`${sql.ref('f.rowid')} in (${sql.join(plan.candidates)})`);
       conditions.push(textMatches(engine, filter.text));
@@ -156,12 +161,18 @@ const after = (cursor: Cursor) => (eb: FilesEb) => eb(eb.refTuple('f.created_at'
 const atOrAfter = (cursor: Cursor) => (eb: FilesEb) => eb(eb.refTuple('f.created_at', 'f.id'), '<=', eb.tuple(cursor.createdAt, cursor.id));
 
 /** In the order of the composite index that `fixedColumns` picks, newest first unless `asc`. */
-function keyOrder<Q extends { orderBy(expression: Expression<unknown>): Q }>(query: Q, filter: FileFilter, direction: 'asc' | 'desc'): Q {
-  const keys = [...fixedColumns(filter).map(([column]) => column), 'f.created_at', 'f.id'];
+function keyOrder<Q extends { orderBy(expression: Expression<unknown>): Q }>(
+  query: Q,
+  filter: FileFilter,
+  direction: 'asc' | 'desc',
+  plan: TextPlan = NO_TEXT,
+): Q {
+  const keys = [...fixedColumns(filter, plan).map(([column]) => column), 'f.created_at', 'f.id'];
   return keys.reduce((q, column) => q.orderBy(sql`${sql.ref(column)} ${sql.raw(direction)}`), query);
 }
 
-const newestFirst = <Q extends { orderBy(expression: Expression<unknown>): Q }>(query: Q, filter: FileFilter): Q => keyOrder(query, filter, 'desc');
+const newestFirst = <Q extends { orderBy(expression: Expression<unknown>): Q }>(query: Q, filter: FileFilter, plan: TextPlan = NO_TEXT): Q =>
+  keyOrder(query, filter, 'desc', plan);
 
 /** A short query's rows before the text is tested: they walk the index the filters alone pick. */
 const withoutText = (f: FileFilter): FileFilter => ({ ...f, text: null });
@@ -198,7 +209,7 @@ export class FilesRepository {
   }
 
   private listing(filter: FileFilter, plan?: TextPlan, db: Db = this.db) {
-    return newestFirst(this.withOwner(db).where(matching(this.engine, filter, plan)), filter);
+    return newestFirst(this.withOwner(db).where(matching(this.engine, filter, plan)), filter, plan);
   }
 
   /**
