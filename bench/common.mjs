@@ -81,6 +81,19 @@ export function startBenchServer(storageDir, env = {}, nodeArgs = []) {
   );
 }
 
+/** Signs in the user `startBenchServer` seeds; resolves with its access token. */
+export async function benchToken(base) {
+  const login = await request(
+    base,
+    'POST',
+    '/api/auth/login',
+    { 'content-type': 'application/json' },
+    JSON.stringify({ email: 'bench@example.com', password: 'bench-password' }),
+  );
+  if (login.status !== 200) throw new Error(`bench login failed: ${login.status} ${login.text}`);
+  return JSON.parse(login.text).accessToken;
+}
+
 /** A download streamed and thrown away; resolves with its byte count. */
 export function drain(base, pathname, headers) {
   return new Promise((resolve, reject) => {

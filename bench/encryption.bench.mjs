@@ -11,7 +11,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { GiB, MiB, builtServer, cpuSeconds, dataFile, request, startBenchServer, drain } from './common.mjs';
+import { GiB, MiB, benchToken, builtServer, cpuSeconds, dataFile, request, startBenchServer, drain } from './common.mjs';
 
 // A smaller or shorter run for a busy machine: BENCH_ENCRYPTION_SIZE (bytes), BENCH_ENCRYPTION_REPEATS.
 const SIZE = Number(process.env.BENCH_ENCRYPTION_SIZE ?? GiB);
@@ -26,14 +26,7 @@ async function startServer(name, extraEnv) {
     ACCESS_TOKEN_TTL: '24h',
     ...extraEnv,
   });
-  const login = await request(
-    server.url,
-    'POST',
-    '/api/auth/login',
-    { 'content-type': 'application/json' },
-    JSON.stringify({ email: 'bench@example.com', password: 'bench-password' }),
-  );
-  return { name, dir, ...server, auth: { Authorization: `Bearer ${JSON.parse(login.text).accessToken}` } };
+  return { name, dir, ...server, auth: { Authorization: `Bearer ${await benchToken(server.url)}` } };
 }
 
 /** One upload (a single PATCH streamed from disk) and one whole download; CPU seconds of the server for each. */

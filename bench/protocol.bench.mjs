@@ -22,7 +22,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { GiB, MiB, builtServer, cpuSeconds, dataFile, request, serverDir, startBenchServer } from './common.mjs';
+import { GiB, MiB, benchToken, builtServer, cpuSeconds, dataFile, request, serverDir, startBenchServer } from './common.mjs';
 
 const CHUNK = 64 * MiB;
 const tus = createRequire(path.join(serverDir, 'package.json'))('tus-js-client');
@@ -32,14 +32,7 @@ async function startServer() {
   const { child, url } = await startBenchServer(storageDir, {
     ACCESS_TOKEN_TTL: '2h',
   });
-  const login = await request(
-    url,
-    'POST',
-    '/api/auth/login',
-    { 'content-type': 'application/json' },
-    JSON.stringify({ email: 'bench@example.com', password: 'bench-password' }),
-  );
-  const token = JSON.parse(login.text).accessToken;
+  const token = await benchToken(url);
   return {
     child,
     url,

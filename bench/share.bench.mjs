@@ -16,7 +16,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { GiB, MiB, benchDir, builtServer, cpuSeconds, dataFile, request, rssSampler, startChild, startBenchServer } from './common.mjs';
+import { GiB, MiB, benchDir, benchToken, builtServer, cpuSeconds, dataFile, request, rssSampler, startChild, startBenchServer } from './common.mjs';
 
 const SIZE = 1 * GiB;
 const REPEATS = 3;
@@ -90,14 +90,7 @@ async function main() {
       RATE_LIMIT: '100000',
     });
     children.push(full.child);
-    const login = await request(
-      full.url,
-      'POST',
-      '/api/auth/login',
-      { 'content-type': 'application/json' },
-      JSON.stringify({ email: 'bench@example.com', password: 'bench-password' }),
-    );
-    const auth = { Authorization: `Bearer ${JSON.parse(login.text).accessToken}` };
+    const auth = { Authorization: `Bearer ${await benchToken(full.url)}` };
     const id = await upload(full.url, auth, 'big.bin', SIZE, file);
     const link = await share(full.url, auth, [id]);
     targets.push({ name: 'share file', ...full, pathname: `${link}/files/${id}` });

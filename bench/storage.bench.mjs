@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { GiB, MiB, builtServer, dataFile, request, root, rssSampler, serverDir, startBenchServer, drain } from './common.mjs';
+import { GiB, MiB, benchToken, builtServer, dataFile, request, root, rssSampler, serverDir, startBenchServer, drain } from './common.mjs';
 
 const CHUNK = 64 * MiB;
 const PART = 8 * MiB;
@@ -83,14 +83,7 @@ async function startServer(name, env) {
   const { child, url } = await startBenchServer(dir, {
     ...env,
   });
-  const login = await request(
-    url,
-    'POST',
-    '/api/auth/login',
-    { 'content-type': 'application/json' },
-    JSON.stringify({ email: 'bench@example.com', password: 'bench-password' }),
-  );
-  return { name, child, url, dir, auth: { Authorization: `Bearer ${JSON.parse(login.text).accessToken}` } };
+  return { name, child, url, dir, auth: { Authorization: `Bearer ${await benchToken(url)}` } };
 }
 
 /** Uploads with tus in 64 MiB PATCHes, then downloads the file; seconds and peak RSS of each. */

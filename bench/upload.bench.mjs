@@ -7,6 +7,7 @@ import {
   GiB,
   MiB,
   benchDir,
+  benchToken,
   builtServer,
   cpuSeconds,
   dataFile,
@@ -71,14 +72,7 @@ async function main() {
   try {
     const full = await startBenchServer(fullDir);
     targets.push({ name: 'full', ...full, endpoint: '/api/uploads/' });
-    const login = await request(
-      full.url,
-      'POST',
-      '/api/auth/login',
-      { 'content-type': 'application/json' },
-      JSON.stringify({ email: 'bench@example.com', password: 'bench-password' }),
-    );
-    targets[0].auth = { Authorization: `Bearer ${JSON.parse(login.text).accessToken}` };
+    targets[0].auth = { Authorization: `Bearer ${await benchToken(full.url)}` };
 
     const bare = await startChild([path.join(benchDir, 'bare-tus-server.mjs'), bareDir], {}, (line) =>
       line.startsWith('{') ? JSON.parse(line).url : null,
