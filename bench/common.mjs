@@ -94,6 +94,17 @@ export async function benchToken(base) {
   return JSON.parse(login.text).accessToken;
 }
 
+/** Creates a tus upload of `size` bytes named `filename`; resolves with its URL's path. */
+export async function createUpload(base, headers, size, filename = 'bench.bin') {
+  const created = await request(base, 'POST', '/api/uploads/', {
+    ...headers,
+    'Upload-Length': String(size),
+    'Upload-Metadata': `filename ${Buffer.from(filename).toString('base64')}`,
+  });
+  if (created.status !== 201) throw new Error(`tus create failed: ${created.status} ${created.text}`);
+  return new URL(created.headers.location, base).pathname;
+}
+
 /** A download streamed and thrown away; resolves with its byte count. */
 export function drain(base, pathname, headers) {
   return new Promise((resolve, reject) => {

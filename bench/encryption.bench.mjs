@@ -11,7 +11,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { GiB, MiB, benchToken, builtServer, cpuSeconds, dataFile, request, startBenchServer, drain } from './common.mjs';
+import { GiB, MiB, benchToken, builtServer, createUpload, cpuSeconds, dataFile, request, startBenchServer, drain } from './common.mjs';
 
 // A smaller or shorter run for a busy machine: BENCH_ENCRYPTION_SIZE (bytes), BENCH_ENCRYPTION_REPEATS.
 const SIZE = Number(process.env.BENCH_ENCRYPTION_SIZE ?? GiB);
@@ -33,13 +33,7 @@ async function startServer(name, extraEnv) {
 async function roundTrip(target, file) {
   const tus = { 'Tus-Resumable': '1.0.0', ...target.auth };
   const before = cpuSeconds(target.child.pid);
-  const created = await request(target.url, 'POST', '/api/uploads/', {
-    ...tus,
-    'Upload-Length': String(SIZE),
-    'Upload-Metadata': `filename ${Buffer.from('bench.bin').toString('base64')}`,
-  });
-  if (created.status !== 201) throw new Error(`create failed: ${created.status} ${created.text}`);
-  const location = new URL(created.headers.location, target.url).pathname;
+  const location = await createUpload(target.url, tus, SIZE);
   const id = location.split('/').pop();
   const patched = await request(
     target.url,

@@ -22,7 +22,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { GiB, MiB, benchToken, builtServer, cpuSeconds, dataFile, request, serverDir, startBenchServer } from './common.mjs';
+import { GiB, MiB, benchToken, builtServer, createUpload, cpuSeconds, dataFile, request, serverDir, startBenchServer } from './common.mjs';
 
 const CHUNK = 64 * MiB;
 const tus = createRequire(path.join(serverDir, 'package.json'))('tus-js-client');
@@ -50,13 +50,7 @@ async function startServer() {
 /** Raw tus upload of a file in 64 MiB PATCHes; returns the upload id and when the last byte was acknowledged. */
 async function rawUpload(server, file, size, { checksum = false } = {}) {
   const tusHeaders = { 'Tus-Resumable': '1.0.0', ...server.auth };
-  const created = await request(server.url, 'POST', '/api/uploads/', {
-    ...tusHeaders,
-    'Upload-Length': String(size),
-    'Upload-Metadata': `filename ${Buffer.from('bench.bin').toString('base64')}`,
-  });
-  if (created.status !== 201) throw new Error(`create failed: ${created.status} ${created.text}`);
-  const location = created.headers.location;
+  const location = await createUpload(server.url, tusHeaders, size);
   const handle = await open(file, 'r');
   try {
     for (let offset = 0; offset < size; offset += CHUNK) {

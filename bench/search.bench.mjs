@@ -13,7 +13,7 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
-import { MiB, dataDir, request, startBenchServer } from './common.mjs';
+import { MiB, createUpload, dataDir, request, startBenchServer } from './common.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = (p) => pathToFileURL(path.join(here, '../server/dist', p)).href;
@@ -231,13 +231,7 @@ function streamUploads(base, token) {
   let bytes = 0;
   const one = async (n) => {
     for (let round = 0; running; round++) {
-      const created = await request(base, 'POST', '/api/uploads/', {
-        ...tus,
-        'Upload-Length': String(size),
-        'Upload-Metadata': `filename ${Buffer.from(`load-${n}-${round}.bin`).toString('base64')}`,
-      });
-      if (created.status !== 201) throw new Error(`tus create: ${created.status} ${created.text}`);
-      const location = new URL(created.headers.location, base).pathname;
+      const location = await createUpload(base, tus, size, `load-${n}-${round}.bin`);
       for (let offset = 0; offset < size; offset += chunk.length) {
         const res = await request(
           base,

@@ -16,7 +16,20 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { GiB, MiB, benchDir, benchToken, builtServer, cpuSeconds, dataFile, request, rssSampler, startChild, startBenchServer } from './common.mjs';
+import {
+  GiB,
+  MiB,
+  benchDir,
+  benchToken,
+  createUpload,
+  builtServer,
+  cpuSeconds,
+  dataFile,
+  request,
+  rssSampler,
+  startChild,
+  startBenchServer,
+} from './common.mjs';
 
 const SIZE = 1 * GiB;
 const REPEATS = 3;
@@ -52,13 +65,7 @@ function download(target, pathname, size = SIZE) {
 /** Uploads `body` (a path, streamed, or a Buffer) with one tus PATCH; returns the file id. */
 async function upload(url, auth, name, size, body) {
   const tus = { 'Tus-Resumable': '1.0.0', ...auth };
-  const created = await request(url, 'POST', '/api/uploads/', {
-    ...tus,
-    'Upload-Length': String(size),
-    'Upload-Metadata': `filename ${Buffer.from(name).toString('base64')}`,
-  });
-  if (created.status !== 201) throw new Error(`create failed: ${created.status} ${created.text}`);
-  const location = new URL(created.headers.location, url).pathname;
+  const location = await createUpload(url, tus, size, name);
   const data = typeof body === 'string' ? createReadStream(body) : body;
   const patched = await request(
     url,

@@ -14,7 +14,20 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { GiB, MiB, benchToken, builtServer, dataFile, request, root, rssSampler, serverDir, startBenchServer, drain } from './common.mjs';
+import {
+  GiB,
+  MiB,
+  benchToken,
+  builtServer,
+  createUpload,
+  dataFile,
+  request,
+  root,
+  rssSampler,
+  serverDir,
+  startBenchServer,
+  drain,
+} from './common.mjs';
 
 const CHUNK = 64 * MiB;
 const PART = 8 * MiB;
@@ -91,13 +104,7 @@ async function throughServer(target, file) {
   const tus = { 'Tus-Resumable': '1.0.0', ...target.auth };
   let stop = rssSampler(target.child.pid);
   let started = performance.now();
-  const created = await request(target.url, 'POST', '/api/uploads/', {
-    ...tus,
-    'Upload-Length': String(SIZE),
-    'Upload-Metadata': `filename ${Buffer.from('bench.bin').toString('base64')}`,
-  });
-  if (created.status !== 201) throw new Error(`create failed: ${created.status} ${created.text}`);
-  const location = new URL(created.headers.location, target.url).pathname;
+  const location = await createUpload(target.url, tus, SIZE);
   for (let offset = 0; offset < SIZE; offset += CHUNK) {
     const length = Math.min(CHUNK, SIZE - offset);
     const body = createReadStream(file, { start: offset, end: offset + length - 1, highWaterMark: MiB });
