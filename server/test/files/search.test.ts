@@ -125,16 +125,14 @@ describe.each(databases)('search and page totals at scale on %s', (database) => 
 
     const processed = corpus.find((r) => r.status === 'processed')!;
     const failed = corpus.find((r) => r.status === 'failed')!;
+    const uploaded = corpus.find((r) => r.status === 'uploaded')!;
     await withDatabase(s, async (db) => {
       await db.updateTable('files').set({ status: 'failed' }).where('id', '=', processed.id).execute();
       await db.updateTable('files').set({ status: 'processed' }).where('id', '=', failed.id).execute();
-      await db
-        .deleteFrom('files')
-        .where('id', '=', corpus.find((r) => r.status === 'uploaded')!.id)
-        .execute();
+      await db.deleteFrom('files').where('id', '=', uploaded.id).execute();
     });
     const changed = corpus
-      .filter((r) => r.id !== corpus.find((c) => c.status === 'uploaded')!.id)
+      .filter((r) => r.id !== uploaded.id)
       .map((r) => (r.id === processed.id ? { ...r, status: 'failed' as const } : r.id === failed.id ? { ...r, status: 'processed' as const } : r));
     expect(await byStatus()).toEqual(expected(changed));
     // Put back as they were: the other tests compare with the corpus.
@@ -142,7 +140,7 @@ describe.each(databases)('search and page totals at scale on %s', (database) => 
       await db.updateTable('files').set({ status: 'processed' }).where('id', '=', processed.id).execute();
       await db.updateTable('files').set({ status: 'failed' }).where('id', '=', failed.id).execute();
     });
-    await insertRows(s, [corpus.find((r) => r.status === 'uploaded')!]);
+    await insertRows(s, [uploaded]);
     expect(await byStatus()).toEqual(expected(corpus));
   });
 
