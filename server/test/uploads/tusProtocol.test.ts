@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { File } from '@dropline/contract';
 import { FileEvents } from '../../src/files/fileEvents.js';
-import { ADMIN, errorCode, isStored, startTestServer, storageOf, storedBytes, storedKeys, type TestServer } from '../helpers/testServer.js';
+import { ADMIN, errorCode, isStored, startTestServer, storageOf, storedBytes, storedKeys, withDatabase, type TestServer } from '../helpers/testServer.js';
 import { TUS_RESUMABLE, createUpload, patchUpload, randomData, uploadFile, uploadMetadata } from '../helpers/tus.js';
 
 const MAX = 1024 * 1024;
@@ -76,6 +76,10 @@ describe('tus 1.0.0 at /api/uploads/', () => {
     expect(expires - Date.now()).toBeLessThanOrEqual(24 * 3600e3);
     // HEAD tells the same expiry while the upload is unfinished.
     expect((await head(a.path, owner)).headers.get('upload-expires')).toBe(a.headers.get('upload-expires'));
+    // To the millisecond: the store keeps the creation date the upload was admitted (and its expiry recorded) with.
+    const record = await withDatabase(s, (db) => db.selectFrom('uploads').select('created_at').where('id', '=', a.id).executeTakeFirstOrThrow());
+    const stored = await (await storageOf(s)).uploads.store.getUpload(a.id);
+    expect(stored.creation_date).toBe(record.created_at);
   });
 
   it('returns the client metadata unchanged on HEAD, with no server bookkeeping in it', async () => {
