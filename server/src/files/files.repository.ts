@@ -41,6 +41,14 @@ export const COUNT_CAP = 1_000;
  */
 const DENSE_MATCHES = 2_000;
 /**
+ * A text search with other filters on PostgreSQL first looks for its page among this many of the
+ * newest rows per row it wants (see `denseMatches`): a text in 2% of the rows the filters pass
+ * fills it there. A rarer text costs that walk before the trigram index answers; its rows are read
+ * through the filters too (3.5 rows per window row for `image/`), so the window is kept small:
+ * 1,050 rows for a page of 20, where the bench's `oscar` in a month of images needs 282.
+ */
+const DENSE_ROWS_PER_MATCH = 50;
+/**
  * From this offset on, a page of one owner's unfiltered files is found through the per-hour counts
  * of `file_spans` (a few small reads) rather than by walking the offset through the index.
  */
@@ -147,8 +155,18 @@ function matching(engine: Engine, filter: FileFilter, plan: TextPlan = NO_TEXT) 
       conditions.push(sql<SqlBool>`${sql.ref('f.mime_type')} like ${`${escapeLike(filter.mimePrefix)}%`} escape '\\'`);
     }
     if (filter.status !== null && !fixed.some(([c]) => c === 'f.status')) conditions.push(eb('f.status', '=', filter.status));
-    if (filter.createdFrom !== null) conditions.push(eb('f.created_at', '>=', filter.createdFrom));
-    if (filter.createdBefore !== null) conditions.push(eb('f.created_at', '<', filter.createdBefore));
+    // On PostgreSQL, with fixed columns, the dates are bounds of a row value that starts with them:
+    // (owner, created_at) >= (x, from). Its leading column bounds the composite index at both ends,
+    // where `created_at >= from` after a range on the owner bounded nothing, so a walk newest first
+    // went on past `from` through every older file of the owner. And it leaves the planner no
+    // (created_at, id) walk to weigh: with `owner = x`, it took that one for 2023-2024, and walked
+    // 100,000 newer files of other accounts one by one before the first of this one's.
+    const dates = (op: '>=' | '<', value: string) =>
+      engine === 'postgres' && fixed.length > 0
+        ? sql<SqlBool>`(${sql.join([...fixed.map(([column]) => sql.ref(column)), sql.ref('f.created_at')])}) ${sql.raw(op)} (${sql.join([...fixed.map(([, v]) => v), value])})`
+        : eb('f.created_at', op, value);
+    if (filter.createdFrom !== null) conditions.push(dates('>=', filter.createdFrom));
+    if (filter.createdBefore !== null) conditions.push(dates('<', filter.createdBefore));
     return eb.and(conditions);
   };
 }
@@ -161,6 +179,9 @@ const after = (cursor: Cursor) => (eb: FilesEb) => eb(eb.refTuple('f.created_at'
 /** The rows at `cursor` and older: where a page found by position starts. */
 const atOrAfter = (cursor: Cursor) => (eb: FilesEb) => eb(eb.refTuple('f.created_at', 'f.id'), '<=', eb.tuple(cursor.createdAt, cursor.id));
 
+/** The columns a listing is ordered by: those `fixed` (see `fixedColumns`), then creation and id. */
+const orderKeys = (fixed: Array<[FixedColumn, string]>) => [...fixed.map(([column]) => column), 'f.created_at' as const, 'f.id' as const];
+
 /** In the order of the composite index that `fixedColumns` picks, newest first unless `asc`. */
 function keyOrder<Q extends { orderBy(expression: Expression<unknown>): Q }>(
   query: Q,
@@ -168,8 +189,7 @@ function keyOrder<Q extends { orderBy(expression: Expression<unknown>): Q }>(
   direction: 'asc' | 'desc',
   plan: TextPlan = NO_TEXT,
 ): Q {
-  const keys = [...fixedColumns(filter, plan).map(([column]) => column), 'f.created_at', 'f.id'];
-  return keys.reduce((q, column) => q.orderBy(sql`${sql.ref(column)} ${sql.raw(direction)}`), query);
+  return orderKeys(fixedColumns(filter, plan)).reduce((q, column) => q.orderBy(sql`${sql.ref(column)} ${sql.raw(direction)}`), query);
 }
 
 const newestFirst = <Q extends { orderBy(expression: Expression<unknown>): Q }>(query: Q, filter: FileFilter, plan: TextPlan = NO_TEXT): Q =>
@@ -217,37 +237,88 @@ export class FilesRepository {
   }
 
   /**
-   * The rows a short query examines: the newest SHORT_QUERY_WINDOW after `cursor` that pass every
-   * filter but the text, so the text is tested on them alone. A derived table with its own LIMIT,
-   * which neither planner can merge with the outer query; only the columns the text test and the
-   * order need (whole rows cost twice the time to carry through 10,000 rows).
+   * The newest `size` rows after `cursor` that pass every filter but the text, so the text is tested
+   * on them alone. A derived table with its own LIMIT, which neither planner can merge with the
+   * outer query; only the columns the text test and the order need (whole rows cost twice the time
+   * to carry through 10,000 rows). On PostgreSQL each row also has its place `n` in the window
+   * (`row_number()` in the window's own order, counted as the rows stream).
    */
-  private shortWindow(filter: FileFilter, cursor: Cursor | null) {
+  private window(filter: FileFilter, cursor: Cursor | null, size: number) {
+    const rest = withoutText(filter);
+    const keys = orderKeys(fixedColumns(rest));
     const window = this.db
       .selectFrom('files as f')
-      .select(['f.id', 'f.created_at', 'f.filename', 'f.title'])
-      .where(matching(this.engine, withoutText(filter)))
+      .select([...keys, 'f.filename', 'f.title'])
+      .$if(this.engine === 'postgres', (qb) =>
+        qb.select(sql<number>`row_number() over (order by ${sql.join(keys.map((column) => sql`${sql.ref(column)} desc`))})`.as('n')),
+      )
+      .where(matching(this.engine, rest))
       .$if(cursor !== null, (qb) => qb.where(after(cursor!)));
-    return newestFirst(window, withoutText(filter)).limit(SHORT_QUERY_WINDOW).as('w');
+    return newestFirst(window, rest).limit(size).as('w');
   }
 
   /**
-   * The rows of the short window that hold the text (`limit` of them after `offset`), with their
-   * owner, newest first. The matches are limited before the whole rows are read for them: joined
-   * first, PostgreSQL read every match of the window and sorted them.
+   * The rows of a window of `size` (see `window`) that hold the text, `limit` of them after
+   * `offset`, with their owner, newest first; and `edge`, the window's last row, when the window
+   * was full and fewer than `limit` were found: the rows after it were not examined. The matches
+   * are limited in the window's own order, so PostgreSQL stops walking at the last one needed (in
+   * (created_at, id) order it sorted every match of the window first), and before whole rows are
+   * read for them. On PostgreSQL the edge comes with the matches (`or n = size`): asked for
+   * separately, the planner took an index-only walk of the type index and sorted the owner's
+   * 256,000 images to find the 1,050th (370 ms); SQLite asks for it separately, as its window
+   * carries no row number (numbering its rows tripled the time of a 10,000-row window).
    */
-  private shortMatches(filter: FileFilter, cursor: Cursor | null, limit: number, offset = 0): Promise<FileRecord[]> {
-    const matches = this.db
-      .selectFrom(this.shortWindow(filter, cursor))
-      .select(['w.id', 'w.created_at'])
-      .where(textMatches(this.engine, filter.text!, 'w'))
-      .orderBy('w.created_at', 'desc')
-      .orderBy('w.id', 'desc')
-      .limit(limit)
-      .offset(offset)
+  private async windowMatches(
+    filter: FileFilter,
+    cursor: Cursor | null,
+    size: number,
+    limit: number,
+    offset = 0,
+  ): Promise<{ rows: FileRecord[]; edge: Cursor | null }> {
+    const text = textMatches(this.engine, filter.text!, 'w');
+    const marked = this.engine === 'postgres';
+    const matches = orderKeys(fixedColumns(withoutText(filter)))
+      .reduce(
+        (q, column) => q.orderBy(sql`${sql.ref(column.replace('f.', 'w.'))} desc`),
+        this.db
+          .selectFrom(this.window(filter, cursor, size))
+          .select(['w.id', 'w.created_at'])
+          .$if(marked, (qb) => qb.select([sql<number>`w.n`.as('n'), sql<boolean>`${text}`.as('hit')]))
+          .where(marked ? sql<SqlBool>`(${text} or w.n = ${size})` : text),
+      )
+      .limit(marked ? offset + limit : limit)
+      .offset(marked ? 0 : offset)
       .as('m');
     // Ordered by the matches' columns: ordered by the files', SQLite walked all of them in that order.
-    return this.withOwner().innerJoin(matches, 'm.id', 'f.id').orderBy('m.created_at', 'desc').orderBy('m.id', 'desc').execute();
+    const found = await this.withOwner()
+      .innerJoin(matches, 'm.id', 'f.id')
+      .$if(marked, (qb) => qb.select(['m.n', 'm.hit']))
+      .orderBy('m.created_at', 'desc')
+      .orderBy('m.id', 'desc')
+      .execute();
+    if (!marked) return { rows: found, edge: found.length < limit ? await this.windowEdge(filter, cursor, size) : null };
+    const hits = found.filter((row) => row.hit).map(({ n: _n, hit: _hit, ...row }) => row);
+    const last = found.find((row) => Number(row.n) === size);
+    return {
+      rows: hits.slice(offset),
+      edge: last !== undefined && hits.length < offset + limit ? { createdAt: last.created_at, id: last.id } : null,
+    };
+  }
+
+  /** SQLite: the last row of a window of `size` (see `window`), when it is full. */
+  private async windowEdge(filter: FileFilter, cursor: Cursor | null, size: number): Promise<Cursor | null> {
+    const edge = await newestFirst(
+      this.db
+        .selectFrom('files as f')
+        .select(['f.created_at', 'f.id'])
+        .where(matching(this.engine, withoutText(filter)))
+        .$if(cursor !== null, (qb) => qb.where(after(cursor!))),
+      withoutText(filter),
+    )
+      .offset(size - 1)
+      .limit(1)
+      .executeTakeFirst();
+    return edge ? { createdAt: edge.created_at, id: edge.id } : null;
   }
 
   /**
@@ -304,27 +375,35 @@ export class FilesRepository {
   async listAfter(filter: FileFilter, cursor: Cursor | null, limit: number): Promise<{ rows: FileRecord[]; scannedTo: Cursor | null }> {
     const plan = await this.textPlan(filter);
     if (plan.candidates?.length === 0) return { rows: [], scannedTo: null };
-    if (!plan.short) {
-      const rows = await this.listing(filter, plan)
-        .$if(cursor !== null, (qb) => qb.where(after(cursor!)))
-        .limit(limit + 1)
-        .execute();
-      return { rows, scannedTo: null };
+    if (plan.short) {
+      const { rows, edge } = await this.windowMatches(filter, cursor, SHORT_QUERY_WINDOW, limit + 1);
+      return { rows, scannedTo: edge };
     }
-    const rows = await this.shortMatches(filter, cursor, limit + 1);
-    if (rows.length > limit) return { rows, scannedTo: null };
-    const edge = await newestFirst(
-      this.db
-        .selectFrom('files as f')
-        .select(['f.created_at', 'f.id'])
-        .where(matching(this.engine, withoutText(filter)))
-        .$if(cursor !== null, (qb) => qb.where(after(cursor!))),
-      withoutText(filter),
-    )
-      .offset(SHORT_QUERY_WINDOW - 1)
-      .limit(1)
-      .executeTakeFirst();
-    return { rows, scannedTo: edge ? { createdAt: edge.created_at, id: edge.id } : null };
+    const dense = await this.denseMatches(filter, cursor, limit + 1);
+    if (dense) return { rows: dense, scannedTo: null };
+    const rows = await this.listing(filter, plan)
+      .$if(cursor !== null, (qb) => qb.where(after(cursor!)))
+      .limit(limit + 1)
+      .execute();
+    return { rows, scannedTo: null };
+  }
+
+  /**
+   * PostgreSQL, a text search with other filters (type, status, dates): the page when the text is
+   * common enough to fill it from the newest rows those filters pass (DENSE_ROWS_PER_MATCH per row
+   * wanted; or they pass no more), else null, and the trigram index answers. Left to choose, the
+   * planner weighed the two by its estimate of how many rows match the text and every filter,
+   * which moves with each ANALYZE's sample: for `oscar` (5% of names) with a month and `image/` it
+   * switched between walking the month newest first (21 matches in ~1,100 rows, 1 ms) and joining
+   * the trigram index's 49,000 rows with the month's 42,000 in bitmaps (30-40 ms), run to run. The
+   * window walks the index the filters pick, tests the text on each row and stops at the page's
+   * end; a rare text costs the window before the trigram path.
+   */
+  private async denseMatches(filter: FileFilter, cursor: Cursor | null, limit: number, offset = 0): Promise<FileRecord[] | null> {
+    const size = DENSE_ROWS_PER_MATCH * (offset + limit);
+    if (this.engine !== 'postgres' || filter.text === null || onlyOwner(filter) || size > SHORT_QUERY_WINDOW) return null;
+    const { rows, edge } = await this.windowMatches(filter, cursor, size, limit, offset);
+    return edge === null ? rows : null;
   }
 
   /**
@@ -354,7 +433,7 @@ export class FilesRepository {
             ),
             filter,
           ).execute()
-        : await this.listing(filter, plan).limit(limit).offset(offset).execute();
+        : ((await this.denseMatches(filter, null, limit, offset)) ?? (await this.listing(filter, plan).limit(limit).offset(offset).execute()));
     return { rows, total, exact };
   }
 
@@ -420,13 +499,13 @@ export class FilesRepository {
   private async shortPage(filter: FileFilter, offset: number, limit: number): Promise<{ rows: FileRecord[]; total: number; exact: boolean }> {
     const text = textMatches(this.engine, filter.text!, 'w');
     const { seen, hits } = await this.db
-      .selectFrom(this.shortWindow(filter, null))
+      .selectFrom(this.window(filter, null, SHORT_QUERY_WINDOW))
       .select((eb) => [eb.fn.countAll<number>().as('seen'), eb.fn.sum<number>(eb.case().when(text).then(1).else(0).end()).as('hits')])
       .executeTakeFirstOrThrow();
     const total = Number(hits ?? 0);
     const exact = Number(seen) < SHORT_QUERY_WINDOW;
     if (offset >= total) return { rows: [], total, exact };
-    const rows = await this.shortMatches(filter, null, limit, offset);
+    const { rows } = await this.windowMatches(filter, null, SHORT_QUERY_WINDOW, limit, offset);
     return { rows, total, exact };
   }
 
@@ -453,16 +532,31 @@ export class FilesRepository {
             .where(sql<SqlBool>`files_fts match ${plan.phrase}`)
             .limit(COUNT_CAP + 1)
             .as('m')
-        : // Ordered like the listing when there is no text: then the capped count walks the same
-          // composite index (PostgreSQL otherwise scanned the table until it had seen enough).
+        : // Ordered like the listing: then the capped count walks the same composite index when
+          // there is no text (PostgreSQL otherwise scanned the table until it had seen enough). With
+          // a text on PostgreSQL the order lets the planner weigh walking newest first against the
+          // trigram index as it does for the listing: unordered, it always took the index, whose
+          // lists are read whole before the first row (`photo`, in 5% of names: 49,000 entries,
+          // ~30 ms), where the walk meets 1,001 matches in ~20,000 rows; a rare text still goes
+          // through the index, its few matches then sorted.
           matched
-            .$if(filter.text === null, (qb) => newestFirst(qb, filter))
+            .$if(filter.text === null || this.engine === 'postgres', (qb) => newestFirst(qb, filter))
             .limit(COUNT_CAP + 1)
             .as('m');
-    const { total } = await this.db
-      .selectFrom(capped)
-      .select((eb) => eb.fn.countAll<number>().as('total'))
-      .executeTakeFirstOrThrow();
+    const count = (db: Db) =>
+      db
+        .selectFrom(capped)
+        .select((eb) => eb.fn.countAll<number>().as('total'))
+        .executeTakeFirstOrThrow();
+    const { total } =
+      this.engine === 'postgres' && filter.text !== null
+        ? await this.db.transaction().execute(async (trx) => {
+            // Walking 20,000 rows looks costly enough to the planner to start two parallel
+            // workers; on a busy machine their start took 100-400 ms instead of 15.
+            await sql`set local max_parallel_workers_per_gather = 0`.execute(trx);
+            return count(trx);
+          })
+        : await count(this.db);
     const n = Number(total);
     return n > COUNT_CAP ? { total: COUNT_CAP, exact: false } : { total: n, exact: true };
   }
