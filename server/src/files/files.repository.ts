@@ -127,7 +127,7 @@ function fixedColumns(filter: FileFilter, plan: TextPlan = NO_TEXT): Array<[Fixe
   return [['f.owner_id', filter.ownerId], ...second];
 }
 
-function matching(engine: Engine, filter: FileFilter, plan: TextPlan = NO_TEXT) {
+function matching(engine: Engine, filter: FileFilter, plan: TextPlan = NO_TEXT, rowDates = false) {
   return (eb: FilesEb): Expression<SqlBool> => {
     const conditions: Expression<SqlBool>[] = [];
     const fixed = fixedColumns(filter, plan);
@@ -155,14 +155,17 @@ function matching(engine: Engine, filter: FileFilter, plan: TextPlan = NO_TEXT) 
       conditions.push(sql<SqlBool>`${sql.ref('f.mime_type')} like ${`${escapeLike(filter.mimePrefix)}%`} escape '\\'`);
     }
     if (filter.status !== null && !fixed.some(([c]) => c === 'f.status')) conditions.push(eb('f.status', '=', filter.status));
-    // On PostgreSQL, with fixed columns, the dates are bounds of a row value that starts with them:
-    // (owner, created_at) >= (x, from). Its leading column bounds the composite index at both ends,
-    // where `created_at >= from` after a range on the owner bounded nothing, so a walk newest first
-    // went on past `from` through every older file of the owner. And it leaves the planner no
-    // (created_at, id) walk to weigh: with `owner = x`, it took that one for 2023-2024, and walked
-    // 100,000 newer files of other accounts one by one before the first of this one's.
+    // `rowDates` (PostgreSQL, a dense window: see `denseMatches`): with fixed columns, the dates are
+    // bounds of a row value that starts with them, (owner, created_at) >= (x, from). Its leading
+    // column makes it a bound of the composite index at either end, where `created_at >= from`
+    // after a range on the owner did not end a walk newest first: it went on past `from` through
+    // every older file of the owner (or the planner, expecting that, sorted the whole month: 210
+    // ms). Nor can the planner take the (created_at, id) index instead: given `owner = x` and
+    // 2023-2024 it did, and walked 100,000 newer files of other accounts before this one's. Not
+    // elsewhere: the planner estimates a row value's selectivity from its first column alone, and
+    // for a 10,000-row window or a count it then sorted a bitmap of all the owner's files (1 s).
     const dates = (op: '>=' | '<', value: string) =>
-      engine === 'postgres' && fixed.length > 0
+      rowDates && fixed.length > 0
         ? sql<SqlBool>`(${sql.join([...fixed.map(([column]) => sql.ref(column)), sql.ref('f.created_at')])}) ${sql.raw(op)} (${sql.join([...fixed.map(([, v]) => v), value])})`
         : eb('f.created_at', op, value);
     if (filter.createdFrom !== null) conditions.push(dates('>=', filter.createdFrom));
@@ -240,19 +243,20 @@ export class FilesRepository {
    * The newest `size` rows after `cursor` that pass every filter but the text, so the text is tested
    * on them alone. A derived table with its own LIMIT, which neither planner can merge with the
    * outer query; only the columns the text test and the order need (whole rows cost twice the time
-   * to carry through 10,000 rows). On PostgreSQL each row also has its place `n` in the window
-   * (`row_number()` in the window's own order, counted as the rows stream).
+   * to carry through 10,000 rows). `dense` (see `denseMatches`): each row also has its place `n` in
+   * the window (`row_number()` in the window's own order, counted as the rows stream), and the dates
+   * bound the index as row values (see `matching`).
    */
-  private window(filter: FileFilter, cursor: Cursor | null, size: number) {
+  private window(filter: FileFilter, cursor: Cursor | null, size: number, dense = false) {
     const rest = withoutText(filter);
     const keys = orderKeys(fixedColumns(rest));
     const window = this.db
       .selectFrom('files as f')
       .select([...keys, 'f.filename', 'f.title'])
-      .$if(this.engine === 'postgres', (qb) =>
+      .$if(dense, (qb) =>
         qb.select(sql<number>`row_number() over (order by ${sql.join(keys.map((column) => sql`${sql.ref(column)} desc`))})`.as('n')),
       )
-      .where(matching(this.engine, rest))
+      .where(matching(this.engine, rest, NO_TEXT, dense))
       .$if(cursor !== null, (qb) => qb.where(after(cursor!)));
     return newestFirst(window, rest).limit(size).as('w');
   }
@@ -263,10 +267,11 @@ export class FilesRepository {
    * was full and fewer than `limit` were found: the rows after it were not examined. The matches
    * are limited in the window's own order, so PostgreSQL stops walking at the last one needed (in
    * (created_at, id) order it sorted every match of the window first), and before whole rows are
-   * read for them. On PostgreSQL the edge comes with the matches (`or n = size`): asked for
-   * separately, the planner took an index-only walk of the type index and sorted the owner's
-   * 256,000 images to find the 1,050th (370 ms); SQLite asks for it separately, as its window
-   * carries no row number (numbering its rows tripled the time of a 10,000-row window).
+   * read for them. `dense` (PostgreSQL only): the edge comes with the matches (`or n = size`).
+   * Asked for separately, for a window of a type prefix and dates the planner took an index-only
+   * walk of the type index and sorted the owner's 256,000 images to find the 1,050th (370 ms).
+   * Numbering costs about as much as testing the text (4 ms for 10,000 rows, against 1.5 ms for
+   * the separate query; on SQLite three times that), so a short query's window is not numbered.
    */
   private async windowMatches(
     filter: FileFilter,
@@ -274,29 +279,29 @@ export class FilesRepository {
     size: number,
     limit: number,
     offset = 0,
+    dense = false,
   ): Promise<{ rows: FileRecord[]; edge: Cursor | null }> {
     const text = textMatches(this.engine, filter.text!, 'w');
-    const marked = this.engine === 'postgres';
     const matches = orderKeys(fixedColumns(withoutText(filter)))
       .reduce(
         (q, column) => q.orderBy(sql`${sql.ref(column.replace('f.', 'w.'))} desc`),
         this.db
-          .selectFrom(this.window(filter, cursor, size))
+          .selectFrom(this.window(filter, cursor, size, dense))
           .select(['w.id', 'w.created_at'])
-          .$if(marked, (qb) => qb.select([sql<number>`w.n`.as('n'), sql<boolean>`${text}`.as('hit')]))
-          .where(marked ? sql<SqlBool>`(${text} or w.n = ${size})` : text),
+          .$if(dense, (qb) => qb.select([sql<number>`w.n`.as('n'), sql<boolean>`${text}`.as('hit')]))
+          .where(dense ? sql<SqlBool>`(${text} or w.n = ${size})` : text),
       )
-      .limit(marked ? offset + limit : limit)
-      .offset(marked ? 0 : offset)
+      .limit(dense ? offset + limit : limit)
+      .offset(dense ? 0 : offset)
       .as('m');
     // Ordered by the matches' columns: ordered by the files', SQLite walked all of them in that order.
     const found = await this.withOwner()
       .innerJoin(matches, 'm.id', 'f.id')
-      .$if(marked, (qb) => qb.select(['m.n', 'm.hit']))
+      .$if(dense, (qb) => qb.select(['m.n', 'm.hit']))
       .orderBy('m.created_at', 'desc')
       .orderBy('m.id', 'desc')
       .execute();
-    if (!marked) return { rows: found, edge: found.length < limit ? await this.windowEdge(filter, cursor, size) : null };
+    if (!dense) return { rows: found, edge: found.length < limit ? await this.windowEdge(filter, cursor, size) : null };
     const hits = found.filter((row) => row.hit).map(({ n: _n, hit: _hit, ...row }) => row);
     const last = found.find((row) => Number(row.n) === size);
     return {
@@ -305,7 +310,7 @@ export class FilesRepository {
     };
   }
 
-  /** SQLite: the last row of a window of `size` (see `window`), when it is full. */
+  /** The last row of a window of `size` (see `window`), when it is full. */
   private async windowEdge(filter: FileFilter, cursor: Cursor | null, size: number): Promise<Cursor | null> {
     const edge = await newestFirst(
       this.db
@@ -402,7 +407,7 @@ export class FilesRepository {
   private async denseMatches(filter: FileFilter, cursor: Cursor | null, limit: number, offset = 0): Promise<FileRecord[] | null> {
     const size = DENSE_ROWS_PER_MATCH * (offset + limit);
     if (this.engine !== 'postgres' || filter.text === null || onlyOwner(filter) || size > SHORT_QUERY_WINDOW) return null;
-    const { rows, edge } = await this.windowMatches(filter, cursor, size, limit, offset);
+    const { rows, edge } = await this.windowMatches(filter, cursor, size, limit, offset, true);
     return edge === null ? rows : null;
   }
 
