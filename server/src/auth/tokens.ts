@@ -1,4 +1,4 @@
-import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Role } from '../db/schema.js';
 import { unauthorized } from '../http/errors.js';
@@ -22,6 +22,12 @@ export interface VerifiedToken extends AuthUser {
  * API request, which verifies a token twice (rate limit, then authentication).
  */
 export const hmacKey = (secret: string | Buffer): KeyObject => createSecretKey(typeof secret === 'string' ? Buffer.from(secret) : secret);
+
+/**
+ * The key for the tokens of one purpose (download links, share and request access), derived from
+ * JWT_SECRET with `purpose`: no other purpose's token, and no account token, verifies with it.
+ */
+export const derivedKey = (jwtSecret: string, purpose: string): KeyObject => hmacKey(createHmac('sha256', jwtSecret).update(purpose).digest());
 
 /** HS256 access tokens. The algorithm is pinned on verify, so `alg: none` and RS/ES tokens fail. */
 export class AccessTokens {

@@ -1,6 +1,6 @@
-import { createHmac, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { hmacKey } from '../auth/tokens.js';
+import { derivedKey } from '../auth/tokens.js';
 import { unauthorized } from '../http/errors.js';
 
 const AUDIENCE = 'dropline:download';
@@ -17,7 +17,7 @@ export class DownloadLinks {
     jwtSecret: string,
     private readonly ttlMs: number,
   ) {
-    this.key = hmacKey(createHmac('sha256', jwtSecret).update(AUDIENCE).digest());
+    this.key = derivedKey(jwtSecret, AUDIENCE);
   }
 
   sign(fileId: string, userId: string): { token: string; expiresAt: string } {

@@ -1,6 +1,7 @@
-import { createHash, createHmac, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { hmacKey } from '../auth/tokens.js';
+import { passwordVersion } from '../auth/passwords.js';
+import { derivedKey } from '../auth/tokens.js';
 
 /** Distinct from account tokens by key, audience and claims, so neither is ever taken for the other. */
 const AUDIENCE = 'dropline:file-request';
@@ -18,7 +19,7 @@ export class RequestAccess {
   private readonly key: KeyObject;
 
   constructor(jwtSecret: string) {
-    this.key = hmacKey(createHmac('sha256', jwtSecret).update('dropline file-request access tokens').digest());
+    this.key = derivedKey(jwtSecret, 'dropline file-request access tokens');
   }
 
   sign(requestId: string, passwordHash: string, at = Date.now()): { accessToken: string; expiresAt: string } {
@@ -41,6 +42,3 @@ export class RequestAccess {
     }
   }
 }
-
-/** Changes with the password, so a new password locks out everyone who unlocked the old one. */
-const passwordVersion = (passwordHash: string) => createHash('sha256').update(passwordHash).digest('base64url').slice(0, 16);

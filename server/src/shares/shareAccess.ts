@@ -1,6 +1,7 @@
-import { createHash, createHmac, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { hmacKey } from '../auth/tokens.js';
+import { passwordVersion } from '../auth/passwords.js';
+import { derivedKey } from '../auth/tokens.js';
 import { unauthorized } from '../http/errors.js';
 
 const AUDIENCE = 'dropline:share';
@@ -18,7 +19,7 @@ export class ShareAccessTokens {
     jwtSecret: string,
     private readonly ttlMs: number,
   ) {
-    this.key = hmacKey(createHmac('sha256', jwtSecret).update(AUDIENCE).digest());
+    this.key = derivedKey(jwtSecret, AUDIENCE);
   }
 
   sign(shareId: string, passwordHash: string): { accessToken: string; expiresAt: string } {
@@ -46,5 +47,3 @@ export class ShareAccessTokens {
     }
   }
 }
-
-const passwordVersion = (hash: string) => createHash('sha256').update(hash).digest('base64url').slice(0, 16);
