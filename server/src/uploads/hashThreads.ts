@@ -8,6 +8,9 @@ export interface HashState {
   crc32: number;
 }
 
+/** How far below the event loop the hash threads run (nice 0 to 19; higher yields more). */
+const HASH_THREAD_NICE = 10;
+
 /**
  * The worker's whole program. It keeps nothing between jobs: each one brings the state it continues
  * from, so any thread may take any job and a job's order is its caller's to keep. Plain CommonJS
@@ -17,6 +20,10 @@ const PROGRAM = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { crc32 } = require('node:zlib');
 const { createSHA256 } = require(workerData.hashWasm);
+// Hashing keeps up with its uploads whenever a core is free, and an upload waits for its hash (see
+// RunningHash), so on a busy machine the uploads yield, not every other request. On Linux the nice
+// value is a thread's own: this lowers this thread only.
+try { require('node:os').setPriority(${HASH_THREAD_NICE}); } catch {}
 const ready = createSHA256();
 parentPort.on('message', async ({ job, sha256, crc, bytes }) => {
   try {

@@ -75,11 +75,6 @@ export class UploadStore extends DataStore {
   }
 
   /**
-   * Appends a request's bytes at `offset` and returns the new offset, updating the upload's SHA-256
-   * as they land. With an Upload-Checksum the bytes wait in a side file until they match, so a
-   * mismatch (460) keeps none of them; past MAX_CHUNK_SIZE the request is refused (413).
-   */
-  /**
    * Every write, from tus or a form, goes through the quota meter first. FileStore reports any
    * failure as its generic write error; the meter's own refusal (413 quota_exceeded) is what the
    * client sees.
@@ -100,6 +95,11 @@ export class UploadStore extends DataStore {
     }
   }
 
+  /**
+   * Appends a request's bytes at `offset` and returns the new offset, updating the upload's SHA-256
+   * as they land. With an Upload-Checksum the bytes wait in a side file until they match, so a
+   * mismatch (460) keeps none of them; past MAX_CHUNK_SIZE the request is refused (413).
+   */
   private async receive(readable: Readable, id: string, offset: number): Promise<number> {
     const { checksum, maxAppend } = uploadRequest.getStore() ?? {};
     // Refusing mid-stream must not tear the stream down here: tus would take that for an abort (400).

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { createSHA256 } from 'hash-wasm';
 import { describe, expect, it } from 'vitest';
@@ -53,6 +54,18 @@ describe('hashing off the event loop', () => {
     const again = hashThreads.buffer(size);
     expect(again.length).toBe(size);
     expect(again.every((b) => b === 0x5a)).toBe(true);
+  });
+
+  // Linux keeps a nice value per thread and shows it in /proc; elsewhere there is nothing to read.
+  it.runIf(existsSync('/proc/self/task'))('runs its threads below the event loop, which keeps its own priority', async () => {
+    const hasher = await createSHA256();
+    hasher.init();
+    await hashThreads.continue({ sha256: hasher.save(), crc32: 0 }, hashThreads.buffer(1024));
+    // Field 19 of a thread's stat, counted after the name's closing parenthesis (a name may hold spaces).
+    const niceOf = (task: string) => Number(readFileSync(`/proc/self/task/${task}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+    const nices = readdirSync('/proc/self/task').map(niceOf);
+    expect(niceOf(String(process.pid))).toBe(0);
+    expect(nices).toContain(10);
   });
 
   it('keeps concurrent uploads apart, and a checkpoint is the state at its offset, which continues elsewhere', async () => {
