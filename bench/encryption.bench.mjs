@@ -4,7 +4,8 @@
 // per GiB for upload plus download, read from /proc; the target is under +25% with encryption.
 // Processing is off (RUN_WORKERS=false) on both, so only the bytes' way in and out is measured.
 // Runs alternate between the two servers and repeat; the least and the median CPU of each are
-// compared, because on a shared two-core machine a run also measures the neighbours.
+// compared, and the two of each repeat with each other, because on a shared two-core machine a run
+// also measures the neighbours.
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, existsSync } from 'node:fs';
@@ -91,6 +92,13 @@ async function main() {
     console.log(
       `encryption at rest costs ${percent(least('encrypted', null) / least('plain', null))} (least of each) / ${percent(median('encrypted', null) / median('plain', null))} (median of each) more CPU per GiB for upload + download (target under +${((TARGET - 1) * 100).toFixed(0)}%)`,
     );
+    // Each repeat ran the two back to back, so they shared the neighbours' load of that moment: the
+    // ratio within a repeat is the steadier figure when the load comes and goes.
+    const total = (run) => run.upload + run.download;
+    const paired = runs.plain.map((plain, i) => total(runs.encrypted[i]) / total(plain)).sort((a, b) => a - b);
+    const mid = Math.floor(paired.length / 2);
+    const pairedMedian = paired.length % 2 ? paired[mid] : (paired[mid - 1] + paired[mid]) / 2;
+    console.log(`within each repeat: ${paired.map(percent).join(', ')}; median ${percent(pairedMedian)}`);
   } finally {
     for (const { child } of targets) child.kill('SIGTERM');
     await Promise.all(targets.map(({ child }) => (child.exitCode === null ? once(child, 'exit') : null)));

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Cursor } from '../db/cursor.js';
+import { newestFirstPage, type Cursor } from '../db/cursor.js';
 import type { Db } from '../db/database.js';
 import type { Role, UserRow } from '../db/schema.js';
 import { now } from '../db/time.js';
@@ -36,14 +36,7 @@ export class AdminRepository {
           ]),
         ),
       )
-      .$if(cursor !== null, (qb) =>
-        qb.where((eb) =>
-          eb.or([eb('created_at', '<', cursor!.createdAt), eb.and([eb('created_at', '=', cursor!.createdAt), eb('id', '<', cursor!.id)])]),
-        ),
-      )
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(limit + 1)
+      .$call((qb) => newestFirstPage(qb, cursor, limit, 'created_at', 'id'))
       .execute();
   }
 

@@ -1,5 +1,20 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import {
+  CENTRAL_HEADER,
+  END_RECORD,
+  ENTRY_FIELDS,
+  EXTRA_HEADER,
+  LOCAL_HEADER,
+  MAX_16,
+  MAX_32,
+  UTF8_NAMES,
+  VERSION_DEFAULT,
+  VERSION_ZIP64,
+  ZIP64_END_RECORD,
+  ZIP64_EXTRA_ID,
+  ZIP64_LOCATOR,
+} from './zipFormat.js';
 import { uniqueEntryNames } from './zipNames.js';
 
 /** One file of an archive. Its CRC-32 must be known in advance: it goes in the header before the bytes. */
@@ -23,18 +38,6 @@ export interface ByteRange {
   end: number;
 }
 
-const MAX_16 = 0xffff;
-const MAX_32 = 0xffffffff;
-const LOCAL_HEADER = 30;
-const CENTRAL_HEADER = 46;
-const END_RECORD = 22;
-const ZIP64_END_RECORD = 56;
-const ZIP64_LOCATOR = 20;
-/** The ZIP64 extra field's id and length fields. */
-const EXTRA_HEADER = 4;
-const UTF8_NAMES = 0x0800;
-const VERSION_DEFAULT = 20;
-const VERSION_ZIP64 = 45;
 /** Made by Unix, so the external attributes below are read as a mode. */
 const MADE_BY = (3 << 8) | VERSION_ZIP64;
 /** A regular file, rw-r--r--. */
@@ -92,7 +95,7 @@ export class ZipArchive<E extends ZipEntry> {
       if (name.length > MAX_16) throw new RangeError(`entry ${i}'s name is longer than a ZIP allows`);
       const zip64Sizes = entry.size >= MAX_32;
       const zip64Offset = offset >= MAX_32;
-      const localLength = LOCAL_HEADER + name.length + (zip64Sizes ? EXTRA_HEADER + 16 : 0);
+      const localLength = LOCAL_HEADER.size + name.length + (zip64Sizes ? EXTRA_HEADER + 16 : 0);
       const centralExtra = (zip64Sizes ? 16 : 0) + (zip64Offset ? 8 : 0);
       const planned: Planned = {
         name,
@@ -104,7 +107,7 @@ export class ZipArchive<E extends ZipEntry> {
         zip64Sizes,
         zip64Offset,
         centralOffset: 0,
-        centralLength: CENTRAL_HEADER + name.length + (centralExtra > 0 ? EXTRA_HEADER + centralExtra : 0),
+        centralLength: CENTRAL_HEADER.size + name.length + (centralExtra > 0 ? EXTRA_HEADER + centralExtra : 0),
       };
       offset += localLength + entry.size;
       return planned;
@@ -116,7 +119,7 @@ export class ZipArchive<E extends ZipEntry> {
     }
     this.centralEnd = offset;
     this.zip64End = this.planned.length >= MAX_16 || this.centralEnd - this.centralStart >= MAX_32 || this.centralStart >= MAX_32;
-    this.size = this.centralEnd + (this.zip64End ? ZIP64_END_RECORD + ZIP64_LOCATOR : 0) + END_RECORD;
+    this.size = this.centralEnd + (this.zip64End ? ZIP64_END_RECORD.size + ZIP64_LOCATOR.size : 0) + END_RECORD.size;
   }
 
   /**
@@ -172,77 +175,63 @@ export class ZipArchive<E extends ZipEntry> {
     const out = Buffer.alloc(this.size - this.centralEnd);
     let at = 0;
     if (this.zip64End) {
-      out.writeUInt32LE(0x06064b50, 0);
-      writeUInt64(out, ZIP64_END_RECORD - 12, 4);
-      out.writeUInt16LE(MADE_BY, 12);
-      out.writeUInt16LE(VERSION_ZIP64, 14);
-      // Disk numbers (16, 20) are 0: one disk.
-      writeUInt64(out, count, 24);
-      writeUInt64(out, count, 32);
-      writeUInt64(out, centralSize, 40);
-      writeUInt64(out, this.centralStart, 48);
-      at = ZIP64_END_RECORD;
-      out.writeUInt32LE(0x07064b50, at);
-      writeUInt64(out, this.centralEnd, at + 8);
-      out.writeUInt32LE(1, at + 16);
-      at += ZIP64_LOCATOR;
+      const R = ZIP64_END_RECORD;
+      out.writeUInt32LE(R.signature, 0);
+      writeUInt64(out, R.size - R.recordSize - 8, R.recordSize);
+      out.writeUInt16LE(MADE_BY, R.madeBy);
+      out.writeUInt16LE(VERSION_ZIP64, R.versionNeeded);
+      // Disk numbers are 0: one disk.
+      writeUInt64(out, count, R.entriesOnDisk);
+      writeUInt64(out, count, R.entries);
+      writeUInt64(out, centralSize, R.centralSize);
+      writeUInt64(out, this.centralStart, R.centralOffset);
+      at = R.size;
+      const L = ZIP64_LOCATOR;
+      out.writeUInt32LE(L.signature, at);
+      writeUInt64(out, this.centralEnd, at + L.recordOffset);
+      out.writeUInt32LE(1, at + L.disks);
+      at += L.size;
     }
     // As Python's zipfile and Info-ZIP write it: a value too large for its field is set to all ones.
-    out.writeUInt32LE(0x06054b50, at);
-    out.writeUInt16LE(Math.min(count, MAX_16), at + 8);
-    out.writeUInt16LE(Math.min(count, MAX_16), at + 10);
-    out.writeUInt32LE(Math.min(centralSize, MAX_32), at + 12);
-    out.writeUInt32LE(Math.min(this.centralStart, MAX_32), at + 16);
+    const E = END_RECORD;
+    out.writeUInt32LE(E.signature, at);
+    out.writeUInt16LE(Math.min(count, MAX_16), at + E.entriesOnDisk);
+    out.writeUInt16LE(Math.min(count, MAX_16), at + E.entries);
+    out.writeUInt32LE(Math.min(centralSize, MAX_32), at + E.centralSize);
+    out.writeUInt32LE(Math.min(this.centralStart, MAX_32), at + E.centralOffset);
     return out;
   }
 }
 
 function localHeader(p: Planned): Buffer {
   const out = Buffer.alloc(p.localLength);
-  out.writeUInt32LE(0x04034b50, 0);
-  out.writeUInt16LE(versionNeeded(p), 4);
-  out.writeUInt16LE(UTF8_NAMES, 6);
-  // Method (8) is 0: stored.
-  out.writeUInt16LE(p.time, 10);
-  out.writeUInt16LE(p.date, 12);
-  out.writeUInt32LE(p.crc32, 14);
-  out.writeUInt32LE(p.zip64Sizes ? MAX_32 : p.size, 18);
-  out.writeUInt32LE(p.zip64Sizes ? MAX_32 : p.size, 22);
-  out.writeUInt16LE(p.name.length, 26);
-  out.writeUInt16LE(p.localLength - LOCAL_HEADER - p.name.length, 28);
-  p.name.copy(out, LOCAL_HEADER);
+  out.writeUInt32LE(LOCAL_HEADER.signature, 0);
+  writeEntryFields(out, LOCAL_HEADER.entryFields, p, p.localLength - LOCAL_HEADER.size - p.name.length);
+  p.name.copy(out, LOCAL_HEADER.size);
   if (p.zip64Sizes) {
-    const at = LOCAL_HEADER + p.name.length;
-    out.writeUInt16LE(0x0001, at);
+    const at = LOCAL_HEADER.size + p.name.length;
+    out.writeUInt16LE(ZIP64_EXTRA_ID, at);
     out.writeUInt16LE(16, at + 2);
-    writeUInt64(out, p.size, at + 4);
-    writeUInt64(out, p.size, at + 12);
+    writeUInt64(out, p.size, at + EXTRA_HEADER);
+    writeUInt64(out, p.size, at + EXTRA_HEADER + 8);
   }
   return out;
 }
 
 function centralHeader(p: Planned): Buffer {
   const out = Buffer.alloc(p.centralLength);
-  const extra = p.centralLength - CENTRAL_HEADER - p.name.length;
-  out.writeUInt32LE(0x02014b50, 0);
-  out.writeUInt16LE(MADE_BY, 4);
-  out.writeUInt16LE(versionNeeded(p), 6);
-  out.writeUInt16LE(UTF8_NAMES, 8);
-  out.writeUInt16LE(p.time, 12);
-  out.writeUInt16LE(p.date, 14);
-  out.writeUInt32LE(p.crc32, 16);
-  out.writeUInt32LE(p.zip64Sizes ? MAX_32 : p.size, 20);
-  out.writeUInt32LE(p.zip64Sizes ? MAX_32 : p.size, 24);
-  out.writeUInt16LE(p.name.length, 28);
-  out.writeUInt16LE(extra, 30);
-  // Comment length, disk, internal attributes (32..37) are 0.
-  out.writeUInt32LE(EXTERNAL_ATTRIBUTES, 38);
-  out.writeUInt32LE(p.zip64Offset ? MAX_32 : p.offset, 42);
-  p.name.copy(out, CENTRAL_HEADER);
+  const extra = p.centralLength - CENTRAL_HEADER.size - p.name.length;
+  out.writeUInt32LE(CENTRAL_HEADER.signature, 0);
+  out.writeUInt16LE(MADE_BY, CENTRAL_HEADER.madeBy);
+  writeEntryFields(out, CENTRAL_HEADER.entryFields, p, extra);
+  // Comment length, disk and internal attributes are 0.
+  out.writeUInt32LE(EXTERNAL_ATTRIBUTES, CENTRAL_HEADER.externalAttributes);
+  out.writeUInt32LE(p.zip64Offset ? MAX_32 : p.offset, CENTRAL_HEADER.localHeaderOffset);
+  p.name.copy(out, CENTRAL_HEADER.size);
   if (extra > 0) {
     // Only the fields set to all ones above, in the order the format fixes.
-    let at = CENTRAL_HEADER + p.name.length;
-    out.writeUInt16LE(0x0001, at);
+    let at = CENTRAL_HEADER.size + p.name.length;
+    out.writeUInt16LE(ZIP64_EXTRA_ID, at);
     out.writeUInt16LE(extra - EXTRA_HEADER, at + 2);
     at += EXTRA_HEADER;
     if (p.zip64Sizes) {
@@ -253,6 +242,21 @@ function centralHeader(p: Planned): Buffer {
     if (p.zip64Offset) writeUInt64(out, p.offset, at);
   }
   return out;
+}
+
+/** The fields both headers carry, from `at`. Sizes past 32 bits are all ones here, their values in the ZIP64 extra. */
+function writeEntryFields(out: Buffer, at: number, p: Planned, extraLength: number): void {
+  const F = ENTRY_FIELDS;
+  out.writeUInt16LE(versionNeeded(p), at + F.versionNeeded);
+  out.writeUInt16LE(UTF8_NAMES, at + F.flags);
+  // Method is 0: stored.
+  out.writeUInt16LE(p.time, at + F.time);
+  out.writeUInt16LE(p.date, at + F.date);
+  out.writeUInt32LE(p.crc32, at + F.crc32);
+  out.writeUInt32LE(p.zip64Sizes ? MAX_32 : p.size, at + F.compressedSize);
+  out.writeUInt32LE(p.zip64Sizes ? MAX_32 : p.size, at + F.size);
+  out.writeUInt16LE(p.name.length, at + F.nameLength);
+  out.writeUInt16LE(extraLength, at + F.extraLength);
 }
 
 const versionNeeded = (p: Planned) => (p.zip64Sizes || p.zip64Offset ? VERSION_ZIP64 : VERSION_DEFAULT);

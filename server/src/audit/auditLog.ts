@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { encodeCursor, type Cursor } from '../db/cursor.js';
+import { encodeCursor, newestFirstPage, type Cursor } from '../db/cursor.js';
 import type { Db } from '../db/database.js';
 import { now } from '../db/time.js';
 import { currentRequestContext } from '../http/requestContext.js';
@@ -112,12 +112,7 @@ export class AuditLog {
       )
       .$if(filter.from !== null, (qb) => qb.where('a.at', '>=', filter.from!))
       .$if(filter.before !== null, (qb) => qb.where('a.at', '<', filter.before!))
-      .$if(cursor !== null, (qb) =>
-        qb.where((eb) => eb.or([eb('a.at', '<', cursor!.createdAt), eb.and([eb('a.at', '=', cursor!.createdAt), eb('a.id', '<', cursor!.id)])])),
-      )
-      .orderBy('a.at', 'desc')
-      .orderBy('a.id', 'desc')
-      .limit(limit + 1)
+      .$call((qb) => newestFirstPage(qb, cursor, limit, 'a.at', 'a.id'))
       .execute();
     const page = rows.slice(0, limit);
     const last = page.at(-1);

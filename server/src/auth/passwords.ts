@@ -1,4 +1,4 @@
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 /** scrypt with N=2^15 costs ~32 MiB and tens of milliseconds a guess: memory-hard, still quick to log in. */
 const PARAMS = { N: 2 ** 15, r: 8, p: 1 } as const;
@@ -37,3 +37,9 @@ export async function verifyAgainstDummy(password: string): Promise<false> {
   await verifyPassword(password, await dummyHash);
   return false;
 }
+
+/**
+ * A short digest of a password's hash, for tokens that unlock something with a password: it changes
+ * with the password, so a new password locks out everyone who unlocked with the old one.
+ */
+export const passwordVersion = (passwordHash: string): string => createHash('sha256').update(passwordHash).digest('base64url').slice(0, 16);

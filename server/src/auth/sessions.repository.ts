@@ -54,20 +54,20 @@ export class SessionsRepository {
   }
 
   async revoke(sessionId: string, reason: string): Promise<void> {
-    await this.db
-      .updateTable('sessions')
-      .set({ revoked_at: now(), revoked_reason: reason })
-      .where('id', '=', sessionId)
-      .where('revoked_at', 'is', null)
-      .execute();
+    await this.revokeWhere('id', sessionId, reason);
   }
 
   /** Ends every login of a user at once (disabled or deleted): their refresh tokens stop working. */
   async revokeAllOf(userId: string, reason: string): Promise<void> {
+    await this.revokeWhere('user_id', userId, reason);
+  }
+
+  /** A session revoked already keeps its first time and reason. */
+  private async revokeWhere(column: 'id' | 'user_id', value: string, reason: string): Promise<void> {
     await this.db
       .updateTable('sessions')
       .set({ revoked_at: now(), revoked_reason: reason })
-      .where('user_id', '=', userId)
+      .where(column, '=', value)
       .where('revoked_at', 'is', null)
       .execute();
   }

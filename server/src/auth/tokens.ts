@@ -1,4 +1,4 @@
-import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Role } from '../db/schema.js';
 import { unauthorized } from '../http/errors.js';
@@ -22,6 +22,43 @@ export interface VerifiedToken extends AuthUser {
  * API request, which verifies a token twice (rate limit, then authentication).
  */
 export const hmacKey = (secret: string | Buffer): KeyObject => createSecretKey(typeof secret === 'string' ? Buffer.from(secret) : secret);
+
+/**
+ * Tokens of one purpose (download links, share and request access): HS256 with the algorithm
+ * pinned, the purpose as their audience, signed with a key derived from JWT_SECRET for it alone. No
+ * other purpose's token and no account token verifies here, and none of these as an account token
+ * (checked with JWT_SECRET itself, and needing a role).
+ */
+export class PurposeTokens {
+  private readonly key: KeyObject;
+
+  /** `keyLabel` is what the key is derived with: the audience, unless tokens out there were signed with another. */
+  constructor(
+    jwtSecret: string,
+    private readonly audience: string,
+    private readonly ttlMs: number,
+    keyLabel: string = audience,
+  ) {
+    this.key = hmacKey(createHmac('sha256', jwtSecret).update(keyLabel).digest());
+  }
+
+  /** A token for `subject` carrying `claims`, good for the TTL (a second at least), and the moment it expires. */
+  sign(subject: string, claims: Record<string, unknown>): { token: string; expiresAt: string } {
+    const exp = Math.floor(Date.now() / 1000) + Math.max(1, Math.floor(this.ttlMs / 1000));
+    const token = jwt.sign({ ...claims, exp }, this.key, { algorithm: 'HS256', audience: this.audience, subject });
+    return { token, expiresAt: new Date(exp * 1000).toISOString() };
+  }
+
+  /** The claims of a token signed here (for `subject`, when given); else jsonwebtoken's error, TokenExpiredError once it has expired. */
+  verify(token: string, subject?: string): jwt.JwtPayload & { sub: string } {
+    const claims = jwt.verify(token, this.key, { algorithms: ['HS256'], audience: this.audience, ...(subject !== undefined && { subject }) });
+    // jsonwebtoken checks `exp` only when present; a token without one would never expire.
+    if (typeof claims !== 'object' || typeof claims.exp !== 'number' || typeof claims.sub !== 'string') {
+      throw new jwt.JsonWebTokenError('not a token of this purpose');
+    }
+    return claims as jwt.JwtPayload & { sub: string };
+  }
+}
 
 /** HS256 access tokens. The algorithm is pinned on verify, so `alg: none` and RS/ES tokens fail. */
 export class AccessTokens {

@@ -1,5 +1,5 @@
 import type { AccountLookup, AccountStanding } from './authenticate.js';
-import type { Db } from '../db/database.js';
+import { insertIfAbsent, type Db } from '../db/database.js';
 import type { NewUser, UserRow, UserUpdate } from '../db/schema.js';
 
 export class UsersRepository implements AccountLookup {
@@ -39,16 +39,7 @@ export class UsersRepository implements AccountLookup {
   }
 
   /** Returns false instead of throwing when the email is taken, whatever the database's error shape. */
-  async insertIfAbsent(user: NewUser, alsoWrite?: (db: Db) => Promise<void>): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
-      const result = await trx
-        .insertInto('users')
-        .values(user)
-        .onConflict((oc) => oc.column('email').doNothing())
-        .executeTakeFirst();
-      const inserted = Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
-      if (inserted) await alsoWrite?.(trx);
-      return inserted;
-    });
+  insertIfAbsent(user: NewUser, alsoWrite?: (db: Db) => Promise<void>): Promise<boolean> {
+    return insertIfAbsent(this.db, 'users', user, 'email', alsoWrite);
   }
 }

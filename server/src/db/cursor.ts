@@ -1,3 +1,4 @@
+import { sql, type SelectQueryBuilder, type StringReference } from 'kysely';
 import { isSafeId } from '../storage/storageLayout.js';
 
 /** A position in a newest-first listing: the last item a page showed. */
@@ -23,4 +24,24 @@ export function decodeCursor(text: string): Cursor | null {
     // not base64url JSON: the same answer as any other bad cursor
   }
   return null;
+}
+
+/**
+ * A page of a newest-first listing ordered by (`createdAt`, `id`), both descending: the rows strictly
+ * after `cursor` (from the newest when null), one more than `limit` so the caller knows whether more
+ * follow. Row values, not `a < x or (a = x and b < y)`: both engines bound the index range with them,
+ * where the `or` form walks every newer row first.
+ */
+export function newestFirstPage<DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  cursor: Cursor | null,
+  limit: number,
+  createdAt: StringReference<DB, TB>,
+  id: StringReference<DB, TB>,
+): SelectQueryBuilder<DB, TB, O> {
+  return query
+    .$if(cursor !== null, (qb) => qb.where(sql<boolean>`(${sql.ref(createdAt)}, ${sql.ref(id)}) < (${cursor!.createdAt}, ${cursor!.id})`))
+    .orderBy(createdAt, 'desc')
+    .orderBy(id, 'desc')
+    .limit(limit + 1);
 }

@@ -1,13 +1,37 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Dialect, type SqliteDatabase } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Dialect, type Insertable, type SqliteDatabase } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import pg from 'pg';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
+
+/**
+ * Inserts `row` unless one with the same `key` is there, and then writes `alsoWrite` in the same
+ * transaction; whether this call inserted it, told by the affected-row count rather than a
+ * unique-violation error, whose shape differs between the engines.
+ */
+export function insertIfAbsent<T extends keyof Database & string>(
+  db: Db,
+  table: T,
+  row: Insertable<Database[T]>,
+  key: keyof Database[T] & string,
+  alsoWrite?: (db: Db) => Promise<void>,
+): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const result = await trx
+      .insertInto(table)
+      .values(row)
+      .onConflict((oc) => oc.column(key).doNothing())
+      .executeTakeFirst();
+    const inserted = Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+    if (inserted) await alsoWrite?.(trx);
+    return inserted;
+  });
+}
 
 export interface DatabaseHandle {
   db: Db;

@@ -2,7 +2,7 @@ import { FILE_STATUSES } from '@dropline/contract';
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { MetadataCache } from '../cache/metadataCache.js';
 import type { Cursor } from '../db/cursor.js';
-import type { Db } from '../db/database.js';
+import { insertIfAbsent, type Db } from '../db/database.js';
 import { JOINED_SEPARATORS } from '../db/migrations/014_search_scale.js';
 import type { Database, FileRow, FileStatus, FileUpdate, NewFile } from '../db/schema.js';
 
@@ -354,17 +354,8 @@ export class FilesRepository {
   }
 
   /** Inserts unless a file with this id exists; returns whether this call inserted it (and then wrote `alsoWrite` with it). */
-  async insertIfAbsent(file: NewFile, alsoWrite?: (db: Db) => Promise<void>): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
-      const result = await trx
-        .insertInto('files')
-        .values(file)
-        .onConflict((oc) => oc.column('id').doNothing())
-        .executeTakeFirst();
-      const inserted = Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
-      if (inserted) await alsoWrite?.(trx);
-      return inserted;
-    });
+  insertIfAbsent(file: NewFile, alsoWrite?: (db: Db) => Promise<void>): Promise<boolean> {
+    return insertIfAbsent(this.db, 'files', file, 'id', alsoWrite);
   }
 
   private invalidate(id: string): Promise<void> {

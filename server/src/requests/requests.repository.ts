@@ -1,4 +1,4 @@
-import type { Cursor } from '../db/cursor.js';
+import { newestFirstPage, type Cursor } from '../db/cursor.js';
 import type { Db } from '../db/database.js';
 import type { FileRequestRow } from '../db/schema.js';
 
@@ -68,14 +68,7 @@ export class RequestsRepository {
   listOf(ownerId: string, cursor: Cursor | null, limit: number): Promise<FileRequestRecord[]> {
     return this.live()
       .where('r.owner_id', '=', ownerId)
-      .$if(cursor !== null, (qb) =>
-        qb.where((eb) =>
-          eb.or([eb('r.created_at', '<', cursor!.createdAt), eb.and([eb('r.created_at', '=', cursor!.createdAt), eb('r.id', '<', cursor!.id)])]),
-        ),
-      )
-      .orderBy('r.created_at', 'desc')
-      .orderBy('r.id', 'desc')
-      .limit(limit + 1)
+      .$call((qb) => newestFirstPage(qb, cursor, limit, 'r.created_at', 'r.id'))
       .execute();
   }
 

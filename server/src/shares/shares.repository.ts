@@ -1,6 +1,6 @@
 import type { Insertable, Updateable } from 'kysely';
 import type { AuditWrite } from '../audit/auditLog.js';
-import type { Cursor } from '../db/cursor.js';
+import { newestFirstPage, type Cursor } from '../db/cursor.js';
 import type { Db } from '../db/database.js';
 import type { SharesTable, ShareRow } from '../db/schema.js';
 
@@ -56,14 +56,7 @@ export class SharesRepository {
   listAfter(ownerId: string, cursor: Cursor | null, limit: number): Promise<ShareRecord[]> {
     return this.withOwner()
       .where('s.owner_id', '=', ownerId)
-      .$if(cursor !== null, (qb) =>
-        qb.where((eb) =>
-          eb.or([eb('s.created_at', '<', cursor!.createdAt), eb.and([eb('s.created_at', '=', cursor!.createdAt), eb('s.id', '<', cursor!.id)])]),
-        ),
-      )
-      .orderBy('s.created_at', 'desc')
-      .orderBy('s.id', 'desc')
-      .limit(limit + 1)
+      .$call((qb) => newestFirstPage(qb, cursor, limit, 's.created_at', 's.id'))
       .execute();
   }
 

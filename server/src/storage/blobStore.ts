@@ -1,4 +1,9 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { DataStore } from '@tus/utils';
 
 /**
@@ -43,6 +48,24 @@ export interface BlobInfo {
 export interface LocalFile {
   path: string;
   release(): Promise<void>;
+}
+
+/**
+ * `source` written to a file of its own in the local temporary directory (a folder `prefix…` only
+ * its owner can enter, the file readable by its owner alone); `release` removes both. Nothing is
+ * left behind when the copy fails.
+ */
+export async function temporaryLocalFile(source: Readable, prefix: string): Promise<LocalFile> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  const release = () => rm(dir, { recursive: true, force: true });
+  const file = path.join(dir, 'blob');
+  try {
+    await pipeline(source, createWriteStream(file, { mode: 0o600 }));
+  } catch (err) {
+    await release();
+    throw err;
+  }
+  return { path: file, release };
 }
 
 /** The blob is not stored (deleted meanwhile, or lost). */

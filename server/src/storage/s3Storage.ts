@@ -1,9 +1,6 @@
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { Upload as MultipartUpload } from '@aws-sdk/lib-storage';
 import { S3Store } from '@tus/s3-store';
@@ -19,6 +16,7 @@ import {
   type LocalFile,
   type Storage,
   type UploadBackend,
+  temporaryLocalFile,
 } from './blobStore.js';
 import { checkedKey } from './storageLayout.js';
 
@@ -143,16 +141,7 @@ export class S3BlobStore implements BlobStore {
   /** Streams the object to a temporary file: only for libraries that read nothing but paths. */
   async localFile(key: string): Promise<LocalFile> {
     const source = await this.read(key);
-    const dir = await mkdtemp(path.join(tmpdir(), 'dropline-blob-'));
-    const release = () => rm(dir, { recursive: true, force: true });
-    const file = path.join(dir, 'blob');
-    try {
-      await pipeline(source, createWriteStream(file));
-    } catch (err) {
-      await release();
-      throw err;
-    }
-    return { path: file, release };
+    return temporaryLocalFile(source, 'dropline-blob-');
   }
 }
 

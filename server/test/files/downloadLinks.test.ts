@@ -1,8 +1,6 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DownloadLinks } from '../../src/files/downloadLinks.js';
-import { createLogger } from '../../src/logger.js';
-import { errorCode, startTestServer, type TestServer } from '../helpers/testServer.js';
+import { capturedLog, errorCode, startTestServer, type TestServer } from '../helpers/testServer.js';
 import { randomData, sha256, uploadFile } from '../helpers/tus.js';
 
 describe('signed download links', () => {
@@ -10,15 +8,9 @@ describe('signed download links', () => {
   let owner: Awaited<ReturnType<TestServer['api']['newUser']>>;
   let id: string;
   const data = randomData(100_000);
-  const log: string[] = [];
+  const logged = capturedLog();
   beforeAll(async () => {
-    const sink = new Writable({
-      write: (chunk, _enc, done) => {
-        log.push(chunk.toString());
-        done();
-      },
-    });
-    s = await startTestServer({ log: createLogger('info', sink) });
+    s = await startTestServer({ log: logged.log });
     owner = await s.api.newUser('owner');
     id = await uploadFile(s.api, owner.token, data, { filename: 'rapport été.bin' });
   });
@@ -43,8 +35,8 @@ describe('signed download links', () => {
 
     // The link is a credential: it is never written to the log.
     const token = res.body.url.split('/').pop();
-    expect(log.join('')).toContain('/api/downloads/[redacted]');
-    expect(log.join('')).not.toContain(token);
+    expect(logged.text()).toContain('/api/downloads/[redacted]');
+    expect(logged.text()).not.toContain(token);
   });
 
   it("gives no link for someone else's file", async () => {

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../../src/config/config.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server.js';
 import type { Storage } from '../../src/storage/blobStore.js';
 import { createStorage } from '../../src/storage/createStorage.js';
@@ -53,6 +55,35 @@ export async function testStorageEnv(storageDir: string): Promise<Record<string,
 }
 
 export const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
+
+/** A logger at `info` (for `startTestServer({ log })`) that keeps what it writes, for tests that read the log. */
+export interface CapturedLog {
+  log: Logger;
+  /** Everything written so far. */
+  text(): string;
+  /** Each line written so far, parsed. */
+  records(): Array<Record<string, unknown>>;
+}
+
+export function capturedLog(): CapturedLog {
+  const chunks: string[] = [];
+  const sink = new Writable({
+    write: (chunk, _enc, done) => {
+      chunks.push(chunk.toString());
+      done();
+    },
+  });
+  const text = () => chunks.join('');
+  return {
+    log: createLogger('info', sink),
+    text,
+    records: () =>
+      text()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
+}
 
 export interface TestServer extends RunningServer {
   config: Config;

@@ -1,19 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Writable } from 'node:stream';
-import { createLogger } from '../../src/logger.js';
-import { ADMIN, errorCode, startTestServer, type TestServer } from '../helpers/testServer.js';
+import { capturedLog, ADMIN, errorCode, startTestServer, type TestServer } from '../helpers/testServer.js';
 
 describe('HTTP basics', () => {
   let s: TestServer;
-  const lines: string[] = [];
+  const logged = capturedLog();
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    });
-    s = await startTestServer({ log: createLogger('info', sink) });
+    s = await startTestServer({ log: logged.log });
   });
   afterAll(() => s?.stop());
 
@@ -61,7 +53,7 @@ describe('HTTP basics', () => {
     const { accessToken, refreshToken } = login.body;
     await s.api.get('/api/auth/me', accessToken);
     await s.api.post('/api/auth/refresh', { refreshToken });
-    const log = lines.join('');
+    const log = logged.text();
     expect(log).toContain('login-trace-1');
     expect(log).not.toContain(ADMIN.password);
     expect(log).not.toContain(accessToken);

@@ -1,9 +1,7 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.js';
 import { postgresAvailable } from '../helpers/services.js';
 import { openSocket } from '../helpers/sockets.js';
-import { ADMIN, errorCode, startTestServer, waitFor, withDatabase, type ApiResponse, type TestServer } from '../helpers/testServer.js';
+import { capturedLog, ADMIN, errorCode, startTestServer, waitFor, withDatabase, type ApiResponse, type TestServer } from '../helpers/testServer.js';
 import { TUS_RESUMABLE, createUpload, patchUpload, randomData } from '../helpers/tus.js';
 
 const databases: Array<'sqlite' | 'postgres'> = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
@@ -28,18 +26,12 @@ describe.each(databases)('file requests on %s', (database) => {
   let s: TestServer;
   let alice: { id: string; email: string; token: string };
   let bob: { id: string; token: string };
-  const log: string[] = [];
+  const logged = capturedLog();
 
   beforeAll(async () => {
-    const sink = new Writable({
-      write: (chunk, _enc, done) => {
-        log.push(chunk.toString());
-        done();
-      },
-    });
     s = await startTestServer({
       database,
-      log: createLogger('info', sink),
+      log: logged.log,
       env: { RUN_WORKERS: 'false', MAX_UPLOAD_SIZE: '1MiB', ALLOWED_FILE_TYPES: '.bin,.txt' },
     });
     alice = await s.api.newUser('alice');
@@ -471,7 +463,7 @@ describe.each(databases)('file requests on %s', (database) => {
       const access = (await s.api.post(`/api/public/requests/${token}/unlock`, { password: 'logged never' })).body.accessToken as string;
       await createThrough(`Request ${token}:${access}`, 1, { filename: 'x.bin' }, Buffer.from('x'));
       await createThrough(`Request ${token}`, 1);
-      const lines = log.join('');
+      const lines = logged.text();
       expect(lines).toContain('/api/public/requests/[redacted]');
       expect(lines).toContain('"/r/[redacted]"');
       expect(lines).not.toContain(token);

@@ -1,14 +1,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import zlib from 'node:zlib';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.js';
 import { postgresAvailable, REDIS_URL, redisAvailable } from '../helpers/services.js';
 import { collect, openSocket } from '../helpers/sockets.js';
-import { ADMIN, type ApiResponse, errorCode, startTestServer, waitFor, withDatabase, type TestServer } from '../helpers/testServer.js';
+import { capturedLog, ADMIN, type ApiResponse, errorCode, startTestServer, waitFor, withDatabase, type TestServer } from '../helpers/testServer.js';
 import { randomData, uploadFile } from '../helpers/tus.js';
 import { pythonEntries, sevenZipTest, unzipTest, ZIP_TOOLS } from '../helpers/zipTools.js';
 
@@ -33,7 +31,7 @@ describe.each(databases)('shares on %s', (database) => {
   let admin: string;
   const bytes: Record<string, Buffer> = {};
   const ids: Record<string, string> = {};
-  const logLines: string[] = [];
+  const logged = capturedLog();
   /** Every secret the suite saw: none may appear in the log. */
   const secrets: string[] = [];
   let aliceSocket: Socket;
@@ -44,13 +42,7 @@ describe.each(databases)('shares on %s', (database) => {
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'dropline-shares-'));
-    const sink = new Writable({
-      write: (chunk, _enc, done) => {
-        logLines.push(chunk.toString());
-        done();
-      },
-    });
-    s = await startTestServer({ database, log: createLogger('info', sink), env: { RUN_WORKERS: 'false' } });
+    s = await startTestServer({ database, log: logged.log, env: { RUN_WORKERS: 'false' } });
     alice = await s.api.newUser('alice');
     bob = await s.api.newUser('bob');
     admin = await s.api.login(ADMIN.email, ADMIN.password);
@@ -545,13 +537,13 @@ describe.each(databases)('shares on %s', (database) => {
 
   it('never writes a link token or an access token to the log', async () => {
     expect(secrets.length).toBeGreaterThan(10);
-    const log = logLines.join('');
+    const log = logged.text();
     expect(log).toContain('/api/public/shares/[redacted]');
     for (const secret of secrets) expect(log).not.toContain(secret);
     // Also not from the web page's path, or an access token in a query.
     await s.api.get(`/s/${secrets[0]}`);
     await s.api.get(`/api/public/shares/AAAAAAAAAAAAAAAAAAAAAA?access=${secrets.at(-1)}`);
-    const after = logLines.join('');
+    const after = logged.text();
     for (const secret of secrets) expect(after).not.toContain(secret);
   });
 });

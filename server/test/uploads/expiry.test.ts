@@ -1,21 +1,13 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.js';
-import { errorCode, isStored, startTestServer, waitFor, type TestServer } from '../helpers/testServer.js';
+import { capturedLog, errorCode, isStored, startTestServer, waitFor, type TestServer } from '../helpers/testServer.js';
 import { TUS_RESUMABLE, createUpload, patchUpload, randomData, uploadFile } from '../helpers/tus.js';
 
 describe('upload expiry (UPLOAD_EXPIRATION=2s)', () => {
   let s: TestServer;
   let token: string;
-  const lines: Array<Record<string, unknown>> = [];
+  const logged = capturedLog();
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-        done();
-      },
-    });
-    s = await startTestServer({ env: { UPLOAD_EXPIRATION: '2s' }, log: createLogger('info', sink) });
+    s = await startTestServer({ env: { UPLOAD_EXPIRATION: '2s' }, log: logged.log });
     token = (await s.api.newUser()).token;
   });
   afterAll(() => s?.stop());
@@ -37,7 +29,11 @@ describe('upload expiry (UPLOAD_EXPIRATION=2s)', () => {
     expect(['upload_expired', 'not_found']).toContain(errorCode(late));
 
     await waitFor(async () => !(await isStored(s, unfinished.id)), 'the expired upload to be deleted', 10_000);
-    await waitFor(async () => lines.some((l) => l.msg === 'expired uploads deleted' && Number(l.removed) >= 1), 'the sweep to log it', 10_000);
+    await waitFor(
+      async () => logged.records().some((l) => l.msg === 'expired uploads deleted' && Number(l.removed) >= 1),
+      'the sweep to log it',
+      10_000,
+    );
     expect((await s.api.request('HEAD', unfinished.path, { token, headers: TUS_RESUMABLE })).status).toBe(404);
 
     // A finished upload is a file: the sweep never touches its bytes.
@@ -48,6 +44,6 @@ describe('upload expiry (UPLOAD_EXPIRATION=2s)', () => {
     const finishedHead = await s.api.request('HEAD', `/api/uploads/${finished}`, { token, headers: TUS_RESUMABLE });
     expect(finishedHead.status).toBe(200);
     expect(finishedHead.headers.get('upload-offset')).toBe(String(data.length));
-    expect(lines.some((l) => l.msg === 'upload maintenance failed')).toBe(false);
+    expect(logged.records().some((l) => l.msg === 'upload maintenance failed')).toBe(false);
   });
 });

@@ -3,7 +3,17 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { File } from '@dropline/contract';
 import { FileEvents } from '../../src/files/fileEvents.js';
-import { ADMIN, errorCode, isStored, startTestServer, storageOf, storedBytes, storedKeys, withDatabase, type TestServer } from '../helpers/testServer.js';
+import {
+  ADMIN,
+  errorCode,
+  isStored,
+  startTestServer,
+  storageOf,
+  storedBytes,
+  storedKeys,
+  withDatabase,
+  type TestServer,
+} from '../helpers/testServer.js';
 import { TUS_RESUMABLE, createUpload, patchUpload, randomData, uploadFile, uploadMetadata } from '../helpers/tus.js';
 
 const MAX = 1024 * 1024;

@@ -1,9 +1,4 @@
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { DataStore, ERRORS, Upload } from '@tus/utils';
 import {
   BlobMissingError,
@@ -14,6 +9,7 @@ import {
   type LocalFile,
   type Storage,
   type UploadBackend,
+  temporaryLocalFile,
 } from '../blobStore.js';
 import type { StorageLayout } from '../storageLayout.js';
 import { CHUNK_BYTES, ChunkSealer, openChunks, plainSizeOf, SEALED_CHUNK_BYTES, sealedSize, sealedSpan, sealTail, type SealedRun } from './chunks.js';
@@ -128,16 +124,7 @@ class EncryptedBlobStore implements BlobStore {
   async localFile(key: string): Promise<LocalFile> {
     if (!(await this.records.find(key))) return this.inner.localFile(key);
     const source = await this.read(key);
-    const dir = await mkdtemp(path.join(tmpdir(), 'dropline-plain-'));
-    const release = () => rm(dir, { recursive: true, force: true });
-    const file = path.join(dir, 'blob');
-    try {
-      await pipeline(source, createWriteStream(file, { mode: 0o600 }));
-    } catch (err) {
-      await release();
-      throw err;
-    }
-    return { path: file, release };
+    return temporaryLocalFile(source, 'dropline-plain-');
   }
 }
 
