@@ -161,8 +161,17 @@ class DroplineS3Store extends S3Store {
   /**
    * A zero-length upload is complete at creation, but tus never writes to it, so its multipart
    * upload would never be completed and the file would have no object: complete it now.
+   *
+   * The upload keeps the creation date it comes with: the server admitted it, and recorded its
+   * expiry, with that one. @tus/s3-store would stamp and keep its own a moment later, which tus'
+   * POST then reads for Upload-Expires: across a second's edge POST and HEAD (read from the
+   * record) told different expiries.
    */
   override async create(upload: Upload): Promise<Upload> {
+    const admitted = upload.creation_date;
+    if (admitted !== undefined) {
+      Object.defineProperty(upload, 'creation_date', { get: () => admitted, set: () => {}, enumerable: true, configurable: true });
+    }
     const created = await super.create(upload);
     if (upload.size === 0) await this.write(Readable.from([]), upload.id, 0);
     return created;

@@ -39,17 +39,7 @@ export class UploadStore extends DataStore {
     this.extensions = [...backend.store.extensions, 'checksum', 'concatenation'];
   }
 
-  /**
-   * The upload was admitted, and its expiry recorded, with the creation date tus gave it.
-   * @tus/s3-store stamps and keeps a date of its own a moment later, which POST's Upload-Expires
-   * then reads: across a second's edge POST and HEAD (read from the record) told different expiries.
-   * The backend is handed the upload with a date it cannot change.
-   */
   override create(upload: Upload): Promise<Upload> {
-    const created = upload.creation_date;
-    if (created !== undefined) {
-      Object.defineProperty(upload, 'creation_date', { get: () => created, set: () => {}, enumerable: true, configurable: true });
-    }
     return this.inner.create(upload);
   }
 
