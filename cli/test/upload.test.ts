@@ -152,8 +152,9 @@ describe('dropline upload', () => {
     expect(result.code).toBe(0);
     const out = JSON.parse(result.stdout) as UploadJson;
     expect(await ctx.dropline.storedSha256(out.uploaded[0]!.id, ctx.user.token)).toBe(await sha256File(file));
-    // Resumed from the server's offset each time (HEAD), not from the start.
-    expect(ctx.dropline.proxy.requests.filter((r) => r.method === 'HEAD').length).toBeGreaterThanOrEqual(2);
+    // Resumed from the server's offset each time, not from the start: little more than the file went up.
+    // (Not a count of HEADs: a restart or a drop that falls between two PATCHes fails neither, and
+    // the client has no reason to ask.)
     console.info(`restart and drop: ${(ctx.dropline.proxy.up / size).toFixed(3)}x the file's size went to the server`);
     expect(ctx.dropline.proxy.up).toBeLessThan(1.1 * size);
   });
