@@ -95,7 +95,9 @@ describe('dropline upload', () => {
     const second = await ctx.cli.run(['upload', file, '--json']);
     expect(second.code).toBe(0);
     const out = JSON.parse(second.stdout) as UploadJson;
-    expect(out.uploaded[0]!.resumedFrom).toBeGreaterThan(8 * MIB);
+    // Over 9 MiB went up in 1 MiB PATCHes with checksums, which the server keeps only whole: at
+    // least 8 of them (the ninth may have been cut a few header bytes short).
+    expect(out.uploaded[0]!.resumedFrom).toBeGreaterThanOrEqual(8 * MIB);
     expect(out.uploaded[0]!.url).toBe(pending[0]!.uploadUrl);
     console.info(`killed and resumed: ${(ctx.dropline.proxy.up / size).toFixed(3)}x the file's size went to the server`);
     expect(ctx.dropline.proxy.up).toBeLessThan(1.1 * size);
