@@ -463,5 +463,6 @@ async function bench(engine) {
   }
 }
 
-await bench('sqlite');
-await bench('postgres');
+// BENCH_ENGINES=postgres (or sqlite) runs one database only.
+const engines = process.env.BENCH_ENGINES?.split(',') ?? ['sqlite', 'postgres'];
+for (const engine of ['sqlite', 'postgres']) if (engines.includes(engine)) await bench(engine);

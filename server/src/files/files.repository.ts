@@ -71,6 +71,7 @@ interface TextPlan {
 const NO_TEXT: TextPlan = { phrase: null, candidates: null };
 
 const queryLength = (text: string) => Array.from(text).length;
+const isAscii = (text: string) => !/[^\u0000-\u007f]/.test(text);
 
 /**
  * Case-insensitive substring of the filename or the title (of the rows `table` names): the exact test
@@ -80,7 +81,10 @@ const queryLength = (text: string) => Array.from(text).length;
  * trigrams also names the expression the trigram indexes hold (see 014_search_scale), for the
  * planner to look it up there; the exact test is then written with strpos, which the planner
  * does not count as a second LIKE as selective as the first (it took 'photo', in 5% of the
- * names, for a text in 0.01% of them, and sorted 46,000 rows).
+ * names, for a text in 0.01% of them, and sorted 46,000 rows). An ASCII text is tested against the
+ * names folded under the "C" collation, as SQLite's LIKE folds them: only ASCII letters change
+ * case, which loses no match (a letter beyond ASCII matches no ASCII one either way), and costs a
+ * byte loop where the database's own collation takes every name to wide characters and back.
  */
 const joined = (text: Expression<unknown>) =>
   sql<string>`translate(lower(${text}), ${sql.lit(JOINED_SEPARATORS.from)}, ${sql.lit(JOINED_SEPARATORS.to)})`;
@@ -90,13 +94,17 @@ function textMatches(engine: Engine, text: string, table: 'f' | 'w' = 'f') {
   const column = (name: 'filename' | 'title') => sql.ref(`${table}.${name}`);
   if (engine === 'postgres') {
     const indexed = queryLength(text) >= MIN_INDEXED_QUERY;
+    const ascii = isAscii(text);
+    // JavaScript's toLowerCase of an ASCII text is that fold too.
+    const fold = (name: 'filename' | 'title') => (ascii ? sql`lower(${column(name)} collate "C")` : sql`lower(${column(name)})`);
+    const folded = (value: string) => (ascii ? sql`${value.toLowerCase()}` : sql`lower(${value})`);
     const one = (name: 'filename' | 'title') =>
       indexed
-        ? sql<SqlBool>`(strpos(lower(${column(name)}), lower(${text})) > 0 and ${joined(column(name))} like ${joined(sql`${pattern}`)} escape '\\')`
-        : sql<SqlBool>`lower(${column(name)}) like lower(${pattern}) escape '\\'`;
+        ? sql<SqlBool>`(strpos(${fold(name)}, ${folded(text)}) > 0 and ${joined(column(name))} like ${joined(sql`${pattern}`)} escape '\\')`
+        : sql<SqlBool>`${fold(name)} like ${folded(pattern)} escape '\\'`;
     return sql<SqlBool>`(${one('filename')} or ${one('title')})`;
   }
-  if (/[^\u0000-\u007f]/.test(text)) {
+  if (!isAscii(text)) {
     return sql<SqlBool>`(unicode_lower(${column('filename')}) like unicode_lower(${pattern}) escape '\\' or unicode_lower(${column('title')}) like unicode_lower(${pattern}) escape '\\')`;
   }
   return sql<SqlBool>`(${column('filename')} like ${pattern} escape '\\' or ${column('title')} like ${pattern} escape '\\')`;
