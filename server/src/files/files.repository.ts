@@ -71,6 +71,26 @@ interface TextPlan {
 const NO_TEXT: TextPlan = { phrase: null, candidates: null };
 
 const queryLength = (text: string) => Array.from(text).length;
+
+/** A text as one FTS5 string: a phrase of its trigrams. */
+const ftsString = (text: string) => `"${text.replaceAll('"', '""')}"`;
+
+/**
+ * The trigrams of a text that bridge two words: a letter or digit, a separator, a letter or digit
+ * (`o-c` of `alpha-bravo-charlie`). Names are words joined by separators, and a pair of words
+ * meets far more rarely than each word comes: FTS5 reads the whole list of every trigram a phrase
+ * holds, so a text whose every word is common (the index's hardest miss) cost 16 ms as a phrase at
+ * a million files, and 0.9 ms as the AND of its two bridging trigrams.
+ */
+function bridgeTrigrams(text: string): string[] {
+  const chars = Array.from(text);
+  const word = /[\p{L}\p{N}]/u;
+  const found = new Set<string>();
+  for (let i = 1; i + 1 < chars.length; i++) {
+    if (word.test(chars[i - 1]!) && !word.test(chars[i]!) && word.test(chars[i + 1]!)) found.add(chars.slice(i - 1, i + 2).join(''));
+  }
+  return [...found];
+}
 const isAscii = (text: string) => !/[^\u0000-\u007f]/.test(text);
 
 /**
@@ -224,10 +244,17 @@ export class FilesRepository {
     if (filter.text === null) return { ...NO_TEXT, short: false };
     if (queryLength(filter.text) < MIN_INDEXED_QUERY) return { ...NO_TEXT, short: true };
     if (this.engine !== 'sqlite') return { ...NO_TEXT, short: false };
-    const phrase = `"${filter.text.replaceAll('"', '""')}"`;
-    const { rows } = await sql<{ rowid: number }>`select rowid from files_fts where files_fts match ${phrase} limit ${DENSE_MATCHES}`.execute(
-      this.db,
-    );
+    const phrase = ftsString(filter.text);
+    const lookUp = async (query: string) =>
+      (await sql<{ rowid: number }>`select rowid from files_fts where files_fts match ${query} limit ${DENSE_MATCHES}`.execute(this.db)).rows;
+    // A few rare trigrams first (see bridgeTrigrams): when they leave few rows, those are the
+    // candidates, a superset of the phrase's that the exact test narrows.
+    const bridges = bridgeTrigrams(filter.text);
+    if (bridges.length > 0) {
+      const rows = await lookUp(bridges.map(ftsString).join(' AND '));
+      if (rows.length < DENSE_MATCHES) return { phrase, candidates: rows.map((r) => r.rowid), short: false };
+    }
+    const rows = await lookUp(phrase);
     return { phrase, candidates: rows.length < DENSE_MATCHES ? rows.map((r) => r.rowid) : null, short: false };
   }
 

@@ -266,6 +266,43 @@ describe.each(databases)('search and page totals at scale on %s', (database) => 
     );
   });
 
+  it('finds a text of several words exactly, whether the words meet rarely or often', async () => {
+    const erin = await s.api.newUser('bridges');
+    const row = (id: string, filename: string, title: string | null, second: number): Row => ({
+      id,
+      owner_id: erin.id,
+      filename,
+      title,
+      mime_type: 'text/plain',
+      status: 'processed',
+      created_at: new Date(Date.UTC(2022, 0, 1, 0, 0, second)).toISOString(),
+    });
+    // Both word pairs of `alpha-bravo-charlie` in one name but not the text itself, across the
+    // two columns, in another case, inside a word, and in the title.
+    const rows = [
+      row('pairs-apart', 'alpha-bravo and bravo-charlie.txt', null, 1),
+      row('pairs-across', 'alpha-bravo.txt', 'echo-charlie', 2),
+      row('upper', 'ALPHA-BRAVO-CHARLIE.iso', null, 3),
+      row('in-title', 'notes.txt', 'the alpha-bravo-charlie list', 4),
+      row('inside', 'xalpha-bravo-charliex.bin', null, 5),
+      // Every word pair of `alpha-bravo charlie-delta` in each of 2,100 names, more than the
+      // index is asked for at once, and the text itself in two: the whole phrase then decides.
+      row('phrase', 'alpha-bravo charlie-delta.pdf', null, 6),
+      row('phrase-title', 'scan.pdf', 'ALPHA-BRAVO CHARLIE-DELTA', 7),
+      ...Array.from({ length: 2_100 }, (_, i) => row(`pairs-${i}`, `charlie-delta alpha-bravo charlie-${i}.txt`, null, 100 + i)),
+    ];
+    await insertRows(s, rows);
+    const ids = (body: { items: Array<{ id: string }> }) => body.items.map((f) => f.id);
+    expect(scan(rows, erin.id, 'alpha-bravo-charlie', null)).toEqual(['inside', 'in-title', 'upper']);
+    expect(ids((await s.api.get('/api/files?q=alpha-bravo-charlie&limit=10', erin.token)).body)).toEqual(['inside', 'in-title', 'upper']);
+    expect((await s.api.get('/api/files?q=alpha-bravo-charlie&page=1&pageSize=2', erin.token)).body).toMatchObject({ total: 3, totalExact: true });
+    expect(scan(rows, erin.id, 'alpha-bravo charlie-delta', null)).toEqual(['phrase-title', 'phrase']);
+    expect(ids((await s.api.get('/api/files?q=alpha-bravo%20charlie-delta&limit=10', erin.token)).body)).toEqual(['phrase-title', 'phrase']);
+    const paged = await s.api.get('/api/files?q=alpha-bravo%20charlie-delta&page=1&pageSize=1', erin.token);
+    expect(paged.body).toMatchObject({ total: 2, totalExact: true });
+    expect(ids(paged.body)).toEqual(['phrase-title']);
+  });
+
   it('keeps a short query bounded: a page ends at the edge of what it examined and the cursor goes on', async () => {
     const dave = await s.api.newUser('window');
     const rows: Row[] = [];
