@@ -94,7 +94,11 @@ export function buildApp(deps: AppDeps): express.Express {
   app.use('/api', express.json({ limit: '64kb' }));
   app.use('/api/auth', authRoutes(deps.auth, deps.requireAuth, deps.authRateLimit));
   for (const [path, router] of deps.publicRoutes) app.use(`/api/public${path}`, router);
-  for (const [path, router] of deps.apiRoutes) app.use(`/api${path}`, deps.requireAuth, router);
+  // Routers that share a path share one authentication: mounted apart, `GET /api/files` checked
+  // its token and looked its session up once for each.
+  const apiRouters = new Map<string, Router[]>();
+  for (const [path, router] of deps.apiRoutes) apiRouters.set(path, [...(apiRouters.get(path) ?? []), router]);
+  for (const [path, routers] of apiRouters) app.use(`/api${path}`, deps.requireAuth, ...routers);
   app.use('/api', notFoundHandler);
 
   app.use(staticClient(deps.clientDir));
