@@ -75,6 +75,8 @@ const queryLength = (text: string) => Array.from(text).length;
 /** A text as one FTS5 string: a phrase of its trigrams. */
 const ftsString = (text: string) => `"${text.replaceAll('"', '""')}"`;
 
+const WORD_CHARACTER = /[\p{L}\p{N}]/u;
+
 /**
  * The trigrams of a text that bridge two words: a letter or digit, a separator (space, '-', '_' or
  * '.', those PostgreSQL's trigram indexes join: see JOINED_SEPARATORS), a letter or digit (`o-c` of
@@ -85,10 +87,9 @@ const ftsString = (text: string) => `"${text.replaceAll('"', '""')}"`;
  */
 function bridgeTrigrams(text: string): string[] {
   const chars = Array.from(text);
-  const word = /[\p{L}\p{N}]/u;
   const found = new Set<string>();
   for (let i = 1; i + 1 < chars.length; i++) {
-    if (word.test(chars[i - 1]!) && JOINED_SEPARATORS.from.includes(chars[i]!) && word.test(chars[i + 1]!)) {
+    if (WORD_CHARACTER.test(chars[i - 1]!) && JOINED_SEPARATORS.from.includes(chars[i]!) && WORD_CHARACTER.test(chars[i + 1]!)) {
       found.add(chars.slice(i - 1, i + 2).join(''));
     }
   }
@@ -121,7 +122,7 @@ function textMatches(engine: Engine, text: string, table: 'f' | 'w' = 'f') {
     // What the trigram index looks up: the words' meeting points when the text has some (see
     // bridgeTrigrams), else the whole text.
     const bridges = bridgeTrigrams(text);
-    const lookups = (bridges.length > 0 ? bridges : [text]).map((part) => `%${escapeLike(part)}%`);
+    const lookups = bridges.length > 0 ? bridges.map((bridge) => `%${escapeLike(bridge)}%`) : [pattern];
     // JavaScript's toLowerCase of an ASCII text is that fold too.
     const fold = (name: 'filename' | 'title') => (ascii ? sql`lower(${column(name)} collate "C")` : sql`lower(${column(name)})`);
     const folded = (value: string) => (ascii ? sql`${value.toLowerCase()}` : sql`lower(${value})`);
