@@ -37,4 +37,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=5s --timeout=10s --start-period=120s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # The same V8 heap settings as `pnpm start`: see the benchmark notes in the README.
-CMD ["node", "--initial-old-space-size=64", "--max-semi-space-size=4", "dist/main.js"]
+CMD ["node", "--initial-old-space-size=128", "--max-semi-space-size=4", "dist/main.js"]
