@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { Upload as MultipartUpload } from '@aws-sdk/lib-storage';
 import { S3Store } from '@tus/s3-store';
-import { IoRedisKvStore, Upload, type KvStore } from '@tus/utils';
+import { ERRORS, IoRedisKvStore, Upload, type KvStore } from '@tus/utils';
 import type { Redis } from 'ioredis';
 import type { S3Config } from '../config/config.js';
 import {
@@ -175,6 +175,29 @@ class DroplineS3Store extends S3Store {
     const created = await super.create(upload);
     if (upload.size === 0) await this.write(Readable.from([]), upload.id, 0);
     return created;
+  }
+
+  /**
+   * @tus/s3-store takes an upload whose multipart upload it cannot find for a completed one, and
+   * reports every byte there. So was an upload the expiry sweep had aborted but not yet deleted: a
+   * PATCH in that moment got 409 and a HEAD 200 with all its bytes, for bytes that are gone. A
+   * completed upload has its object; one without it is gone (404). tus' handlers hold the upload's
+   * lock, so none of them looks while a PATCH completes the object.
+   */
+  override async getUpload(id: string): Promise<Upload> {
+    const upload = await super.getUpload(id);
+    if (upload.size !== undefined && upload.offset === upload.size && !(await this.hasObject(id))) throw ERRORS.FILE_NOT_FOUND;
+    return upload;
+  }
+
+  private async hasObject(key: string): Promise<boolean> {
+    try {
+      await this.client.headObject({ Bucket: this.bucket, Key: key });
+      return true;
+    } catch (err) {
+      if (missing(err)) return false;
+      throw err;
+    }
   }
 
   /**

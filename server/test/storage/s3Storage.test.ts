@@ -1,4 +1,4 @@
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_STORAGE, settledFile, startTestServer, type TestServer } from '../helpers/testServer.js';
 import { TUS_RESUMABLE, createUpload, patchUpload, randomData, sha256, uploadFile } from '../helpers/tus.js';
@@ -48,6 +48,19 @@ describe.skipIf(TEST_STORAGE !== 's3')('S3 storage (Ceph RADOS Gateway)', () => 
     const res = await s.api.request('DELETE', upload.path, { token, headers: TUS_RESUMABLE });
     expect(res.status).toBe(204);
     expect(await objects(upload.id)).toEqual([]);
+  });
+
+  it('answers an upload whose multipart upload is gone but whose info is not (the expiry sweep between the two) as gone, not complete', async () => {
+    const upload = await createUpload(s.api, token, { length: 100, metadata: { filename: 'aborted.bin' } });
+    expect((await patchUpload(s.api, token, upload.path, 0, Buffer.from('abc'))).status).toBe(204);
+    const info = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: `${upload.id}.info` }));
+    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: upload.id, UploadId: info.Metadata!['upload-id'] }));
+    // @tus/s3-store alone took it for a completed upload: HEAD 200 with all 100 bytes, a late PATCH 409.
+    const head = await s.api.request('HEAD', upload.path, { token, headers: TUS_RESUMABLE });
+    expect(head.status).toBe(404);
+    const late = await patchUpload(s.api, token, upload.path, 3, Buffer.from('def'));
+    expect(late.status).toBe(404);
+    expect(await objects(upload.id)).not.toContain(upload.id);
   });
 
   it('stores a multi-part file whole, and deleting the file leaves no object of it or its derived files', async () => {
