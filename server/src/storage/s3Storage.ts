@@ -190,7 +190,8 @@ class DroplineS3Store extends S3Store {
     return upload;
   }
 
-  private async hasObject(key: string): Promise<boolean> {
+  /** Whether the bucket has this object (a HEAD request). */
+  async hasObject(key: string): Promise<boolean> {
     try {
       await this.client.headObject({ Bucket: this.bucket, Key: key });
       return true;
@@ -267,7 +268,7 @@ class S3UploadBackend implements UploadBackend {
    * and `<id>.part` (which @tus/s3-store's own remove() leaves behind).
    */
   async discard(id: string): Promise<boolean> {
-    const hadInfo = (await this.head(`${id}${INFO_SUFFIX}`)) !== null;
+    const hadInfo = await this.store.hasObject(`${id}${INFO_SUFFIX}`);
     await this.store.abort(id);
     for (const key of [id, `${id}${PART_SUFFIX}`, `${id}${INFO_SUFFIX}`]) {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
@@ -289,14 +290,5 @@ class S3UploadBackend implements UploadBackend {
   /** A checksummed request waits in the local temporary directory: a request's buffer, gone when it ends. */
   scratchPath(id: string): string {
     return path.join(tmpdir(), `dropline-chunk-${id}`);
-  }
-
-  private async head(key: string): Promise<object | null> {
-    try {
-      return await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-    } catch (err) {
-      if (missing(err)) return null;
-      throw err;
-    }
   }
 }
