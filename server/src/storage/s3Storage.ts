@@ -1,7 +1,15 @@
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+  type HeadObjectCommandOutput,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
 import { Upload as MultipartUpload } from '@aws-sdk/lib-storage';
 import { S3Store } from '@tus/s3-store';
 import { ERRORS, IoRedisKvStore, Upload, type KvStore } from '@tus/utils';
@@ -77,6 +85,16 @@ const missing = (err: unknown): boolean => {
   return name === 'NoSuchKey' || name === 'NotFound' || status === 404;
 };
 
+/** The object's HEAD, or null when the bucket has no such object. */
+async function headObject(client: S3Client, bucket: string, key: string): Promise<HeadObjectCommandOutput | null> {
+  try {
+    return await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+  } catch (err) {
+    if (missing(err)) return null;
+    throw err;
+  }
+}
+
 export class S3BlobStore implements BlobStore {
   constructor(
     private readonly client: S3Client,
@@ -95,13 +113,8 @@ export class S3BlobStore implements BlobStore {
   }
 
   async stat(key: string): Promise<BlobInfo | null> {
-    try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: objectKey(key) }));
-      return { size: head.ContentLength ?? 0, modified: head.LastModified ?? new Date(0), etag: head.ETag ?? `"${head.ContentLength}"` };
-    } catch (err) {
-      if (missing(err)) return null;
-      throw err;
-    }
+    const head = await headObject(this.client, this.bucket, objectKey(key));
+    return head && { size: head.ContentLength ?? 0, modified: head.LastModified ?? new Date(0), etag: head.ETag ?? `"${head.ContentLength}"` };
   }
 
   async read(key: string, range?: ByteRange): Promise<Readable> {
@@ -186,19 +199,8 @@ class DroplineS3Store extends S3Store {
    */
   override async getUpload(id: string): Promise<Upload> {
     const upload = await super.getUpload(id);
-    if (upload.size !== undefined && upload.offset === upload.size && !(await this.hasObject(id))) throw ERRORS.FILE_NOT_FOUND;
+    if (upload.size !== undefined && upload.offset === upload.size && !(await headObject(this.client, this.bucket, id))) throw ERRORS.FILE_NOT_FOUND;
     return upload;
-  }
-
-  /** Whether the bucket has this object (a HEAD request). */
-  async hasObject(key: string): Promise<boolean> {
-    try {
-      await this.client.headObject({ Bucket: this.bucket, Key: key });
-      return true;
-    } catch (err) {
-      if (missing(err)) return false;
-      throw err;
-    }
   }
 
   /**
@@ -268,7 +270,7 @@ class S3UploadBackend implements UploadBackend {
    * and `<id>.part` (which @tus/s3-store's own remove() leaves behind).
    */
   async discard(id: string): Promise<boolean> {
-    const hadInfo = await this.store.hasObject(`${id}${INFO_SUFFIX}`);
+    const hadInfo = (await headObject(this.client, this.bucket, `${id}${INFO_SUFFIX}`)) !== null;
     await this.store.abort(id);
     for (const key of [id, `${id}${PART_SUFFIX}`, `${id}${INFO_SUFFIX}`]) {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
