@@ -1,5 +1,5 @@
 import { FILE_STATUSES } from '@dropline/contract';
-import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool } from 'kysely';
 import type { MetadataCache } from '../cache/metadataCache.js';
 import type { Cursor } from '../db/cursor.js';
 import { insertIfAbsent, type Db } from '../db/database.js';
@@ -491,59 +491,53 @@ export class FilesRepository {
    * The owner's months, then that month's days, then that day's hours, are summed newest first to
    * find the hour holding the row at `offset`; that hour's rows are walked oldest first to reach it
    * (bounded by the files of one hour, not by the offset), and the page read from there on in the
-   * listing's order. One snapshot for all of it (repeatable read on PostgreSQL; SQLite's transaction
-   * is one), so the counts describe the rows read.
+   * listing's order. All of it is one statement, so the counts describe the rows read (a statement
+   * sees one snapshot on either database) and the database is waited for once, where a transaction
+   * around a query per step waited seven times. Only a page past the end, which has no row to carry
+   * the total, asks once more.
    */
-  private deepPage(
+  private async deepPage(
     filter: FileFilter,
     ownerId: string,
     offset: number,
     limit: number,
   ): Promise<{ rows: FileRecord[]; total: number; exact: boolean }> {
-    return this.db
-      .transaction()
-      .setIsolationLevel('repeatable read')
-      .execute(async (trx) => {
-        let parent = '';
-        let newer = offset;
-        let inSpan = 0;
-        let total = 0;
-        for (let level = 0; level < 3; level++) {
-          const spans = await trx
-            .selectFrom('file_spans')
-            .select(['span', 'file_count'])
-            .where('owner_id', '=', ownerId)
-            .where('parent', '=', parent)
-            .orderBy('span', 'desc')
-            .execute();
-          if (level === 0) {
-            total = spans.reduce((sum, s) => sum + Number(s.file_count), 0);
-            if (offset >= total) return { rows: [], total, exact: true };
-          }
-          // The counts sum to the total read with them, so some span always holds the offset.
-          const holding = spans.find((span) => {
-            if (newer < Number(span.file_count)) return true;
-            newer -= Number(span.file_count);
-            return false;
-          });
-          if (!holding) throw new Error(`file_spans of ${ownerId} do not cover offset ${offset}`);
-          parent = holding.span;
-          inSpan = Number(holding.file_count);
-        }
-        const first = await keyOrder(
-          trx.selectFrom('files as f').select(['f.created_at', 'f.id']).where(matching(this.engine, filter)).where('f.created_at', '>=', parent),
-          filter,
-          'asc',
-        )
-          .offset(inSpan - 1 - newer)
-          .limit(1)
-          .executeTakeFirstOrThrow();
-        const rows = await this.listing(filter, undefined, trx)
-          .where(atOrAfter({ createdAt: first.created_at, id: first.id }))
-          .limit(limit)
-          .execute();
-        return { rows, total, exact: true };
-      });
+    // One level of spans under `parent`, each with `upto`: the files in it and the newer spans.
+    const level = (parent: RawBuilder<unknown>) =>
+      sql<
+        Record<string, unknown>
+      >`(select span, file_count, sum(file_count) over (order by span desc) as upto from file_spans where owner_id = ${ownerId} and parent = ${parent})`;
+    // The span of `from` holding the row `newer` rows from its newest, and that row's place in it.
+    const holding = (from: string, newer: RawBuilder<unknown>) =>
+      sql<
+        Record<string, unknown>
+      >`(select span, file_count, ${newer} - (upto - file_count) as newer from ${sql.table(from)} where upto > ${newer} order by span desc limit 1)`;
+    const first = keyOrder(
+      this.db
+        .with('months', () => level(sql`${''}`))
+        .with('in_month', () => holding('months', sql`${offset}`))
+        .with('days', () => level(sql`(select span from in_month)`))
+        .with('in_day', () => holding('days', sql`(select newer from in_month)`))
+        .with('hours', () => level(sql`(select span from in_day)`))
+        .with('in_hour', () => holding('hours', sql`(select newer from in_day)`))
+        .selectFrom('files as f')
+        .select(['f.created_at', 'f.id'])
+        .where(matching(this.engine, filter))
+        .where('f.created_at', '>=', sql<string>`(select span from in_hour)`),
+      filter,
+      'asc',
+    )
+      // Past the end there is no hour: no row either, but SQLite refuses an OFFSET of NULL.
+      .offset(sql<number>`coalesce((select cast(file_count - 1 - newer as bigint) from in_hour), 0)`)
+      .limit(1);
+    const total = sql<number>`(select sum(file_count) from file_spans where owner_id = ${ownerId} and parent = ${''})`;
+    const rows = await this.listing(filter)
+      .where(sql<SqlBool>`(${sql.ref('f.created_at')}, ${sql.ref('f.id')}) <= (${first})`)
+      .select(total.as('page_total'))
+      .limit(limit)
+      .execute();
+    if (rows.length === 0) return { rows, total: await this.countAll(ownerId), exact: true };
+    return { rows: rows.map(({ page_total: _, ...row }) => row), total: Number(rows[0]!.page_total), exact: true };
   }
 
   private async shortPage(filter: FileFilter, offset: number, limit: number): Promise<{ rows: FileRecord[]; total: number; exact: boolean }> {
