@@ -139,7 +139,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
 
     const hashes = new ContentHashes(uploads, storage.blobs, layout);
     const quotaMeter = new QuotaMeter(uploads, config.defaultQuotaBytes);
-    const store = new UploadStore(storage.uploads, hashes, (id, offset) => quotaMeter.forWrite(id, offset));
+    const store = new UploadStore(storage.uploads, hashes, uploads, (upload, offset) => quotaMeter.forWrite(upload, offset));
     const ingest = new Ingest(uploads, filesRepository, store, layout, queue, events, hashes, log, audit, config.defaultFileTtlMs);
     const files = new FilesService(filesRepository, store, storage.blobs, layout, queue, events, log, audit);
     const shareEvents = new ShareEvents();

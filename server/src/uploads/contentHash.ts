@@ -2,7 +2,7 @@ import { createSHA256, type IHasher } from 'hash-wasm';
 import { isBlobMissing, type BlobStore } from '../storage/blobStore.js';
 import type { StorageLayout } from '../storage/storageLayout.js';
 import { hashThreads, type HashState } from './hashThreads.js';
-import type { SavedHash } from './uploads.repository.js';
+import type { HashStart, SavedHash } from './uploads.repository.js';
 
 /** What a finished upload's bytes hash to: SHA-256 (hex) and the unsigned CRC-32 a ZIP header needs. */
 export interface Digests {
@@ -12,7 +12,7 @@ export interface Digests {
 
 /** Where an upload's hash state is kept between requests and restarts (the uploads table). */
 export interface HashStates {
-  savedHash(id: string): Promise<{ saved: SavedHash | null; partial: boolean }>;
+  savedHash(id: string): Promise<HashStart>;
   saveHash(id: string, hash: SavedHash): Promise<void>;
   saveSha256(id: string, sha256: string): Promise<void>;
 }
@@ -126,10 +126,11 @@ export class ContentHashes {
    * (its tail was lost) is useless; then the whole prefix is read. Null for a partial upload: the
    * final upload made of it is hashed as it is assembled, so hashing the partial would be wasted.
    * Null too when the lagging bytes cannot be read yet (S3 cannot read an unfinished multipart
-   * upload): this request goes unhashed, and the gap is read once the upload is complete.
+   * upload): this request goes unhashed, and the gap is read once the upload is complete. `start`:
+   * the saved state when the caller has read it already.
    */
-  async resume(id: string, offset: number): Promise<RunningHash | null> {
-    const { saved, partial } = await this.states.savedHash(id);
+  async resume(id: string, offset: number, start?: HashStart): Promise<RunningHash | null> {
+    const { saved, partial } = start ?? (await this.states.savedHash(id));
     if (partial) return null;
     this.hasher ??= createSHA256();
     const hasher = await this.hasher;

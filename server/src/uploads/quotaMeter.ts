@@ -1,5 +1,6 @@
 import { Transform } from 'node:stream';
 import { refusal } from './uploadAdmission.js';
+import type { UploadRow } from '../db/schema.js';
 import type { CreateOutcome, UploadsRepository } from './uploads.repository.js';
 
 /** Reserving in steps keeps it to one database write per few MiB rather than one per chunk. */
@@ -17,10 +18,8 @@ export class QuotaMeter {
     private readonly defaultQuota: number | null,
   ) {}
 
-  /** A pass-through for the bytes written from `offset`; null for an upload with no record (tus answers for it). */
-  async forWrite(id: string, offset: number): Promise<Transform | null> {
-    const upload = await this.uploads.find(id);
-    if (!upload) return null;
+  /** A pass-through for the bytes written to `upload` from `offset`. */
+  forWrite(upload: UploadRow, offset: number): Transform {
     let reserved = Number(upload.reserved_bytes);
     let position = offset;
     /** Null once reserved; else why not. */

@@ -6,10 +6,17 @@ import { pipeline } from 'node:stream/promises';
 import { DataStore, ERRORS, Upload } from '@tus/utils';
 import { HttpError } from '../http/errors.js';
 import type { UploadBackend } from '../storage/blobStore.js';
+import type { UploadRow } from '../db/schema.js';
 import type { ContentHashes } from './contentHash.js';
+import { hashStartOf, type HashStart } from './uploads.repository.js';
 import { uploadRequest, type Checksum } from './uploadRequest.js';
 
 export type UploadMetadata = Record<string, string | null>;
+
+/** Where a write reads its upload's record (the uploads table). */
+export interface UploadRecords {
+  find(id: string): Promise<UploadRow | undefined>;
+}
 
 /** All bytes are there: the length is known and the data on disk has reached it. */
 export const isComplete = (upload: Upload): boolean => upload.size !== undefined && upload.offset === upload.size;
@@ -30,8 +37,9 @@ export class UploadStore extends DataStore {
   constructor(
     private readonly backend: UploadBackend,
     private readonly hashes: ContentHashes,
+    private readonly records: UploadRecords,
     /** Checks each write against the owner's quota (see QuotaMeter). */
-    private readonly meter?: (id: string, offset: number) => Promise<Transform | null>,
+    private readonly meter: (upload: UploadRow, offset: number) => Transform,
   ) {
     super();
     this.inner = backend.store;
@@ -70,8 +78,12 @@ export class UploadStore extends DataStore {
    * client sees.
    */
   override async write(readable: Readable, id: string, offset: number): Promise<number> {
-    const meter = await this.meter?.(id, offset);
-    if (!meter) return this.receive(readable, id, offset);
+    // One read of the upload's record gives both the meter and the hash their starting points.
+    const upload = await this.records.find(id);
+    const start = hashStartOf(upload);
+    // No record: tus answers for it.
+    if (!upload) return this.receive(readable, id, offset, start);
+    const meter = this.meter(upload, offset);
     let refusal: unknown;
     meter.once('error', (err) => (refusal ??= err));
     try {
@@ -79,6 +91,7 @@ export class UploadStore extends DataStore {
         pipe(readable, meter, () => {}),
         id,
         offset,
+        start,
       );
     } catch (err) {
       throw refusal ?? err;
@@ -90,23 +103,23 @@ export class UploadStore extends DataStore {
    * as they land. With an Upload-Checksum the bytes wait in a side file until they match, so a
    * mismatch (460) keeps none of them; past MAX_CHUNK_SIZE the request is refused (413).
    */
-  private async receive(readable: Readable, id: string, offset: number): Promise<number> {
+  private async receive(readable: Readable, id: string, offset: number, start: HashStart): Promise<number> {
     const { checksum, maxAppend } = uploadRequest.getStore() ?? {};
     // Refusing mid-stream must not tear the stream down here: tus would take that for an abort (400).
     const incoming = maxAppend === undefined ? readable : limitedTo(readable.iterator({ destroyOnReturn: false }), maxAppend);
-    if (!checksum) return this.append(incoming, id, offset);
+    if (!checksum) return this.append(incoming, id, offset, start);
     const pending = this.backend.scratchPath(id);
     try {
       await receiveVerified(incoming, pending, checksum);
-      return await this.append(createReadStream(pending, { highWaterMark: 1024 * 1024 }), id, offset);
+      return await this.append(createReadStream(pending, { highWaterMark: 1024 * 1024 }), id, offset, start);
     } finally {
       await rm(pending, { force: true });
     }
   }
 
   /** Appends through the backend, feeding the hash what it stores; the hash state is saved only where the backend says the bytes are kept. */
-  private async append(source: AsyncIterable<Buffer>, id: string, offset: number): Promise<number> {
-    const hash = await this.hashes.resume(id, offset);
+  private async append(source: AsyncIterable<Buffer>, id: string, offset: number, start: HashStart): Promise<number> {
+    const hash = await this.hashes.resume(id, offset, start);
     if (!hash) return this.backend.append(source, id, offset, {});
     return this.backend.append(source, id, offset, {
       durable: (chunk) => hash.update(chunk),

@@ -34,6 +34,24 @@ export interface SavedHash {
   crc32: number;
 }
 
+/** Where an upload's hash continues from: its saved state, and whether it is a partial (whose hash is never used). */
+export interface HashStart {
+  saved: SavedHash | null;
+  partial: boolean;
+}
+
+/**
+ * The hash start an upload's row holds. A state saved before 008_crc32 has no CRC-32 to continue,
+ * so it counts as none (the prefix is read again).
+ */
+export function hashStartOf(row: Pick<UploadRow, 'hash_state' | 'hash_offset' | 'crc32' | 'concat'> | undefined): HashStart {
+  const saved =
+    row?.hash_state && row.hash_offset !== null && row.crc32 !== null
+      ? { state: Buffer.from(row.hash_state, 'base64'), offset: Number(row.hash_offset), crc32: Number(row.crc32) }
+      : null;
+  return { saved, partial: row?.concat === 'partial' };
+}
+
 /** The server's bookkeeping of uploads: who owns each one and whether it has been ingested. */
 export class UploadsRepository {
   constructor(private readonly db: Db) {}
@@ -223,17 +241,11 @@ export class UploadsRepository {
     return rows.map((r) => r.id);
   }
 
-  /**
-   * The saved hash state, and whether the upload is a partial (whose hash is never used). A state
-   * saved before 008_crc32 has no CRC-32 to continue, so it counts as none (the prefix is read again).
-   */
-  async savedHash(id: string): Promise<{ saved: SavedHash | null; partial: boolean }> {
-    const row = await this.db.selectFrom('uploads').select(['hash_state', 'hash_offset', 'crc32', 'concat']).where('id', '=', id).executeTakeFirst();
-    const saved =
-      row?.hash_state && row.hash_offset !== null && row.crc32 !== null
-        ? { state: Buffer.from(row.hash_state, 'base64'), offset: Number(row.hash_offset), crc32: Number(row.crc32) }
-        : null;
-    return { saved, partial: row?.concat === 'partial' };
+  /** The saved hash state, and whether the upload is a partial (see hashStartOf). */
+  async savedHash(id: string): Promise<HashStart> {
+    return hashStartOf(
+      await this.db.selectFrom('uploads').select(['hash_state', 'hash_offset', 'crc32', 'concat']).where('id', '=', id).executeTakeFirst(),
+    );
   }
 
   async saveHash(id: string, hash: SavedHash): Promise<void> {
