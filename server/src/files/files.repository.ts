@@ -218,9 +218,6 @@ function matching(engine: Engine, filter: FileFilter, plan: TextPlan = NO_TEXT, 
 /** The rows after `cursor` in the listing's order. */
 const after = (cursor: Cursor) => (eb: FilesEb) => eb(eb.refTuple('f.created_at', 'f.id'), '<', eb.tuple(cursor.createdAt, cursor.id));
 
-/** The rows at `cursor` and older: where a page found by position starts. */
-const atOrAfter = (cursor: Cursor) => (eb: FilesEb) => eb(eb.refTuple('f.created_at', 'f.id'), '<=', eb.tuple(cursor.createdAt, cursor.id));
-
 /** The columns a listing is ordered by: those `fixed` (see `fixedColumns`), then creation and id. */
 const orderKeys = (fixed: Array<[FixedColumn, string]>) => [...fixed.map(([column]) => column), 'f.created_at' as const, 'f.id' as const];
 
