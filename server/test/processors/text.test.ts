@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { processFile } from '../../src/jobs/processors/index.js';
+import { TextStats } from '../../src/jobs/processors/text.js';
 import { fixture, processBytes } from './fixtures.js';
 
 describe('text files', () => {
@@ -55,6 +57,31 @@ describe('text files', () => {
     const invalid = await processBytes('latin1.txt', Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]));
     expect(invalid.detectedType).toBeNull();
     expect(invalid.extracted.kind).toBe('binary');
+  });
+
+  it('counts words and lines as `wc` does, however the bytes are cut into chunks and wherever they lie in memory (property)', () => {
+    // Spaces, the other whitespace bytes and a few others, so that runs of each are common.
+    const byte = fc.constantFrom(0x20, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x41, 0x7a, 0xc3, 0xa9, 0x00, 0xff);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.array(byte, { maxLength: 40 }), fc.nat(3))), (pieces) => {
+        const stats = new TextStats();
+        for (const [bytes, shift] of pieces) {
+          // The chunk starts `shift` bytes into its buffer: at odd and even addresses alike.
+          const memory = Buffer.alloc(bytes.length + shift);
+          memory.set(bytes, shift);
+          stats.consume(memory.subarray(shift));
+        }
+        const all = pieces.flatMap(([bytes]) => bytes);
+        const whitespace = new Set([0x20, 0x09, 0x0a, 0x0b, 0x0c, 0x0d]);
+        const expected = all.filter((b, i) => !whitespace.has(b) && (i === 0 || whitespace.has(all[i - 1]!))).length;
+        const summary = stats.summary();
+        expect(summary.words).toBe(expected);
+        // A last line without a newline counts too (see summary).
+        const newlines = all.filter((b) => b === 0x0a).length;
+        expect(summary.lines).toBe(newlines + (all.length > 0 && all.at(-1) !== 0x0a ? 1 : 0));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('writes nothing to the derived directory', async () => {
