@@ -27,8 +27,12 @@ export interface RunningNginx {
   url: string;
   /** The web root it serves at `/`. */
   html: string;
-  /** The requests nginx answered so far, with the node(s) it tried for each. */
-  accessLog(): Promise<AccessLogEntry[]>;
+  /**
+   * The requests nginx answered so far, with the node(s) it tried for each. nginx writes a request's
+   * line only after it has sent the answer, so a client can hold the answer before the line exists:
+   * with `until`, it looks again (for up to 10 s) until the entries satisfy it.
+   */
+  accessLog(until?: (entries: AccessLogEntry[]) => boolean): Promise<AccessLogEntry[]>;
   stop(): Promise<void>;
 }
 
@@ -81,25 +85,33 @@ http {
   return {
     url,
     html,
-    accessLog: async () =>
-      (await readFile(path.join(dir, 'access.log'), 'utf8').catch(() => ''))
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => {
-          const [msec, time, method, uri, status, ...upstreams] = line.split(' ');
-          return {
-            at: Number(msec) * 1000,
-            duration: Number(time) * 1000,
-            method: method!,
-            uri: uri!,
-            status: Number(status),
-            upstreams: upstreams.join(' ').split(', '),
-          };
-        }),
+    accessLog: async (until) => {
+      for (const deadline = Date.now() + 10_000; ; await new Promise((r) => setTimeout(r, 50))) {
+        const entries = await readAccessLog(path.join(dir, 'access.log'));
+        if (!until || until(entries) || Date.now() > deadline) return entries;
+      }
+    },
     stop: async () => {
       nginx.kill('SIGTERM');
       await exited;
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+async function readAccessLog(file: string): Promise<AccessLogEntry[]> {
+  return (await readFile(file, 'utf8').catch(() => ''))
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [msec, time, method, uri, status, ...upstreams] = line.split(' ');
+      return {
+        at: Number(msec) * 1000,
+        duration: Number(time) * 1000,
+        method: method!,
+        uri: uri!,
+        status: Number(status),
+        upstreams: upstreams.join(' ').split(', '),
+      };
+    });
 }
