@@ -1,8 +1,8 @@
 # The Node server (API, tus, Socket.IO); with `node dist/worker.js` as its command, a worker.
 # Build from the repository root:  docker build -f server.Dockerfile -t dropline-server .
 FROM node:20-bookworm-slim AS build
-# better-sqlite3 compiles from source when no prebuilt binary can be fetched: a toolchain and Node's
-# own headers (in /usr/local/include/node, so node-gyp downloads nothing).
+# better-sqlite3 compiles from source when no prebuilt binary can be fetched, @dropline/openssl
+# always: a toolchain and Node's own headers (in /usr/local/include/node, so node-gyp downloads nothing).
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 ENV npm_config_nodedir=/usr/local
 # Unset for everyone but builds behind a TLS-intercepting proxy: see deploy/docker/ca/README.txt.
@@ -17,8 +17,10 @@ COPY client/package.json client/
 COPY e2e/package.json e2e/
 # The root depends on the CLI (so `npx @dropline/cli` works in a checkout): install builds it too.
 COPY cli cli
-# The shared wire types: compiled by its `prepare` script during install.
+# The shared wire types: compiled by its `prepare` script during install. Node's OpenSSL for the
+# hot paths (packages/openssl, native): compiled by node-gyp during install.
 COPY packages/contract packages/contract
+COPY packages/openssl packages/openssl
 RUN pnpm install --frozen-lockfile --filter @dropline/server...
 COPY server server
 RUN pnpm --filter @dropline/server run build \

@@ -1,10 +1,11 @@
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { Sha256State } from '@dropline/openssl';
 
-/** Where a running SHA-256 and CRC-32 stand: hash-wasm's saved SHA-256 state and zlib's CRC-32 value. */
+/** Where a running SHA-256 and CRC-32 stand: the saved SHA-256 state and zlib's CRC-32 value. */
 export interface HashState {
-  sha256: Uint8Array;
+  sha256: Sha256State;
   crc32: number;
 }
 
@@ -19,20 +20,16 @@ const HASH_THREAD_NICE = 10;
 const PROGRAM = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { crc32 } = require('node:zlib');
-const { createSHA256 } = require(workerData.hashWasm);
+const { sha256Update } = require(workerData.openssl);
 // Hashing keeps up with its uploads whenever a core is free, and an upload waits for its hash (see
 // RunningHash), so on a busy machine the uploads yield, not every other request. On Linux the nice
 // value is a thread's own: this lowers this thread only.
 try { require('node:os').setPriority(${HASH_THREAD_NICE}); } catch {}
-const ready = createSHA256();
-parentPort.on('message', async ({ job, sha256, crc, bytes }) => {
+parentPort.on('message', ({ job, sha256, crc, bytes }) => {
   try {
-    const hasher = await ready;
-    hasher.load(sha256);
-    hasher.update(bytes);
-    const state = hasher.save();
+    const state = sha256Update(sha256, bytes);
     // The bytes go back too, to be filled again: a fresh MiB per batch cost more than copying into it.
-    parentPort.postMessage({ job, sha256: state, crc: crc32(bytes, crc), bytes }, [state.buffer, bytes.buffer]);
+    parentPort.postMessage({ job, sha256: state, crc: crc32(bytes, crc), bytes }, [bytes.buffer]);
   } catch (err) {
     parentPort.postMessage({ job, error: String(err && err.stack || err) });
   }
@@ -47,7 +44,7 @@ interface Job {
 /** What the thread answers a job with: the new state and the bytes back, or why not. */
 interface Reply {
   job: number;
-  sha256?: Uint8Array;
+  sha256?: Sha256State;
   crc?: number;
   bytes?: Uint8Array<ArrayBuffer>;
   error?: string;
@@ -59,10 +56,11 @@ interface Thread {
 }
 
 /**
- * A few threads that continue SHA-256 and CRC-32 states over incoming bytes. Hashing in wasm costs
- * ~5 ms of CPU per MiB; on the event loop, eight streaming uploads made every other request wait
- * behind each other's MiBs (API p99 of 50-370 ms). Here the loop only copies the bytes (~0.5 ms per
- * MiB). Threads start on first use and never keep the process alive.
+ * A few threads that continue SHA-256 and CRC-32 states over incoming bytes. Hashing costs ~1.1 ms
+ * of CPU per MiB (OpenSSL's SHA-256, ~0.7, and zlib's CRC-32); on the event loop that is ~1.1 ms of
+ * every other request's wait per MiB streaming in. Here the loop only copies the bytes (~0.2 ms per
+ * MiB) and the hashing runs on another core when there is one. Threads start on first use and never
+ * keep the process alive.
  */
 class HashThreads {
   private readonly threads: Thread[] = [];
@@ -98,7 +96,7 @@ class HashThreads {
   }
 
   private start(): Thread {
-    const worker = new Worker(PROGRAM, { eval: true, workerData: { hashWasm: createRequire(import.meta.url).resolve('hash-wasm') } });
+    const worker = new Worker(PROGRAM, { eval: true, workerData: { openssl: createRequire(import.meta.url).resolve('@dropline/openssl') } });
     worker.unref();
     const thread: Thread = { worker, jobs: new Map() };
     worker.on('message', ({ job, sha256, crc, bytes, error }: Reply) => {

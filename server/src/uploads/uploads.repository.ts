@@ -27,7 +27,7 @@ class Refused extends Error {
   }
 }
 
-/** Hashes in progress after the upload's first `offset` bytes: hash-wasm's saved SHA-256 state and the CRC-32 so far. */
+/** Hashes in progress after the upload's first `offset` bytes: the saved SHA-256 state (see contentHash.ts) and the CRC-32 so far. */
 export interface SavedHash {
   state: Uint8Array;
   offset: number;

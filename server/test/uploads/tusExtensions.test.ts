@@ -312,5 +312,16 @@ describe.each(['sqlite', 'postgres'] as const)('tus conformance, Upload-Limit, c
       expect((await patchUpload(s.api, owner, p, 2500, data.subarray(2500))).status).toBe(204);
       expect((await settledFile(s.api, owner, id)).sha256).toBe(sha256(data));
     });
+
+    it('starts over from a state saved by an earlier hasher (an upload in progress across an upgrade)', async () => {
+      const data = randomData(3000);
+      const { path: p, id } = await createUpload(s.api, owner, { length: data.length, metadata: { filename: 'old.bin' } });
+      expect((await patchUpload(s.api, owner, p, 0, data.subarray(0, 1000))).status).toBe(204);
+      // hash-wasm's saved SHA-256 was 116 bytes of its own layout.
+      const foreign = randomData(116).toString('base64');
+      await withDatabase(s, (db) => db.updateTable('uploads').set({ hash_state: foreign }).where('id', '=', id).execute());
+      expect((await patchUpload(s.api, owner, p, 1000, data.subarray(1000))).status).toBe(204);
+      expect((await settledFile(s.api, owner, id)).sha256).toBe(sha256(data));
+    });
   });
 });
