@@ -8,3 +8,5 @@ exports.SHA256_STATE_BYTES = 8 + 32 + 8 + 64;
 exports.sha256Update = native.sha256Update;
 exports.sha256Digest = native.sha256Digest;
 exports.isSha256State = native.isSha256State;
+exports.gcmSeal = native.gcmSeal;
+exports.gcmOpen = native.gcmOpen;

@@ -33,5 +33,6 @@ static inline int bytes_of(napi_env env, napi_value value, const char *name, uns
 }
 
 napi_status define_sha256(napi_env env, napi_value exports);
+napi_status define_gcm(napi_env env, napi_value exports);
 
 #endif

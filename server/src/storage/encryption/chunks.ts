@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { gcmOpen, gcmSeal } from '@dropline/openssl';
 import { contentCorrupt } from './refusals.js';
 
 /**
@@ -36,15 +37,12 @@ function additionalData(index: number, role: Role): Buffer {
 
 /**
  * Seals the plaintext `plain` (in pieces, never joined) as chunk `index` into `out` at `at`, as
- * `nonce | ciphertext | tag`, the nonce being already there. GCM's output is as long as its input,
- * so each piece's ciphertext lands straight where it belongs. Returns where the chunk ends.
+ * `nonce | ciphertext | tag`, the nonce being already there. The ciphertext and tag are written in
+ * place (node:crypto would allocate each piece's output and copy it, which cost as much as AES
+ * itself). Returns where the chunk ends.
  */
 function sealInto(key: Buffer, index: number, role: Role, plain: readonly Uint8Array[], out: Buffer, at: number): number {
-  const cipher = createCipheriv('aes-256-gcm', key, out.subarray(at, at + NONCE_BYTES)).setAAD(additionalData(index, role));
-  let end = at + NONCE_BYTES;
-  for (const piece of plain) end += cipher.update(piece).copy(out, end);
-  cipher.final();
-  return end + cipher.getAuthTag().copy(out, end);
+  return gcmSeal(key, out.subarray(at, at + NONCE_BYTES), additionalData(index, role), plain, out, at + NONCE_BYTES);
 }
 
 function seal(key: Buffer, index: number, role: Role, plain: Uint8Array): Buffer {
@@ -54,19 +52,18 @@ function seal(key: Buffer, index: number, role: Role, plain: Uint8Array): Buffer
   return out;
 }
 
-function open(key: Buffer, index: number, role: Role, sealed: Uint8Array): Buffer {
+/**
+ * Opens the sealed chunk `index` into `out` at `at` (by default, into memory of its own); returns
+ * its plaintext there. Nothing is returned of a chunk whose tag does not match.
+ */
+function open(key: Buffer, index: number, role: Role, sealed: Uint8Array, out?: Buffer, at = 0): Buffer {
   if (sealed.length < CHUNK_OVERHEAD) throw contentCorrupt();
+  const length = sealed.length - CHUNK_OVERHEAD;
+  const into = out ?? Buffer.allocUnsafe(length);
   const body = sealed.subarray(NONCE_BYTES, sealed.length - TAG_BYTES);
-  const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, NONCE_BYTES))
-    .setAAD(additionalData(index, role))
-    .setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
-  const plain = decipher.update(body);
-  try {
-    decipher.final();
-  } catch {
-    throw contentCorrupt();
-  }
-  return plain;
+  const tag = sealed.subarray(sealed.length - TAG_BYTES);
+  if (!gcmOpen(key, sealed.subarray(0, NONCE_BYTES), additionalData(index, role), body, tag, into, at)) throw contentCorrupt();
+  return into.subarray(at, at + length);
 }
 
 /** How many chunks hold `plainSize` bytes (none for an empty object). */
@@ -277,42 +274,49 @@ export async function* openChunks(source: AsyncIterable<Uint8Array>, key: Buffer
   const { plainSize, complete, start, end } = range;
   const lastIndex = chunkCount(plainSize) - 1;
   const reader = new ExactReader(source[Symbol.asyncIterator]());
-  // Opened chunks go out in batches of about a MiB: a stream step per 64 KiB chunk cost more CPU
-  // than decrypting it.
-  let batch: Buffer[] = [];
+  // Chunks are opened straight into a batch of a MiB that goes out whole: a stream step per 64 KiB
+  // chunk cost more CPU than decrypting it, and joining opened chunks cost a copy of every byte.
+  // A batch holds at most what is left to open, so a short Range takes no more memory than it needs.
+  const batchFor = (chunkStart: number) =>
+    Buffer.allocUnsafe(Math.min(OPEN_BATCH_BYTES, Math.min(Math.ceil(end / CHUNK_BYTES) * CHUNK_BYTES, plainSize) - chunkStart));
+  let batch: Buffer | undefined;
   let batched = 0;
-  const release = (): Buffer => {
-    const out = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batched);
-    batch = [];
-    batched = 0;
-    return out;
-  };
   try {
     for (let index = Math.floor(start / CHUNK_BYTES); index * CHUNK_BYTES < end; index++) {
       const chunkStart = index * CHUNK_BYTES;
       const length = Math.min(CHUNK_BYTES, plainSize - chunkStart);
       if (length <= 0) throw contentCorrupt();
+      if (batch && batched + length > batch.length) {
+        yield batch.subarray(0, batched);
+        batch = undefined;
+        batched = 0;
+      }
+      batch ??= batchFor(chunkStart);
       const sealed = await reader.read(length + CHUNK_OVERHEAD);
-      const plain = complete && index === lastIndex ? await openLast(key, index, sealed, reader) : open(key, index, Role.Middle, sealed);
-      const wanted = plain.subarray(Math.max(start - chunkStart, 0), Math.min(end - chunkStart, plain.length));
-      batch.push(wanted);
-      batched += wanted.length;
-      if (batched >= OPEN_BATCH_BYTES) yield release();
+      const plain =
+        complete && index === lastIndex
+          ? await openLast(key, index, sealed, reader, batch, batched)
+          : open(key, index, Role.Middle, sealed, batch, batched);
+      // Only a Range's first and last chunks are wanted in part: their bytes move to where the batch goes on.
+      const from = Math.max(start - chunkStart, 0);
+      const to = Math.min(end - chunkStart, plain.length);
+      if (from > 0) batch.copyWithin(batched, batched + from, batched + to);
+      batched += to - from;
     }
-    if (batched > 0) yield release();
+    if (batch && batched > 0) yield batch.subarray(0, batched);
   } finally {
     await reader.close();
   }
 }
 
-/** The object's last chunk: marked as the last, or full and followed by an empty marked chunk. */
-async function openLast(key: Buffer, index: number, sealed: Uint8Array, reader: ExactReader): Promise<Buffer> {
+/** The object's last chunk, opened into `out` at `at`: marked as the last, or full and followed by an empty marked chunk. */
+async function openLast(key: Buffer, index: number, sealed: Uint8Array, reader: ExactReader, out: Buffer, at: number): Promise<Buffer> {
   try {
-    return open(key, index, Role.Last, sealed);
+    return open(key, index, Role.Last, sealed, out, at);
   } catch (err) {
     if (sealed.length !== SEALED_CHUNK_BYTES) throw err;
   }
-  const plain = open(key, index, Role.Middle, sealed);
+  const plain = open(key, index, Role.Middle, sealed, out, at);
   open(key, index + 1, Role.Last, await reader.read(CHUNK_OVERHEAD));
   return plain;
 }
