@@ -3,9 +3,16 @@
  * can be saved (sha256.c) and AES-256-GCM into given memory (gcm.c). Node exports OpenSSL's
  * symbols for addons, so this links against the very library node:crypto runs on.
  */
-#include "bytes.h"
+#include "addon.h"
 
 NAPI_MODULE_INIT() {
-  if (define_sha256(env, exports) != napi_ok || define_gcm(env, exports) != napi_ok) return NULL;
+  napi_property_descriptor properties[] = {
+    {"sha256Update", NULL, sha256_update, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"sha256Digest", NULL, sha256_digest, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"isSha256State", NULL, sha256_is_state, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"gcmSeal", NULL, gcm_seal, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"gcmOpen", NULL, gcm_open, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties) != napi_ok) return NULL;
   return exports;
 }

@@ -9,7 +9,7 @@
 #include <node_api.h>
 #include <openssl/evp.h>
 #include <limits.h>
-#include "bytes.h"
+#include "addon.h"
 
 #define KEY_BYTES 32
 #define NONCE_BYTES 12
@@ -64,14 +64,9 @@ static int place(napi_env env, napi_value out_value, napi_value at_value, size_t
  * gcmSeal(key, nonce, aad, pieces, out, at): seals the plaintext `pieces` (an array, never joined)
  * into `out` from `at` as ciphertext then tag; returns where the tag ends.
  */
-static napi_value gcm_seal(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
+napi_value gcm_seal(napi_env env, napi_callback_info info) {
   napi_value argv[6];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc < 6) {
-    napi_throw_type_error(env, NULL, "gcmSeal(key, nonce, aad, pieces, out, at) takes six arguments");
-    return NULL;
-  }
+  if (!arguments_of(env, info, 6, argv, "gcmSeal(key, nonce, aad, pieces, out, at)")) return NULL;
   bool is_array;
   uint32_t count;
   if (napi_is_array(env, argv[3], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[3], &count) != napi_ok) {
@@ -126,14 +121,9 @@ static napi_value gcm_seal(napi_env env, napi_callback_info info) {
  * gcmOpen(key, nonce, aad, ciphertext, tag, out, at): opens `ciphertext` into `out` from `at`;
  * false when the tag does not match, and then what was written there is not the plaintext.
  */
-static napi_value gcm_open(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
+napi_value gcm_open(napi_env env, napi_callback_info info) {
   napi_value argv[7];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc < 7) {
-    napi_throw_type_error(env, NULL, "gcmOpen(key, nonce, aad, ciphertext, tag, out, at) takes seven arguments");
-    return NULL;
-  }
+  if (!arguments_of(env, info, 7, argv, "gcmOpen(key, nonce, aad, ciphertext, tag, out, at)")) return NULL;
   unsigned char *ciphertext, *tag;
   size_t length, tag_length;
   if (!bytes_of(env, argv[3], "ciphertext", &ciphertext, &length)) return NULL;
@@ -156,12 +146,4 @@ static napi_value gcm_open(napi_env env, napi_callback_info info) {
   napi_value result;
   if (napi_get_boolean(env, ok, &result) != napi_ok) return NULL;
   return result;
-}
-
-napi_status define_gcm(napi_env env, napi_value exports) {
-  napi_property_descriptor properties[] = {
-    {"gcmSeal", NULL, gcm_seal, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"gcmOpen", NULL, gcm_open, NULL, NULL, NULL, napi_enumerable, NULL},
-  };
-  return napi_define_properties(env, exports, 2, properties);
 }

@@ -10,7 +10,7 @@
 #include <node_api.h>
 #include <openssl/sha.h>
 #include <string.h>
-#include "bytes.h"
+#include "addon.h"
 
 #define MAGIC "DS256v1"
 #define MAGIC_BYTES 8
@@ -54,7 +54,7 @@ static int load(SHA256_CTX *ctx, const unsigned char *in, size_t length) {
 /* The state argument: null or undefined for the start, else a saved state. */
 static int state_of(napi_env env, napi_value value, SHA256_CTX *ctx) {
   napi_valuetype type = napi_undefined;
-  if (value != NULL && napi_typeof(env, value, &type) != napi_ok) return 0;
+  if (napi_typeof(env, value, &type) != napi_ok) return 0;
   if (type == napi_null || type == napi_undefined) {
     SHA256_Init(ctx);
     return 1;
@@ -75,18 +75,13 @@ static napi_value new_buffer(napi_env env, size_t length, unsigned char **data) 
   return out;
 }
 
-/* update(state, bytes): the state after `bytes`, as a new Buffer. */
-static napi_value update(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
+/* sha256Update(state, bytes): the state after `bytes`, as a new Buffer. */
+napi_value sha256_update(napi_env env, napi_callback_info info) {
   napi_value argv[2];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
   SHA256_CTX ctx;
   unsigned char *bytes, *out;
   size_t length;
-  if (argc < 2) {
-    napi_throw_type_error(env, NULL, "update(state, bytes) takes two arguments");
-    return NULL;
-  }
+  if (!arguments_of(env, info, 2, argv, "sha256Update(state, bytes)")) return NULL;
   if (!state_of(env, argv[0], &ctx) || !bytes_of(env, argv[1], "bytes", &bytes, &length)) return NULL;
   SHA256_Update(&ctx, bytes, length);
   napi_value result = new_buffer(env, STATE_BYTES, &out);
@@ -94,27 +89,24 @@ static napi_value update(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* digest(state): the SHA-256 of everything the state has taken, as a 32-byte Buffer. */
-static napi_value digest(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
+/* sha256Digest(state): the SHA-256 of everything the state has taken, as a 32-byte Buffer. */
+napi_value sha256_digest(napi_env env, napi_callback_info info) {
   napi_value argv[1];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
   SHA256_CTX ctx;
   unsigned char *out;
-  if (!state_of(env, argc > 0 ? argv[0] : NULL, &ctx)) return NULL;
+  if (!arguments_of(env, info, 1, argv, "sha256Digest(state)") || !state_of(env, argv[0], &ctx)) return NULL;
   napi_value result = new_buffer(env, SHA256_DIGEST_LENGTH, &out);
   if (result) SHA256_Final(out, &ctx);
   return result;
 }
 
-/* isState(value): whether `value` is a state this module saved (and so can be continued). */
-static napi_value is_state(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
+/* isSha256State(value): whether `value` is a state this module saved (and so can be continued). */
+napi_value sha256_is_state(napi_env env, napi_callback_info info) {
   napi_value argv[1], result;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
   bool typed = false;
   int valid = 0;
-  if (argc > 0 && napi_is_typedarray(env, argv[0], &typed) == napi_ok && typed) {
+  if (!arguments_of(env, info, 1, argv, "isSha256State(value)")) return NULL;
+  if (napi_is_typedarray(env, argv[0], &typed) == napi_ok && typed) {
     unsigned char *data;
     size_t length;
     SHA256_CTX ctx;
@@ -122,13 +114,4 @@ static napi_value is_state(napi_env env, napi_callback_info info) {
   }
   if (napi_get_boolean(env, valid, &result) != napi_ok) return NULL;
   return result;
-}
-
-napi_status define_sha256(napi_env env, napi_value exports) {
-  napi_property_descriptor properties[] = {
-    {"sha256Update", NULL, update, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"sha256Digest", NULL, digest, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"isSha256State", NULL, is_state, NULL, NULL, NULL, napi_enumerable, NULL},
-  };
-  return napi_define_properties(env, exports, 3, properties);
 }

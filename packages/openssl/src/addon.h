@@ -1,6 +1,6 @@
-/* What the native functions share: reading a byte argument. */
-#ifndef DROPLINE_BYTES_H
-#define DROPLINE_BYTES_H
+/* What the native functions share: reading their arguments, and the functions addon.c exports. */
+#ifndef DROPLINE_ADDON_H
+#define DROPLINE_ADDON_H
 #include <node_api.h>
 #include <stdio.h>
 
@@ -32,7 +32,21 @@ static inline int bytes_of(napi_env env, napi_value value, const char *name, uns
   return 0;
 }
 
-napi_status define_sha256(napi_env env, napi_value exports);
-napi_status define_gcm(napi_env env, napi_value exports);
+/* The call's first `count` arguments into argv; 0 and a thrown TypeError naming `usage` when fewer came. */
+static inline int arguments_of(napi_env env, napi_callback_info info, size_t count, napi_value *argv, const char *usage) {
+  size_t argc = count;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
+  if (argc >= count) return 1;
+  char message[160];
+  snprintf(message, sizeof message, "%s takes %zu argument%s", usage, count, count == 1 ? "" : "s");
+  napi_throw_type_error(env, NULL, message);
+  return 0;
+}
+
+napi_value sha256_update(napi_env env, napi_callback_info info);
+napi_value sha256_digest(napi_env env, napi_callback_info info);
+napi_value sha256_is_state(napi_env env, napi_callback_info info);
+napi_value gcm_seal(napi_env env, napi_callback_info info);
+napi_value gcm_open(napi_env env, napi_callback_info info);
 
 #endif
