@@ -3,8 +3,7 @@
 // export is assigned on its own so that Node sees their names from an ES module import.
 const native = require('./build/Release/dropline_openssl.node');
 
-/** Bytes of a saved SHA-256 state: see src/sha256.c. */
-exports.SHA256_STATE_BYTES = 8 + 32 + 8 + 64;
+exports.SHA256_STATE_BYTES = native.SHA256_STATE_BYTES;
 exports.sha256Update = native.sha256Update;
 exports.sha256Digest = native.sha256Digest;
 exports.isSha256State = native.isSha256State;

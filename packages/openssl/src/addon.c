@@ -6,7 +6,10 @@
 #include "addon.h"
 
 NAPI_MODULE_INIT() {
+  napi_value state_bytes;
+  if (napi_create_uint32(env, (uint32_t)sha256_state_bytes, &state_bytes) != napi_ok) return NULL;
   napi_property_descriptor properties[] = {
+    {"SHA256_STATE_BYTES", NULL, NULL, NULL, NULL, state_bytes, napi_enumerable, NULL},
     {"sha256Update", NULL, sha256_update, NULL, NULL, NULL, napi_enumerable, NULL},
     {"sha256Digest", NULL, sha256_digest, NULL, NULL, NULL, napi_enumerable, NULL},
     {"isSha256State", NULL, sha256_is_state, NULL, NULL, NULL, napi_enumerable, NULL},

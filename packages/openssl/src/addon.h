@@ -43,6 +43,9 @@ static inline int arguments_of(napi_env env, napi_callback_info info, size_t cou
   return 0;
 }
 
+/* Bytes of a saved SHA-256 state (see sha256.c). */
+extern const size_t sha256_state_bytes;
+
 napi_value sha256_update(napi_env env, napi_callback_info info);
 napi_value sha256_digest(napi_env env, napi_callback_info info);
 napi_value sha256_is_state(napi_env env, napi_callback_info info);

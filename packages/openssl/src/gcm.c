@@ -45,8 +45,11 @@ static EVP_CIPHER_CTX *start(napi_env env, int encrypt, napi_value *argv) {
   return ctx;
 }
 
-/* Where `length` bytes go in `out` from `at` (into *place); 0 and a thrown RangeError when they do not fit. */
-static int place(napi_env env, napi_value out_value, napi_value at_value, size_t length, unsigned char **place) {
+/*
+ * Where `length` bytes go in `out` from `at` (into *place, and the offset into *offset unless it is
+ * NULL); 0 and a thrown RangeError when they do not fit.
+ */
+static int place(napi_env env, napi_value out_value, napi_value at_value, size_t length, unsigned char **place, size_t *offset) {
   unsigned char *out;
   size_t out_length;
   double at;
@@ -56,6 +59,7 @@ static int place(napi_env env, napi_value out_value, napi_value at_value, size_t
     napi_throw_range_error(env, NULL, "the output does not fit in out at that offset");
     return 0;
   }
+  if (offset != NULL) *offset = (size_t)at;
   *place = out + (size_t)at;
   return 1;
 }
@@ -82,7 +86,8 @@ napi_value gcm_seal(napi_env env, napi_callback_info info) {
     total += length;
   }
   unsigned char *out;
-  if (!place(env, argv[4], argv[5], total + TAG_BYTES, &out)) return NULL;
+  size_t at;
+  if (!place(env, argv[4], argv[5], total + TAG_BYTES, &out, &at)) return NULL;
   EVP_CIPHER_CTX *ctx = start(env, 1, argv);
   if (ctx == NULL) return NULL;
   size_t written = 0;
@@ -110,10 +115,8 @@ napi_value gcm_seal(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "AES-256-GCM could not seal");
     return NULL;
   }
-  double at;
-  napi_get_value_double(env, argv[5], &at);
   napi_value end;
-  if (napi_create_double(env, at + (double)(total + TAG_BYTES), &end) != napi_ok) return NULL;
+  if (napi_create_double(env, (double)(at + total + TAG_BYTES), &end) != napi_ok) return NULL;
   return end;
 }
 
@@ -129,7 +132,7 @@ napi_value gcm_open(napi_env env, napi_callback_info info) {
   if (!bytes_of(env, argv[3], "ciphertext", &ciphertext, &length)) return NULL;
   if (!bytes_of(env, argv[4], "tag", &tag, &tag_length) || !check_length(env, tag_length, TAG_BYTES, "tag")) return NULL;
   unsigned char *out;
-  if (!place(env, argv[5], argv[6], length, &out)) return NULL;
+  if (!place(env, argv[5], argv[6], length, &out, NULL)) return NULL;
   EVP_CIPHER_CTX *ctx = start(env, 0, argv);
   if (ctx == NULL) return NULL;
   size_t written = 0;

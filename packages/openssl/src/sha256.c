@@ -16,6 +16,8 @@
 #define MAGIC_BYTES 8
 #define STATE_BYTES (MAGIC_BYTES + 32 + 8 + SHA256_CBLOCK)
 
+const size_t sha256_state_bytes = STATE_BYTES;
+
 static void put32(unsigned char *p, unsigned int v) {
   p[0] = (unsigned char)(v >> 24); p[1] = (unsigned char)(v >> 16); p[2] = (unsigned char)(v >> 8); p[3] = (unsigned char)v;
 }
