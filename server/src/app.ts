@@ -20,6 +20,8 @@ export interface AppDeps {
   clientDir: string;
   healthChecks: Record<string, HealthCheck>;
   metrics: Metrics;
+  /** Counts the requests someone waits on, which upload data lets go first (RequestPriority.track). */
+  trackInteractive: RequestHandler;
   /** `METRICS_TOKEN`: null leaves /metrics open. */
   metricsToken: string | null;
   /** True once the node is shutting down: readiness fails and connections are not kept alive. */
@@ -52,6 +54,7 @@ export function buildApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy);
 
+  app.use(deps.trackInteractive);
   app.use(deps.metrics.observeHttp);
   app.use(
     pinoHttp({

@@ -21,6 +21,7 @@ import { FilesService } from './files/files.service.js';
 import { AllowedFileTypes } from './files/fileTypes.js';
 import { answerClientErrorsWithJson } from './http/clientErrors.js';
 import { GuessThrottle, LoginThrottle, createLimiter, rateLimit, type RateLimitStore } from './http/rateLimit.js';
+import { RequestPriority } from './http/priority.js';
 import { closeHttpServer } from './http/shutdown.js';
 import type { HealthCheck } from './health/health.routes.js';
 import { jobsRoutes } from './jobs/jobs.routes.js';
@@ -139,7 +140,14 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
 
     const hashes = new ContentHashes(uploads, storage.blobs, layout);
     const quotaMeter = new QuotaMeter(uploads, config.defaultQuotaBytes);
-    const store = new UploadStore(storage.uploads, hashes, uploads, (upload, offset) => quotaMeter.forWrite(upload, offset));
+    const priority = new RequestPriority((seconds) => metrics.uploadDataHeld.inc(seconds));
+    const store = new UploadStore(
+      storage.uploads,
+      hashes,
+      uploads,
+      (upload, offset) => quotaMeter.forWrite(upload, offset),
+      () => priority.turn(),
+    );
     const ingest = new Ingest(uploads, filesRepository, store, layout, queue, events, hashes, log, audit, config.defaultFileTtlMs);
     const files = new FilesService(filesRepository, store, storage.blobs, layout, queue, events, log, audit);
     const shareEvents = new ShareEvents();
@@ -229,6 +237,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       clientDir: config.clientDir,
       healthChecks,
       metrics,
+      trackInteractive: priority.track,
       metricsToken: config.metricsToken,
       requireAuth,
       auth,

@@ -38,6 +38,11 @@ export class Metrics {
     buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 1800],
     registers: [this.registry],
   });
+  readonly uploadDataHeld = new Counter({
+    name: 'dropline_upload_data_held_seconds_total',
+    help: 'Time upload data waited for interactive requests to be answered first (summed over uploads).',
+    registers: [this.registry],
+  });
   /** Fed by `cacheCounters(name)`, which a cache is given when it is built. */
   readonly cacheHits = new Counter({
     name: 'dropline_cache_hits_total',

@@ -18,6 +18,12 @@ export interface UploadRecords {
   find(id: string): Promise<UploadRow | undefined>;
 }
 
+/**
+ * Waits before the next piece of upload data while people wait on other requests; null: go on now.
+ * (RequestPriority's `turn`.)
+ */
+export type DataTurn = () => Promise<void> | null;
+
 /** All bytes are there: the length is known and the data on disk has reached it. */
 export const isComplete = (upload: Upload): boolean => upload.size !== undefined && upload.offset === upload.size;
 
@@ -40,6 +46,7 @@ export class UploadStore extends DataStore {
     private readonly records: UploadRecords,
     /** Checks each write against the owner's quota (see QuotaMeter). */
     private readonly meter: (upload: UploadRow, offset: number) => Transform,
+    private readonly turn: DataTurn = () => null,
   ) {
     super();
     this.inner = backend.store;
@@ -106,7 +113,8 @@ export class UploadStore extends DataStore {
   private async receive(readable: Readable, id: string, offset: number, start: HashStart): Promise<number> {
     const { checksum, maxAppend } = uploadRequest.getStore() ?? {};
     // Refusing mid-stream must not tear the stream down here: tus would take that for an abort (400).
-    const incoming = maxAppend === undefined ? readable : limitedTo(readable.iterator({ destroyOnReturn: false }), maxAppend);
+    const pieces = inTurn(maxAppend === undefined ? readable : readable.iterator({ destroyOnReturn: false }), this.turn);
+    const incoming = maxAppend === undefined ? pieces : limitedTo(pieces, maxAppend);
     if (!checksum) return this.append(incoming, id, offset, start);
     const pending = this.backend.scratchPath(id);
     try {
@@ -187,6 +195,15 @@ export class UploadStore extends DataStore {
     const upload = await this.getUpload(id);
     await this.backend.seal(id, upload.offset, metadata, upload.creation_date);
     return new Upload({ ...upload, size: upload.offset, metadata });
+  }
+}
+
+/** Lets each piece through when it is upload data's turn. */
+async function* inTurn(source: AsyncIterable<Buffer>, turn: DataTurn): AsyncGenerator<Buffer> {
+  for await (const chunk of source) {
+    const wait = turn();
+    if (wait) await wait;
+    yield chunk;
   }
 }
 
