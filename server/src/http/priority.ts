@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 
 /**
@@ -40,15 +40,26 @@ export class RequestPriority {
   constructor(private readonly onHeld: (seconds: number) => void = () => {}) {}
 
   /**
-   * Middleware: counts a request that someone waits on while it runs (its first INTERACTIVE_MS). An
-   * upload's request waits its turn before it starts, as its data does: each one's own work
-   * (authentication, its records, its lock) is as much of the loop as a MiB of its bytes.
+   * Middleware: counts a question while the server works on it: from when it has wholly arrived (a
+   * client that sends its body slowly holds nothing back) until its answer is sent, for
+   * INTERACTIVE_MS at most. An upload's request waits its turn before it starts, as its data does:
+   * each one's own work (authentication, its records, its lock) is as much of the loop as a MiB of
+   * its bytes.
    */
   readonly track: RequestHandler = (req, res, next) => {
-    if (!isQuestion(req)) {
+    const body = hasBody(req);
+    if (body && !isQuestion(req)) {
       const wait = this.turn();
       return wait ? void wait.then(() => next()) : next();
     }
+    // The body arrives as it is read (the JSON parser); a body nobody reads never makes it a question.
+    if (body) req.once('end', () => this.count(res));
+    else this.count(res);
+    next();
+  };
+
+  private count(res: ServerResponse): void {
+    if (res.writableFinished || res.destroyed) return;
     this.waiting++;
     let counted = true;
     const done = () => {
@@ -60,8 +71,7 @@ export class RequestPriority {
     const expiry = setTimeout(done, INTERACTIVE_MS).unref();
     res.once('finish', done);
     res.once('close', done);
-    next();
-  };
+  }
 
   /** null when upload data may go on now; else a promise that settles when it may. */
   turn(): Promise<void> | null {
@@ -80,10 +90,12 @@ export class RequestPriority {
   }
 }
 
+function hasBody({ headers }: IncomingMessage): boolean {
+  return headers['transfer-encoding'] !== undefined || Number(headers['content-length'] ?? 0) > 0;
+}
+
+/** Of the requests with a body: one up to the JSON API's limit that is not upload data. */
 function isQuestion({ headers }: IncomingMessage): boolean {
-  const chunked = headers['transfer-encoding'] !== undefined;
-  const length = Number(headers['content-length'] ?? 0);
-  if (!chunked && length === 0) return true;
-  if (chunked || length > SMALL_BODY_BYTES) return false;
+  if (headers['transfer-encoding'] !== undefined || Number(headers['content-length']) > SMALL_BODY_BYTES) return false;
   return headers[IETF_UPLOAD_HEADER] === undefined && !UPLOAD_BODY_TYPE.test(headers['content-type'] ?? '');
 }

@@ -16,6 +16,8 @@ describe('RequestPriority: upload data waits while someone waits on a question',
   const priority = new RequestPriority((seconds) => held.push(seconds));
   /** The requests the app has started and not answered, by the name in their path. */
   const open = new Map<string, Response>();
+  /** The requests whose bodies have wholly arrived. */
+  const arrived = new Set<string>();
   let server: http.Server;
   let port: number;
   const clients = new Set<http.ClientRequest>();
@@ -23,17 +25,30 @@ describe('RequestPriority: upload data waits while someone waits on a question',
   beforeAll(async () => {
     const app = express();
     app.use(priority.track);
-    app.all('/r/:name', (req, res) => void open.set(String(req.params.name), res));
+    app.all('/r/:name', (req, res) => {
+      const name = String(req.params.name);
+      open.set(name, res);
+      // Reads the body as the API's JSON parser would; its end is when a question starts to count.
+      req.once('end', () => arrived.add(name)).resume();
+    });
     server = http.createServer(app);
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     port = (server.address() as AddressInfo).port;
   });
-  afterEach(() => {
+  afterEach(async () => {
+    // Answered and gone before the next test, so no piece of this one is let go during it.
+    await Promise.all(
+      [...open.values()].map((res) => {
+        const closed = once(res, 'close');
+        res.end();
+        return closed;
+      }),
+    );
     for (const client of clients) client.destroy();
     clients.clear();
-    for (const res of open.values()) res.end();
     open.clear();
+    arrived.clear();
     held.length = 0;
   });
   afterAll(() => new Promise((resolve) => server.close(resolve)));
@@ -46,7 +61,7 @@ describe('RequestPriority: upload data waits while someone waits on a question',
     client.flushHeaders();
     if (body !== undefined) client.write(body);
     await expect.poll(() => open.has(name)).toBe(true);
-    return open.get(name)!;
+    return client;
   }
 
   async function answer(name: string) {
@@ -73,12 +88,21 @@ describe('RequestPriority: upload data waits while someone waits on a question',
 
   it('counts small JSON bodies as questions, and lets data go only once every question is answered', async () => {
     await send('rename', 'PATCH', { 'content-type': 'application/json', 'content-length': 2 }, '{}');
+    await expect.poll(() => arrived.has('rename')).toBe(true);
     await send('list', 'GET');
     const turn = priority.turn()!;
     await answer('rename');
     expect(await settlesNow(turn)).toBe('later');
     await answer('list');
     expect(await settlesNow(turn)).toBe('now');
+  });
+
+  it('counts a question only once its body has arrived: a client sending slowly holds nothing back', async () => {
+    const client = await send('slow-body', 'POST', { 'content-type': 'application/json', 'content-length': 12 }, '{"name"');
+    expect(priority.turn()).toBeNull();
+    client.end(':"x"}');
+    await expect.poll(() => arrived.has('slow-body')).toBe(true);
+    expect(priority.turn()).not.toBeNull();
   });
 
   it('never holds a piece longer than its limit: uploads slow down under steady questions, they do not stop', async () => {
@@ -114,7 +138,7 @@ describe('RequestPriority: upload data waits while someone waits on a question',
     await expect.poll(() => open.has('upload')).toBe(true);
     expect(held.length).toBeGreaterThanOrEqual(1);
     await answer('question');
-    // The upload itself holds nothing back.
+    // The upload itself holds nothing back, whether its body has all arrived or not.
     expect(priority.turn()).toBeNull();
   });
 });
@@ -131,7 +155,7 @@ describe('RequestPriority in the server: a tus upload yields to an API call in f
   const heldSeconds = async () =>
     Number(/^dropline_upload_data_held_seconds_total (\S+)$/m.exec(await (await fetch(`${s.url}/metrics`)).text())?.[1]);
 
-  /** A 1 MiB upload in one PATCH; resolves with what the server stored and says of it. */
+  /** An upload in one PATCH; resolves with the upload (its id is the file's). */
   async function upload(data: Buffer) {
     const created = await createUpload(s.api, token, { length: data.length, metadata: { filename: 'yield.bin' } });
     const res = await s.api.request('PATCH', created.path, {
@@ -140,35 +164,33 @@ describe('RequestPriority in the server: a tus upload yields to an API call in f
       body: data,
     });
     expect(res.status).toBe(204);
-    return res;
+    return created;
   }
 
-  it('holds the upload while a login waits for its body, stores every byte, and counts the wait', async () => {
+  it('holds an upload in the first second of a download, stores every byte, and counts the wait', async () => {
     const data = Buffer.alloc(1024 * 1024, 'dropline');
     const before = await heldSeconds();
     await upload(data);
     // Nobody waited on a question: the upload was never held.
     expect(await heldSeconds()).toBe(before);
 
-    // A login whose body has not arrived yet: someone waits on it until it does (or for a second).
-    const { port } = new URL(s.url);
-    const login = http.request({
-      host: '127.0.0.1',
-      port: Number(port),
-      method: 'POST',
-      path: '/api/auth/login',
-      headers: { 'content-type': 'application/json', 'content-length': 200 },
-    });
-    login.on('error', () => {});
-    login.flushHeaders();
+    // A download larger than the sockets' buffers, which its client does not read: its answer is
+    // not all sent, so it counts as a question in flight for its first second.
+    const big = await upload(Buffer.alloc(24 * 1024 * 1024, 'big'));
+    const bigId = big.id;
+    const download = http.get(`${s.url}/api/files/${bigId}/content`, { headers: { authorization: `Bearer ${token}` } });
+    download.on('error', () => {});
+    const [response] = (await once(download, 'response')) as [http.IncomingMessage];
+    expect(response.statusCode).toBe(200);
+    response.pause();
     try {
       await upload(data);
       expect(await heldSeconds()).toBeGreaterThan(before);
     } finally {
-      login.destroy();
+      download.destroy();
     }
     const files = await s.api.get('/api/files?limit=10', token);
-    const stored = files.body.items.filter((file: { filename: string }) => file.filename === 'yield.bin');
+    const stored = files.body.items.filter((file: { filename: string; size: number }) => file.filename === 'yield.bin' && file.size === data.length);
     expect(stored).toHaveLength(2);
     await expect.poll(async () => (await s.api.get(`/api/files/${stored[0].id}`, token)).body.sha256, { timeout: 15_000 }).toBe(sha256(data));
   });
