@@ -35,7 +35,7 @@ static EVP_CIPHER_CTX *start(napi_env env, int encrypt, napi_value *argv) {
     return NULL;
   }
   EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-  int len;
+  int len = 0;
   if (ctx == NULL || EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, nonce, encrypt) != 1 ||
       (aad_length > 0 && EVP_CipherUpdate(ctx, NULL, &len, aad, (int)aad_length) != 1)) {
     EVP_CIPHER_CTX_free(ctx);
@@ -61,6 +61,20 @@ static int place(napi_env env, napi_value out_value, napi_value at_value, size_t
   }
   if (offset != NULL) *offset = (size_t)at;
   *place = out + (size_t)at;
+  return 1;
+}
+
+/*
+ * Runs `length` bytes of `in` through the keyed cipher into `out`, in the steps OpenSSL's int
+ * lengths allow. GCM's output is as long as its input, byte for byte; 0 when OpenSSL says otherwise.
+ */
+static int update_all(EVP_CIPHER_CTX *ctx, unsigned char *out, const unsigned char *in, size_t length) {
+  int len = 0;
+  for (size_t done = 0; done < length;) {
+    int step = length - done > INT_MAX ? INT_MAX : (int)(length - done);
+    if (EVP_CipherUpdate(ctx, out + done, &len, in + done, step) != 1 || len != step) return 0;
+    done += (size_t)step;
+  }
   return 1;
 }
 
@@ -91,21 +105,15 @@ napi_value gcm_seal(napi_env env, napi_callback_info info) {
   EVP_CIPHER_CTX *ctx = start(env, 1, argv);
   if (ctx == NULL) return NULL;
   size_t written = 0;
-  int ok = 1, len;
+  int ok = 1, len = 0;
   for (uint32_t i = 0; ok && i < count; i++) {
     napi_value piece;
     unsigned char *data = NULL;
     size_t length = 0;
     /* Read again, and held to the total checked above, should an element have changed since. */
     ok = napi_get_element(env, argv[3], i, &piece) == napi_ok && bytes_of(env, piece, "each piece", &data, &length) &&
-         length <= total - written;
-    /* GCM's output is as long as its input, byte for byte. */
-    for (size_t done = 0; ok && done < length;) {
-      int step = length - done > INT_MAX ? INT_MAX : (int)(length - done);
-      ok = EVP_EncryptUpdate(ctx, out + written, &len, data + done, step) == 1;
-      written += (size_t)len;
-      done += (size_t)step;
-    }
+         length <= total - written && update_all(ctx, out + written, data, length);
+    written += length;
   }
   ok = ok && EVP_EncryptFinal_ex(ctx, out + written, &len) == 1 &&
        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_BYTES, out + written + len) == 1;
@@ -135,16 +143,10 @@ napi_value gcm_open(napi_env env, napi_callback_info info) {
   if (!place(env, argv[5], argv[6], length, &out, NULL)) return NULL;
   EVP_CIPHER_CTX *ctx = start(env, 0, argv);
   if (ctx == NULL) return NULL;
-  size_t written = 0;
-  int ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_BYTES, tag) == 1, len;
-  for (size_t done = 0; ok && done < length;) {
-    int step = length - done > INT_MAX ? INT_MAX : (int)(length - done);
-    ok = EVP_DecryptUpdate(ctx, out + written, &len, ciphertext + done, step) == 1;
-    written += (size_t)len;
-    done += (size_t)step;
-  }
+  int len = 0;
+  int ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_BYTES, tag) == 1 && update_all(ctx, out, ciphertext, length);
   /* Final checks the tag; nothing is left to write for GCM. */
-  ok = ok && EVP_DecryptFinal_ex(ctx, out + written, &len) == 1;
+  ok = ok && EVP_DecryptFinal_ex(ctx, out + length, &len) == 1;
   EVP_CIPHER_CTX_free(ctx);
   napi_value result;
   if (napi_get_boolean(env, ok, &result) != napi_ok) return NULL;
