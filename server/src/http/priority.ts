@@ -47,13 +47,13 @@ export class RequestPriority {
    * its bytes.
    */
   readonly track: RequestHandler = (req, res, next) => {
-    const body = hasBody(req);
-    if (body && !isQuestion(req)) {
+    const kind = kindOf(req);
+    if (kind === 'data') {
       const wait = this.turn();
       return wait ? void wait.then(() => next()) : next();
     }
-    // The body arrives as it is read (the JSON parser); a body nobody reads never makes it a question.
-    if (body) req.once('end', () => this.count(res));
+    // A body arrives as it is read (the JSON parser); a body nobody reads never makes it a question.
+    if (kind === 'question with a body') req.once('end', () => this.count(res));
     else this.count(res);
     next();
   };
@@ -90,12 +90,11 @@ export class RequestPriority {
   }
 }
 
-function hasBody({ headers }: IncomingMessage): boolean {
-  return headers['transfer-encoding'] !== undefined || Number(headers['content-length'] ?? 0) > 0;
-}
-
-/** Of the requests with a body: one up to the JSON API's limit that is not upload data. */
-function isQuestion({ headers }: IncomingMessage): boolean {
-  if (headers['transfer-encoding'] !== undefined || Number(headers['content-length']) > SMALL_BODY_BYTES) return false;
-  return headers[IETF_UPLOAD_HEADER] === undefined && !UPLOAD_BODY_TYPE.test(headers['content-type'] ?? '');
+/** A request without a body, one with a small body that is not upload data, or upload data. */
+function kindOf({ headers }: IncomingMessage): 'question' | 'question with a body' | 'data' {
+  const chunked = headers['transfer-encoding'] !== undefined;
+  const length = Number(headers['content-length'] ?? 0);
+  if (!chunked && !(length > 0)) return 'question';
+  if (chunked || length > SMALL_BODY_BYTES || headers[IETF_UPLOAD_HEADER] !== undefined) return 'data';
+  return UPLOAD_BODY_TYPE.test(headers['content-type'] ?? '') ? 'data' : 'question with a body';
 }
