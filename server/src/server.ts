@@ -10,6 +10,7 @@ import { AuthService } from './auth/auth.service.js';
 import { Authenticator, authenticate, authenticateUploader, bearerUserId } from './auth/authenticate.js';
 import { SessionsRepository } from './auth/sessions.repository.js';
 import { AccessTokens } from './auth/tokens.js';
+import { createCache } from './cache/createCache.js';
 import { UsersRepository } from './auth/users.repository.js';
 import type { Config } from './config/config.js';
 import { configRoutes } from './config/config.routes.js';
@@ -116,7 +117,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     const audit = new AuditLog(database.db);
     const accessTokens = new AccessTokens(config.jwtSecret, config.accessTokenTtlMs);
     const downloadLinks = new DownloadLinks(config.jwtSecret, DOWNLOAD_LINK_TTL_MS);
-    const users = new UsersRepository(database.db);
+    // Each account's role and state and each live session, read on every authenticated request.
+    const accounts = createCache(config, redis, metrics.cacheCounters('accounts'));
+    const users = new UsersRepository(database.db, accounts);
     const uploads = new UploadsRepository(database.db);
     const requests = new RequestsService(new RequestsRepository(database.db), uploads, new RequestAccess(config.jwtSecret), unlockGuesses, audit, {
       maxUploadSize: config.maxUploadSize,
@@ -124,7 +127,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     });
     const authenticator = new Authenticator(accessTokens, users, requests);
     const requireAuth = authenticate(authenticator);
-    const sessions = new SessionsRepository(database.db);
+    const sessions = new SessionsRepository(database.db, accounts);
     const auth = new AuthService(
       users,
       sessions,
@@ -215,7 +218,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     // Sockets are attached once the HTTP server exists; admin actions reach them through this.
     let realtime: Realtime | undefined;
     const admin = new AdminService(
-      new AdminRepository(database.db),
+      new AdminRepository(database.db, accounts),
       audit,
       {
         endSessions: (userId) => sessions.revokeAllOf(userId, 'account_disabled'),

@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
 import { newestFirstPage, type Cursor } from '../db/cursor.js';
+import { accountKey } from '../auth/users.repository.js';
+import type { MetadataCache } from '../cache/metadataCache.js';
 import type { Db } from '../db/database.js';
 import type { Role, UserRow } from '../db/schema.js';
 import { now } from '../db/time.js';
@@ -17,7 +19,11 @@ const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** Accounts as administrators see and change them. */
 export class AdminRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** Holds each account's role and state for the per-request check: every change here invalidates it. */
+    private readonly cache: MetadataCache,
+  ) {}
 
   find(id: string): Promise<UserRow | undefined> {
     return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
@@ -42,7 +48,7 @@ export class AdminRepository {
 
   /** Applies the changes and `alsoWrite` (the audit entry) together, unless that would leave no active admin. */
   update(id: string, changes: UserChanges, alsoWrite: (db: Db) => Promise<void>): Promise<ChangeOutcome> {
-    return this.guarded(async (trx) => {
+    return this.guarded(id, async (trx) => {
       const result = await trx
         .updateTable('users')
         .set({
@@ -61,7 +67,7 @@ export class AdminRepository {
 
   /** Removes the account row (its sessions and upload records go with it), with its audit entry. */
   delete(id: string, alsoWrite: (db: Db) => Promise<void>): Promise<ChangeOutcome> {
-    return this.guarded(async (trx) => {
+    return this.guarded(id, async (trx) => {
       const result = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst();
       if (Number(result.numDeletedRows) === 0) return 'missing';
       await alsoWrite(trx);
@@ -72,9 +78,10 @@ export class AdminRepository {
   /**
    * Runs `change` in a transaction that is rolled back when no active admin would be left. The
    * admins' rows are touched first: that locks them on PostgreSQL (SQLite runs one writer anyway),
-   * so two admins demoting each other at the same moment can't both succeed.
+   * so two admins demoting each other at the same moment can't both succeed. The account's cached
+   * standing is dropped once the transaction has ended, committed or not.
    */
-  private async guarded(change: (trx: Db) => Promise<ChangeOutcome>): Promise<ChangeOutcome> {
+  private async guarded(id: string, change: (trx: Db) => Promise<ChangeOutcome>): Promise<ChangeOutcome> {
     const rollback = new Error('rollback');
     let outcome: ChangeOutcome = 'done';
     try {
@@ -95,6 +102,8 @@ export class AdminRepository {
       });
     } catch (err) {
       if (err !== rollback) throw err;
+    } finally {
+      await this.cache.invalidate(accountKey(id));
     }
     return outcome;
   }

@@ -1,5 +1,7 @@
+import type { MetadataCache } from '../cache/metadataCache.js';
 import type { Db } from '../db/database.js';
 import { now } from '../db/time.js';
+import { sessionKey } from './users.repository.js';
 
 export interface TokenWithSession {
   sessionId: string;
@@ -11,7 +13,11 @@ export interface TokenWithSession {
 
 /** Login sessions and the chain of refresh tokens each one has been rotated through. */
 export class SessionsRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** Where the per-request check keeps which sessions are live (`UsersRepository.standing`). */
+    private readonly cache: MetadataCache,
+  ) {}
 
   async create(session: { id: string; userId: string; expiresAt: string }, tokenHash: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
@@ -62,13 +68,18 @@ export class SessionsRepository {
     await this.revokeWhere('user_id', userId, reason);
   }
 
-  /** A session revoked already keeps its first time and reason. */
+  /**
+   * A session revoked already keeps its first time and reason. Each session ended here leaves the
+   * cache before this returns, so its access tokens are refused from the next request on, on every node.
+   */
   private async revokeWhere(column: 'id' | 'user_id', value: string, reason: string): Promise<void> {
-    await this.db
+    const ended = await this.db
       .updateTable('sessions')
       .set({ revoked_at: now(), revoked_reason: reason })
       .where(column, '=', value)
       .where('revoked_at', 'is', null)
+      .returning('id')
       .execute();
+    await Promise.all(ended.map(({ id }) => this.cache.invalidate(sessionKey(id))));
   }
 }

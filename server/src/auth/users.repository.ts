@@ -1,33 +1,49 @@
 import type { AccountLookup, AccountStanding } from './authenticate.js';
+import type { MetadataCache } from '../cache/metadataCache.js';
 import { insertIfAbsent, type Db } from '../db/database.js';
 import type { NewUser, UserRow, UserUpdate } from '../db/schema.js';
 
+/**
+ * The cache keys of what the per-request check reads: an account's role and state, and whether a
+ * login session is live. Whatever changes either (admin changes, deletion, revoked sessions)
+ * invalidates its key in the same place it writes.
+ */
+export const accountKey = (userId: string) => `account:${userId}`;
+export const sessionKey = (sessionId: string) => `session:${sessionId}`;
+
 export class UsersRepository implements AccountLookup {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly cache: MetadataCache,
+  ) {}
 
   findByEmail(email: string): Promise<UserRow | undefined> {
     return this.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
   }
 
-  /** The few columns the per-request auth check reads, by primary keys (the user's and the session's). */
-  standing(id: string, sessionId: string | null): Promise<AccountStanding | undefined> {
-    return this.db
-      .selectFrom('users')
-      .select(['users.id', 'users.role', 'users.disabled'])
-      .where('users.id', '=', id)
-      .$if(sessionId !== null, (qb) =>
-        qb.where((eb) =>
-          eb.exists(
-            eb
+  /**
+   * Asked on every authenticated request, so both halves come from the metadata cache: a primary
+   * key read each on a miss, none on a hit. A revoked session is not cached (nothing not found is),
+   * so it is refused from the database every time.
+   */
+  async standing(id: string, sessionId: string | null): Promise<AccountStanding | undefined> {
+    const [account, session] = await Promise.all([
+      this.cache.get(accountKey(id), () =>
+        this.db.selectFrom('users').select(['users.id', 'users.role', 'users.disabled']).where('users.id', '=', id).executeTakeFirst(),
+      ),
+      sessionId === null
+        ? null
+        : this.cache.get(sessionKey(sessionId), () =>
+            this.db
               .selectFrom('sessions')
-              .select('sessions.id')
-              .where('sessions.id', '=', sessionId!)
-              .whereRef('sessions.user_id', '=', 'users.id')
-              .where('sessions.revoked_at', 'is', null),
+              .select('sessions.user_id as userId')
+              .where('sessions.id', '=', sessionId)
+              .where('sessions.revoked_at', 'is', null)
+              .executeTakeFirst(),
           ),
-        ),
-      )
-      .executeTakeFirst();
+    ]);
+    if (session !== null && session?.userId !== id) return undefined;
+    return account;
   }
 
   findById(id: string): Promise<UserRow | undefined> {

@@ -66,6 +66,10 @@ export class MemoryCache implements MetadataCache {
   }
 }
 
+/** KEYS[1]: a key's version; ARGV[1]: its values' key without the version. Answers [version, value or nil]. */
+const READ_CURRENT = `local version = redis.call('GET', KEYS[1]) or '0'
+return {version, redis.call('GET', ARGV[1] .. version)}`;
+
 /**
  * Shared by every node through Redis, with versioned keys: a value is stored under its key's
  * current version, and invalidating bumps the version, so every node reads the new row at once
@@ -85,8 +89,9 @@ export class RedisCache implements MetadataCache {
   private valueKey = (key: string, version: string) => `${this.prefix}:cache:d:${key}:${version}`;
 
   async get<T>(key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
-    const version = (await this.redis.get(this.versionKey(key))) ?? '0';
-    const cached = await this.redis.get(this.valueKey(key, version));
+    // One round trip for the version and the value under it: every authenticated request reads its
+    // account here, so a hit must cost less than the primary-key read it saves.
+    const [version, cached] = (await this.redis.eval(READ_CURRENT, 1, this.versionKey(key), this.valueKey(key, ''))) as [string, string | null];
     if (cached !== null) {
       this.counters.hit();
       return JSON.parse(cached) as T;
