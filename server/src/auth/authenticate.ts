@@ -16,7 +16,7 @@ declare global {
   }
 }
 
-/** What the gate needs to know about an account: one primary-key read of a few columns. */
+/** What the gate needs to know about an account, on every request (so the lookup caches it). */
 export interface AccountStanding {
   id: string;
   role: Role;
