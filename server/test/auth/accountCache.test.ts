@@ -1,15 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_URL, postgresAvailable, redisAvailable } from '../helpers/services.js';
 import { openSocket } from '../helpers/sockets.js';
-import { ADMIN, errorCode, startTestServer, withDatabase, type ApiResponse, type TestServer } from '../helpers/testServer.js';
+import { ADMIN, expectRefused, startTestServer, withDatabase, type TestServer } from '../helpers/testServer.js';
 
 const METRICS_TOKEN = 'metrics-token-accounts-0123456789';
 const PASSWORD = 'correct horse battery';
-
-function expectRefused(res: ApiResponse) {
-  expect(res.status, JSON.stringify(res.body)).toBe(401);
-  expect(errorCode(res)).toBe('invalid_token');
-}
 
 /** Hits and misses of the account cache, as /metrics counts them. */
 async function accountCacheCounts(s: TestServer): Promise<{ hits: number; misses: number }> {

@@ -3,19 +3,11 @@ import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresAvailable } from '../helpers/services.js';
 import { openSocket } from '../helpers/sockets.js';
-import { ADMIN, errorCode, startTestServer, withDatabase, type ApiResponse, type TestServer } from '../helpers/testServer.js';
+import { ADMIN, expectRefused, startTestServer, withDatabase, type TestServer } from '../helpers/testServer.js';
 import { UploadsRepository } from '../../src/uploads/uploads.repository.js';
 import { TUS_RESUMABLE, createUpload, patchUpload, uploadFile } from '../helpers/tus.js';
 
 const databases: Array<'sqlite' | 'postgres'> = ['sqlite', ...((await postgresAvailable()) ? (['postgres'] as const) : [])];
-
-/** The contract's answer to every bad credential: 401, `WWW-Authenticate: Bearer`, a JSON error. */
-function expectRefused(res: ApiResponse, code = 'invalid_token') {
-  expect(res.status, JSON.stringify(res.body)).toBe(401);
-  expect(res.headers.get('www-authenticate')).toBe('Bearer');
-  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-  expect(errorCode(res)).toBe(code);
-}
 
 function multipart(token: string) {
   const form = new FormData();

@@ -14,7 +14,7 @@ import { EncryptionKeysRepository } from '../../src/encryption/encryptionKeys.re
 import { encryptedStorage } from '../../src/storage/encryption/encryptedStorage.js';
 import { MasterKeys } from '../../src/storage/encryption/masterKeys.js';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { createPostgresDatabase, deleteRedisKeys } from './services.js';
 // The type of what the S3 gateway provides (inject('s3Env')), for every program that compiles this file.
 import type {} from './s3Gateway.js';
@@ -157,6 +157,14 @@ export interface ApiResponse<T = any> {
 }
 
 /** A thin fetch wrapper: JSON in, JSON (or text) out, optional bearer token. */
+/** The contract's answer to every bad credential: 401, `WWW-Authenticate: Bearer`, a JSON error. */
+export function expectRefused(res: ApiResponse, code = 'invalid_token'): void {
+  expect(res.status, JSON.stringify(res.body)).toBe(401);
+  expect(res.headers.get('www-authenticate')).toBe('Bearer');
+  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+  expect(errorCode(res)).toBe(code);
+}
+
 export class Api {
   constructor(readonly base: string) {}
 
