@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_URL, postgresAvailable, redisAvailable } from '../helpers/services.js';
-import { openSocket } from '../helpers/sockets.js';
+import { socketRefusal } from '../helpers/sockets.js';
 import { ADMIN, expectRefused, startTestServer, withDatabase, type TestServer } from '../helpers/testServer.js';
 
 const METRICS_TOKEN = 'metrics-token-accounts-0123456789';
@@ -87,7 +87,7 @@ describe.each(places)('the account cache %s', (_where, shared) => {
     expect((await b.api.get('/api/files', user.token)).status).toBe(200);
     expect((await a.api.patch(`/api/admin/users/${user.id}`, { disabled: true }, admin)).status).toBe(200);
     expectRefused(await b.api.get('/api/files', user.token));
-    const err = (await openSocket(b.url, user.token).catch((e: unknown) => e)) as Error & { data?: { code: string } };
+    const err = await socketRefusal(b.url, user.token);
     expect(err.data?.code).toBe('invalid_token');
 
     expect((await a.api.patch(`/api/admin/users/${user.id}`, { disabled: false }, admin)).status).toBe(200);

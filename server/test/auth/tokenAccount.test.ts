@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresAvailable } from '../helpers/services.js';
-import { openSocket } from '../helpers/sockets.js';
+import { socketRefusal } from '../helpers/sockets.js';
 import { ADMIN, expectRefused, startTestServer, withDatabase, type TestServer } from '../helpers/testServer.js';
 import { UploadsRepository } from '../../src/uploads/uploads.repository.js';
 import { TUS_RESUMABLE, createUpload, patchUpload, uploadFile } from '../helpers/tus.js';
@@ -35,7 +35,7 @@ describe.each(databases)('a token whose account is gone, on %s', (database) => {
     expectRefused(await s.api.get('/api/files', user.token));
     expectRefused(await createUpload(s.api, user.token, { length: 5, metadata: { filename: 'x.bin' } }));
     expectRefused(await s.api.request('POST', '/api/files', multipart(user.token)));
-    const err = (await openSocket(s.url, user.token).catch((e: unknown) => e)) as Error & { data?: { code: string } };
+    const err = await socketRefusal(s.url, user.token);
     expect(err.data?.code).toBe('invalid_token');
     expectRefused(await s.api.post('/api/auth/refresh', { refreshToken: user.refreshToken }), 'invalid_refresh_token');
     expectRefused(await s.api.get(link.body.url), 'invalid_download_link');
@@ -89,7 +89,7 @@ describe.each(databases)('a token whose account is gone, on %s', (database) => {
       expect((await s.api.post('/api/auth/logout', { refreshToken: user.refreshToken }, user.token)).status).toBe(204);
       expectRefused(await s.api.get('/api/auth/me', user.token));
       expectRefused(await createUpload(s.api, user.token, { length: 1, metadata: { filename: 'x' } }));
-      const err = (await openSocket(s.url, user.token).catch((e: unknown) => e)) as Error & { data?: { code: string } };
+      const err = await socketRefusal(s.url, user.token);
       expect(err.data?.code).toBe('invalid_token');
       expect((await s.api.get('/api/auth/me', other.body.accessToken)).status).toBe(200);
     });
@@ -146,7 +146,7 @@ describe('tokens and Authorization headers that must be refused', () => {
     expect(jwt.decode(forever)).not.toHaveProperty('exp');
     expectRefused(await s.api.get('/api/auth/me', forever));
     expectRefused(await createUpload(s.api, forever, { length: 1, metadata: { filename: 'x' } }));
-    const err = (await openSocket(s.url, forever).catch((e: unknown) => e)) as Error & { data?: { code: string } };
+    const err = await socketRefusal(s.url, forever);
     expect(err.data?.code).toBe('invalid_token');
   });
 
@@ -185,7 +185,7 @@ describe('tokens and Authorization headers that must be refused', () => {
     ['an object', { toString: 'x' }],
     ['a huge string', 'a'.repeat(100_000)],
   ])('refuses a Socket.IO token that is %s', async (_what, token) => {
-    const err = (await openSocket(s.url, token).catch((e: unknown) => e)) as Error & { data?: { code: string } };
+    const err = await socketRefusal(s.url, token);
     expect(err).toBeInstanceOf(Error);
     expect(err.data?.code).toBe('unauthorized');
   });

@@ -12,6 +12,21 @@ export function openSocket(url: string, token: unknown): Promise<Socket> {
   });
 }
 
+/** What the server's connect_error carries: `data.code` is the contract's error code. */
+export type SocketRefusal = Error & { data?: { code: string } };
+
+/** The error a refused handshake ends with; throws when the server lets the socket in instead. */
+export async function socketRefusal(url: string, token: unknown): Promise<SocketRefusal> {
+  let socket: Socket;
+  try {
+    socket = await openSocket(url, token);
+  } catch (err) {
+    return err as SocketRefusal;
+  }
+  socket.close();
+  throw new Error('the socket was let in');
+}
+
 /** Collects every payload of `event` on `socket`, to assert on later. */
 export function collect<T = any>(socket: Socket, event: string): T[] {
   const seen: T[] = [];

@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSocket } from '../helpers/sockets.js';
+import { openSocket, socketRefusal } from '../helpers/sockets.js';
 import { startTestServer, type TestServer } from '../helpers/testServer.js';
 
 describe('Socket.IO handshake', () => {
@@ -23,7 +23,7 @@ describe('Socket.IO handshake', () => {
     ['garbage', 'not-a-jwt', 'invalid_token'],
     ['a token signed with another secret', jwt.sign({ role: 'user' }, 'x'.repeat(40), { subject: 'u', expiresIn: 60 }), 'invalid_token'],
   ])('refuses %s with a readable error', async (_what, token, code) => {
-    const err = (await openSocket(s.url, token).catch((e: unknown) => e)) as Error & { data?: { code: string } };
+    const err = await socketRefusal(s.url, token);
     expect(err).toBeInstanceOf(Error);
     expect(err.data?.code).toBe(code);
     expect(err.message).toMatch(/[A-Z].*\.$/);
@@ -31,7 +31,7 @@ describe('Socket.IO handshake', () => {
 
   it('refuses an expired token with token_expired, so the client knows to refresh', async () => {
     const expired = jwt.sign({ role: 'user', exp: Math.floor(Date.now() / 1000) - 5 }, s.config.jwtSecret, { subject: user.id });
-    const err = (await openSocket(s.url, expired).catch((e: unknown) => e)) as Error & { data?: { code: string } };
+    const err = await socketRefusal(s.url, expired);
     expect(err.data?.code).toBe('token_expired');
   });
 
